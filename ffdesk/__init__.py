@@ -1,0 +1,19 @@
+"""ffdesk: desktop administration of Fullfinity ERP integrations."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ffdesk.api import open_env as open_env
+
+__all__ = ["open_env"]
+
+
+def __getattr__(name: str) -> Any:
+    # Lazy, so that `import ffdesk.engine` does not pull in keyring through the composition root.
+    if name == "open_env":
+        from ffdesk.api import open_env
+
+        return open_env
+    raise AttributeError(name)

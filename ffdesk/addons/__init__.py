@@ -1,0 +1,1 @@
+"""Namespace under which installed integration modules are imported (`ffdesk.addons.<id>`)."""

@@ -1,0 +1,22 @@
+"""Errors a module author raises or catches: the user's mistakes versus missing records."""
+
+from __future__ import annotations
+
+
+class UserError(Exception):
+    """The user asked for something that cannot be done; shown as a short message."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ValidationError(UserError):
+    """A value, expression or definition is not valid; the message says which and why."""
+
+
+class MissingError(UserError):
+    """A record that was asked for does not exist (any more)."""

@@ -1,0 +1,434 @@
+"""`Model`: the base of every declaration and the asynchronous record API over SQLAlchemy."""
+
+from __future__ import annotations
+
+import inspect
+import re
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from ffdesk.engine.env import current_env, env_ctx
+from ffdesk.engine.errors import MissingError, ValidationError
+from ffdesk.engine.fields import Char, Field, ManyToOne, OneToMany
+from ffdesk.engine.query import Query
+
+if TYPE_CHECKING:
+    from ffdesk.engine.registry import Registry
+
+#: Every class that subclasses Model, in definition order; the registry picks its own.
+DECLARATIONS: list[type[Model]] = []
+_ADDON_PREFIX = "ffdesk.addons."
+
+
+def declaring_module(decl: type) -> str:
+    """The module identifier that declared a class (`base` for ffdesk's own models)."""
+    explicit = decl.__dict__.get("_ffdesk_module")
+    if explicit:
+        return str(explicit)
+    name = decl.__module__
+    if name.startswith(_ADDON_PREFIX):
+        return name[len(_ADDON_PREFIX) :].split(".", 1)[0]
+    return "base"
+
+
+def _first_parameter(function: Any) -> str | None:
+    try:
+        params = list(inspect.signature(function).parameters)
+    except (TypeError, ValueError):
+        return None
+    return params[0] if params else None
+
+
+class Model:
+    """Base of model declarations; the registry builds one final class per model name.
+
+    Final classes carry `_name`, `_fields`, `_table` and `_registry`; their instances are
+    records. Field values are read and written as attributes.
+    """
+
+    __inherit__: ClassVar[str | None] = None
+    _verbose_name: ClassVar[str | None] = None
+    _unique_together: ClassVar[tuple[tuple[str, ...], ...]] = ()
+    _order: ClassVar[str] = "id"
+
+    # Set on final classes by the registry.
+    _name: ClassVar[str] = ""
+    _fields: ClassVar[dict[str, Field]] = {}
+    _table: ClassVar[sa.Table]
+    _registry: ClassVar[Registry]
+    _module_values: ClassVar[dict[str, dict[str, Any]]] = {}
+    _company_scoped: ClassVar[tuple[str, ...]] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.__dict__.get("_is_final"):
+            return
+        # The page writes class-level methods with a `cls` first parameter and no decorator.
+        for attr, value in list(cls.__dict__.items()):
+            if inspect.isfunction(value) and _first_parameter(value) == "cls":
+                setattr(cls, attr, classmethod(value))
+        DECLARATIONS.append(cls)
+
+    # -- records -------------------------------------------------------------------------
+    def __init__(self, **values: Any) -> None:
+        self.id: int | None = None
+        self._values: dict[str, Any] = {}
+        self._related: dict[str, Any] = {}
+        self._secrets: dict[str, str | None] = {}
+        self._secret_cid: int | None = None
+        self._dirty: set[str] = set()
+        for name, field in self._fields.items():
+            if field.stored and field.has_default:
+                self._values[field.name] = field.get_default()
+                self._dirty.add(name)
+        for name, value in values.items():
+            if name not in self._fields:
+                raise self._unknown_field(name)
+            setattr(self, name, value)
+
+    @classmethod
+    def _unknown_field(cls, name: str) -> ValidationError:
+        known = ", ".join(sorted(cls._fields))
+        return ValidationError(f"{cls._name} has no field {name!r} (its fields: {known}).")
+
+    @classmethod
+    def _from_row(cls, row: Any) -> Model:
+        record = cls.__new__(cls)
+        record.id = row.id
+        record._values = {}
+        record._related = {}
+        record._secrets = {}
+        record._secret_cid = None
+        record._dirty = set()
+        mapping = row._mapping
+        for name, field in cls._fields.items():
+            if field.stored and not isinstance(field, OneToMany):
+                record._values[name] = field.from_column(mapping[field.column_name])
+        return record
+
+    def __repr__(self) -> str:
+        label = self._values.get("name")
+        suffix = f" {label!r}" if isinstance(label, str) else ""
+        return f"<{self._name} #{self.id}{suffix}>"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Model):
+            return NotImplemented
+        if self.id is None or other.id is None:
+            return self is other
+        return self._name == other._name and self.id == other.id
+
+    def __hash__(self) -> int:
+        return hash((self._name, self.id)) if self.id is not None else id(self)
+
+    # -- field access (called by Field descriptors) ----------------------------------
+    def _read(self, field: Field) -> Any:
+        name = field.name
+        if field.company_scoped:
+            return self._read_secret(field)
+        if isinstance(field, ManyToOne):
+            if name in self._related:
+                return self._related[name]
+            related_id = self._values.get(name)
+            if related_id is None:
+                return None
+            comodel = self._registry[field.comodel_name]
+            related = comodel._load_one_sync(related_id, missing_ok=True)
+            self._related[name] = related
+            return related
+        if isinstance(field, OneToMany):
+            if name not in self._related:
+                self._related[name] = self._load_one_to_many(field)
+            return self._related[name]
+        return self._values.get(name)
+
+    def _write(self, field: Field, value: Any) -> None:
+        name = field.name
+        if field.company_scoped:
+            self._secrets[name] = value
+            self._secret_cid = self._active_cid()
+            self._dirty.add(name)
+            return
+        if isinstance(field, OneToMany):
+            raise ValidationError(
+                f"{self._name}.{name} lists related records; set the other side instead."
+            )
+        if isinstance(field, ManyToOne):
+            if isinstance(value, Model):
+                self._related[name] = value
+            else:
+                self._related.pop(name, None)
+        self._values[name] = value
+        self._dirty.add(name)
+
+    def _active_cid(self) -> int | None:
+        try:
+            return env_ctx.get().cid
+        except LookupError:
+            return None
+
+    def _read_secret(self, field: Field) -> str | None:
+        cid = self._active_cid()
+        if self._secret_cid != cid:
+            # The active company changed: what was read belongs to another company.
+            self._secrets = {}
+            self._secret_cid = cid
+        name = field.name
+        if name not in self._secrets:
+            if self.id is None or cid is None:
+                return None
+            self._secrets[name] = current_env().secrets.get(cid, self._name, self.id, name)
+        return self._secrets[name]
+
+    def _load_one_to_many(self, field: OneToMany) -> list[Model]:
+        if self.id is None:
+            return []
+        comodel = self._registry[field.comodel_name]
+        inverse = comodel._fields[field.inverse_name]
+        table = comodel._table
+        stmt = (
+            sa.select(table)
+            .where(table.c[inverse.column_name] == self.id)
+            .order_by(table.c.id)
+        )
+        with self._registry.db.connect() as conn:
+            return [comodel._from_row(row) for row in conn.execute(stmt)]
+
+    @classmethod
+    def _load_one_sync(cls, record_id: int, *, missing_ok: bool = False) -> Model | None:
+        stmt = sa.select(cls._table).where(cls._table.c.id == record_id)
+        with cls._registry.db.connect() as conn:
+            row = conn.execute(stmt).first()
+        if row is None:
+            if missing_ok:
+                return None
+            raise MissingError(f"{cls._name} #{record_id} does not exist (any more).")
+        return cls._from_row(row)
+
+    def __getattr__(self, name: str) -> Any:
+        # `integration.company_id` gives the stored id of a many-to-one without loading it.
+        if name.endswith("_id") and not name.startswith("_"):
+            field = type(self)._fields.get(name[:-3])
+            if isinstance(field, ManyToOne):
+                return self.__dict__.get("_values", {}).get(field.name)
+        raise AttributeError(f"{type(self).__name__!s} record has no attribute {name!r}")
+
+    # -- class-level API -------------------------------------------------------------
+    @classmethod
+    async def create(cls, **values: Any) -> Model:
+        """Create, validate and save a record; nothing is written if a value is wrong."""
+        record = cls(**values)
+        await record.save()
+        return record
+
+    @classmethod
+    def new(cls, **values: Any) -> Model:
+        """An unsaved record with defaults applied (forms edit these before saving)."""
+        return cls(**values)
+
+    @classmethod
+    def filter(cls, *qs: Any, **lookups: Any) -> Query:
+        return Query(cls).filter(*qs, **lookups)
+
+    @classmethod
+    def all(cls) -> Query:
+        return Query(cls)
+
+    @classmethod
+    def order_by(cls, *names: str) -> Query:
+        return Query(cls).order_by(*names)
+
+    @classmethod
+    async def get(cls, record_id: int | None = None, **lookups: Any) -> Model:
+        """The record with this id (or these lookups); MissingError if there is none."""
+        if record_id is not None:
+            record = cls._load_one_sync(record_id)
+            assert record is not None
+            return record
+        return await Query(cls).filter(**lookups).get()
+
+    @classmethod
+    async def count(cls) -> int:
+        return await Query(cls).count()
+
+    @classmethod
+    async def exists(cls, *qs: Any, **lookups: Any) -> bool:
+        return await Query(cls).filter(*qs, **lookups).exists()
+
+    @classmethod
+    def _values_for_module(cls, identifier: str) -> dict[str, Any]:
+        """Field values that module `identifier` sets by class attributes (`cron_sync_method`)."""
+        return dict(cls._module_values.get(identifier, {}))
+
+    # -- instance API ------------------------------------------------------------------
+    def _validated_row(self, names: Iterable[str]) -> dict[str, Any]:
+        row: dict[str, Any] = {}
+        for name in names:
+            field = self._fields[name]
+            if not field.stored or isinstance(field, OneToMany):
+                continue
+            value = field.convert(self._values.get(name))
+            if isinstance(field, ManyToOne) and value is not None:
+                self._check_reference(field, value)
+            self._values[name] = value
+            row[field.column_name] = field.to_column(value)
+        for name, field in self._fields.items():
+            if field.required and field.stored:
+                value = self._values.get(name)
+                if value is None or (isinstance(field, Char) and value == ""):
+                    raise ValidationError(f"{self._name}.{name} ({field.label}) is required.")
+        return row
+
+    def _check_reference(self, field: ManyToOne, related_id: int) -> None:
+        comodel = self._registry[field.comodel_name]
+        stmt = sa.select(comodel._table.c.id).where(comodel._table.c.id == related_id)
+        with self._registry.db.connect() as conn:
+            if conn.execute(stmt).first() is None:
+                raise ValidationError(
+                    f"{self._name}.{field.name} refers to {field.comodel_name} #{related_id}, "
+                    "which does not exist."
+                )
+
+    async def save(self) -> None:
+        """Validate and write the record; its company-scoped values go to the secret store."""
+        cls = type(self)
+        table = cls._table
+        db = cls._registry.db
+        names = list(self._fields) if self.id is None else [n for n in self._dirty]
+        secret_names = [n for n in names if self._fields[n].company_scoped]
+        if self.id is not None:
+            # Secrets first: a refused secret (no keyring) then leaves the row untouched too.
+            self._write_secrets(secret_names)
+        try:
+            with db.savepoint() as conn:
+                row = self._validated_row(names)
+                if self.id is None:
+                    result = conn.execute(sa.insert(table).values(**row))
+                    assert result.inserted_primary_key is not None
+                    self.id = int(result.inserted_primary_key[0])
+                elif row:
+                    result = conn.execute(
+                        sa.update(table).where(table.c.id == self.id).values(**row)
+                    )
+                    if result.rowcount == 0:
+                        raise MissingError(f"{cls._name} #{self.id} does not exist (any more).")
+        except IntegrityError as exc:
+            raise self._integrity_error(exc) from None
+        if secret_names and self._secret_cid is not None and names is not None:
+            self._write_secrets(secret_names)
+        self._dirty.clear()
+
+    def _write_secrets(self, names: list[str]) -> None:
+        if not names or self.id is None:
+            return
+        cid = self._secret_cid if self._secret_cid is not None else self._active_cid()
+        pending = {n: self._secrets[n] for n in names if n in self._secrets}
+        if not pending:
+            return
+        if cid is None:
+            raise ValidationError(
+                f"{self._name}: company-scoped values need an active company to be saved."
+            )
+        store = current_env().secrets
+        for name, value in pending.items():
+            store.set(cid, self._name, self.id, name, value if value else None)
+            self._dirty.discard(name)
+
+    def _integrity_error(self, exc: IntegrityError) -> ValidationError:
+        text = str(exc.orig)
+        for columns in self._unique_sets():
+            if all(c in text for c in columns) or "UNIQUE" in text.upper():
+                values = ", ".join(f"{c}={self._values.get(c)!r}" for c in columns)
+                return ValidationError(
+                    f"A {self._name} with {values} already exists ({', '.join(columns)} "
+                    "must be unique)."
+                )
+        return ValidationError(f"{self._name} could not be saved: {text}")
+
+    @classmethod
+    def _unique_sets(cls) -> list[tuple[str, ...]]:
+        sets = [tuple(group) for group in cls._unique_together]
+        sets += [(name,) for name, f in cls._fields.items() if f.unique]
+        return sets
+
+    async def delete(self) -> None:
+        """Delete the record, honouring on_delete of every relation that points at it."""
+        if self.id is None:
+            return
+        removed: list[tuple[type[Model], int]] = []
+        with self._registry.db.savepoint() as conn:
+            self._delete_in(conn, removed)
+        self._forget_secrets(removed)
+        self.id = None
+
+    def _delete_in(self, conn: sa.Connection, removed: list[tuple[type[Model], int]]) -> None:
+        cls = type(self)
+        for comodel, field in cls._registry.references_to(cls._name):
+            column = comodel._table.c[field.column_name]
+            if field.on_delete == "RESTRICT":
+                count = conn.execute(
+                    sa.select(sa.func.count()).select_from(comodel._table).where(column == self.id)
+                ).scalar_one()
+                if count:
+                    raise ValidationError(
+                        f"Cannot delete {cls._name} #{self.id}: {count} {comodel._name} "
+                        f"record(s) refer to it through {comodel._name}.{field.name}."
+                    )
+            elif field.on_delete == "CASCADE":
+                rows = conn.execute(sa.select(comodel._table).where(column == self.id)).all()
+                for row in rows:
+                    comodel._from_row(row)._delete_in(conn, removed)
+            else:
+                conn.execute(
+                    sa.update(comodel._table)
+                    .where(column == self.id)
+                    .values({field.column_name: None})
+                )
+        conn.execute(sa.delete(cls._table).where(cls._table.c.id == self.id))
+        removed.append((cls, int(self.id)))  # type: ignore[arg-type]
+
+    def _forget_secrets(self, removed: list[tuple[type[Model], int]]) -> None:
+        try:
+            env = env_ctx.get()
+        except LookupError:
+            return
+        for model, record_id in removed:
+            if not model._company_scoped:
+                continue
+            for cid in env.cids:
+                for name in model._company_scoped:
+                    env.secrets.delete(cid, model._name, record_id, name)
+
+    async def fetch_related(self, *names: str) -> None:
+        """Load the named relations (`module`, `company`, `mappings`) into the record."""
+        for name in names:
+            field = self._fields.get(name)
+            if field is None:
+                raise self._unknown_field(name)
+            if not isinstance(field, (ManyToOne, OneToMany)):
+                raise ValidationError(f"{self._name}.{name} is not a relation.")
+            self._related.pop(name, None)
+            self._read(field)
+
+    async def refresh(self) -> None:
+        """Reload the stored values from the database, dropping unsaved edits."""
+        if self.id is None:
+            return
+        fresh = type(self)._load_one_sync(self.id)
+        assert fresh is not None
+        self._values = fresh._values
+        self._related = {}
+        self._secrets = {}
+        self._dirty = set()
+
+    def read_values(self) -> dict[str, Any]:
+        """Stored values by field name (many-to-one as ids); no secrets."""
+        return dict(self._values)
+
+
+def table_name_for(model_name: str) -> str:
+    """`IntegrationMapper` -> `integration_mapper`."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", model_name).lower()

@@ -1,0 +1,55 @@
+"""Bring the database schema up to the registry with Alembic operations, keeping every row."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from alembic.migration import MigrationContext
+from alembic.operations import Operations
+
+from ffdesk.engine.registry import Registry
+
+
+@dataclass
+class SchemaChanges:
+    """What an upgrade did: tables, columns and indexes it added."""
+
+    tables: list[str] = field(default_factory=list)
+    columns: list[str] = field(default_factory=list)
+    indexes: list[str] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.tables or self.columns or self.indexes)
+
+
+def upgrade_schema(registry: Registry) -> SchemaChanges:
+    """Create missing tables, columns and indexes; never drops or alters existing ones."""
+    changes = SchemaChanges()
+    with registry.db.engine.begin() as conn:
+        ops = Operations(MigrationContext.configure(conn))
+        inspector = sa.inspect(conn)
+        existing = set(inspector.get_table_names())
+        for table in registry.metadata.sorted_tables:
+            if table.name not in existing:
+                ops.create_table(table.name, *[column._copy() for column in table.columns])
+                changes.tables.append(table.name)
+                present_columns: set[str] = {c.name for c in table.columns}
+                present_indexes: set[str] = set()
+            else:
+                present_columns = {c["name"] for c in inspector.get_columns(table.name)}
+                present_indexes = {i["name"] for i in inspector.get_indexes(table.name) if i["name"]}
+                for column in table.columns:
+                    if column.name not in present_columns:
+                        ops.add_column(table.name, column._copy())
+                        changes.columns.append(f"{table.name}.{column.name}")
+            for index in table.indexes:
+                if index.name not in present_indexes:
+                    ops.create_index(
+                        str(index.name),
+                        table.name,
+                        [c.name for c in index.columns],
+                        unique=bool(index.unique),
+                    )
+                    changes.indexes.append(str(index.name))
+    return changes

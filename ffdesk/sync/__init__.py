@@ -1,0 +1,1 @@
+"""Shared sync layer: HTTP client, retries, rate limits and provider errors."""

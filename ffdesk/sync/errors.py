@@ -1,0 +1,224 @@
+"""Errors a provider call can end in, each with a sentence the user can act on."""
+
+from __future__ import annotations
+
+import json
+import re
+from http import HTTPStatus
+from typing import Any
+
+from ffdesk.redaction import redact
+
+# Provider messages end up in dialogs and run logs: long enough to be useful, short enough to read.
+_MAX_DETAIL = 300
+_HTML_TAG = re.compile(r"<[^>]*>")
+_SPACES = re.compile(r"\s+")
+
+
+class ProviderError(Exception):
+    """A call to a provider failed; `message` is a readable sentence with no secret in it."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        provider: str,
+        status: int | None = None,
+        detail: str | None = None,
+    ) -> None:
+        # Redact here, once, so no path that builds an error can leak a secret into its text.
+        message = redact(message)
+        super().__init__(message)
+        self.message = message
+        self.provider = provider
+        self.status = status
+        # The provider's own error text (already redacted), for callers that want it alone.
+        self.detail = redact(detail) if detail else None
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class CredentialsRejected(ProviderError):
+    """The provider answered 401 or 403: the key, token or account is wrong or lacks rights."""
+
+
+class RateLimited(ProviderError):
+    """The provider kept answering 429 until the retries ran out."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        provider: str,
+        status: int | None = 429,
+        detail: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message, provider=provider, status=status, detail=detail)
+        self.retry_after = retry_after
+
+
+class ProviderUnavailable(ProviderError):
+    """The provider could not be reached, timed out, or kept answering 5xx."""
+
+
+class ProviderRequestError(ProviderError):
+    """The provider refused the request itself (a 4xx other than 401, 403 and 429)."""
+
+
+def _text(value: Any) -> str | None:
+    if isinstance(value, str) and value.strip():
+        return value.strip()
+    return None
+
+
+def _from_json(data: Any) -> str | None:
+    """The error text from the JSON error shapes the shipped providers use."""
+    if isinstance(data, list):
+        # A bare list of errors: read the first one like a single error object.
+        data = data[0] if data else None
+    if not isinstance(data, dict):
+        return None
+    error = data.get("error")
+    if isinstance(error, dict):
+        # Stripe {"error": {"message"}}, Razorpay {"error": {"description"}}.
+        found = _text(error.get("message")) or _text(error.get("description"))
+        if found:
+            return found
+    errors = data.get("errors")
+    if isinstance(errors, list):
+        # Square {"errors": [{"detail"}]}, UPS (inside "response") {"errors": [{"message"}]}.
+        texts = [
+            t
+            for e in errors[:3]
+            if isinstance(e, dict)
+            and (t := _text(e.get("detail")) or _text(e.get("message")) or _text(e.get("code")))
+        ]
+        if texts:
+            return "; ".join(texts)
+    response = data.get("response")
+    if isinstance(response, dict) and (found := _from_json(response)):
+        return found
+    # OAuth token endpoints (PayPal, UPS): {"error": "invalid_client", "error_description"}.
+    if found := _text(data.get("error_description")):
+        return found
+    # Mollie {"title", "detail"}: the detail is the useful part.
+    if found := _text(data.get("detail")):
+        return found
+    # PayPal, Twilio, Adyen {"message"}; PayPal adds the first issue in "details".
+    if found := _text(data.get("message")):
+        details = data.get("details")
+        if isinstance(details, list) and details and isinstance(details[0], dict):
+            extra = _text(details[0].get("description")) or _text(details[0].get("issue"))
+            if extra and extra not in found:
+                found = f"{found} ({extra})"
+        return found
+    return _text(data.get("title")) or _text(error) or _text(data.get("name"))
+
+
+def _shorten(text: str) -> str:
+    text = _SPACES.sub(" ", text).strip()
+    if len(text) > _MAX_DETAIL:
+        text = text[: _MAX_DETAIL - 1].rstrip() + "…"
+    return text
+
+
+def provider_message(body: str | bytes | None) -> str | None:
+    """The provider's own error message in a response body, or a short snippet of the body."""
+    if not body:
+        return None
+    if isinstance(body, bytes):
+        body = body.decode("utf-8", errors="replace")
+    stripped = body.strip()
+    if not stripped:
+        return None
+    if stripped[0] in "{[":
+        try:
+            found = _from_json(json.loads(stripped))
+        except ValueError:
+            found = None
+        if found:
+            return redact(_shorten(found))
+    if stripped[0] == "<":
+        # An HTML error page from a proxy or load balancer: keep its words, drop the markup.
+        stripped = _HTML_TAG.sub(" ", stripped)
+    snippet = _shorten(stripped)
+    return redact(snippet) if snippet else None
+
+
+def _clause(text: str) -> str:
+    """`text` without its final full stop, so it can sit inside a longer sentence."""
+    return text[:-1] if text.endswith(".") else text
+
+
+def _status_text(status: int) -> str:
+    try:
+        return f"HTTP {status} {HTTPStatus(status).phrase}"
+    except ValueError:
+        return f"HTTP {status}"
+
+
+def _attempts_text(attempts: int) -> str:
+    return f" after {attempts} attempts" if attempts > 1 else ""
+
+
+def error_for_status(
+    provider: str,
+    status: int,
+    body: str | bytes | None = None,
+    *,
+    attempts: int = 1,
+    retry_after: float | None = None,
+    credential_label: str = "credentials",
+) -> ProviderError:
+    """The error for a final non-2xx answer (`attempts` counts the tries made, retries included)."""
+    detail = provider_message(body)
+    if status in (401, 403):
+        what = f": {_clause(detail)}" if detail else f" ({_status_text(status)})"
+        return CredentialsRejected(
+            f"{provider} rejected the credentials{what}. Check the {credential_label}.",
+            provider=provider,
+            status=status,
+            detail=detail,
+        )
+    if status == 429:
+        when = (
+            f"Try again in {max(1, round(retry_after))} seconds."
+            if retry_after is not None
+            else "Try again later."
+        )
+        return RateLimited(
+            f"{provider} is limiting the request rate and refused the request"
+            f"{_attempts_text(attempts)} (HTTP 429). {when}",
+            provider=provider,
+            status=status,
+            detail=detail,
+            retry_after=retry_after,
+        )
+    if status >= 500:
+        extra = f" ({_clause(detail)})" if detail else ""
+        return ProviderUnavailable(
+            f"{provider} could not be reached: {_status_text(status)}{extra}"
+            f"{_attempts_text(attempts)}. Try again later.",
+            provider=provider,
+            status=status,
+            detail=detail,
+        )
+    what = f": {_clause(detail)}." if detail else "."
+    return ProviderRequestError(
+        f"{provider} refused the request ({_status_text(status)}){what}",
+        provider=provider,
+        status=status,
+        detail=detail,
+    )
+
+
+def unreachable(provider: str, reason: str, *, attempts: int = 1) -> ProviderUnavailable:
+    """The error for a call that never got an answer (connection failed, dropped or timed out)."""
+    return ProviderUnavailable(
+        f"{provider} could not be reached: {_clause(reason)}{_attempts_text(attempts)}. "
+        "Try again later.",
+        provider=provider,
+        status=None,
+    )

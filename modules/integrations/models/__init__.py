@@ -1,0 +1,3 @@
+"""Models of the integrations backbone."""
+
+from . import integration, mapper  # noqa: F401

@@ -1,0 +1,73 @@
+"""The Integration model (as the reference page writes it) and its base behaviour."""
+
+from ffdesk.engine.base import *
+from ffdesk.sync.results import ConnectionResult, ConnectionUnreachable, SyncCapability
+
+
+class Integration(Model):
+    _verbose_name = "Integration"
+
+    name = Char(description="Integration Name", max_length=100, required=True)
+    description = Text(description="Description")
+    image = File(description="Image")
+    company = ManyToOne("Company", related_name="integrations", on_delete="CASCADE")
+    enabled = Boolean(description="Enabled", default=False)
+    module = ManyToOne("Module", related_name="integrations", on_delete="SET NULL")
+    integration_category = Selection(
+        choices=["Online Payment", "Messaging", "Shipping"],
+        description="Integration Category",
+        hint="Which category this integration belongs to (set from each module's manifest).",
+    )
+    cron_sync_method = Char(description="Cron Sync Method", max_length=100)
+    last_synced_date = Datetime(description="Last Synced On")
+
+    async def get_state(self):
+        """State is computed from module installation + enabled flag."""
+        self.state = "Not Installed"
+        await self.fetch_related("module")
+        if self.module and self.module.state == "Installed":
+            self.state = "Installed"
+            if self.enabled:
+                self.state = "Enabled"
+        return self.state
+
+    async def _check_installed(self):
+        await self.fetch_related("module")
+        if not self.module or self.module.state != "Installed":
+            raise UserError(f"Install {self.name} before enabling it.")
+
+    async def enable_integration(self):
+        """Base of the enable chain: installed, required fields filled, connection not refused.
+
+        Provider modules check their own credentials first and then call super().
+        """
+        await self._check_installed()
+        missing = [f for f in env_ctx.get().form(self) if f.visible and f.required]
+        missing = [f for f in missing if getattr(self, f.name) in (None, "")]
+        if missing:
+            labels = ", ".join(f.label for f in missing)
+            raise UserError(f"Please fill in {labels} before enabling {self.name}.")
+        result = await self.check_connection()
+        if result.outcome == "rejected":
+            raise UserError(result.message)
+        if result.outcome == "unreachable" and not getattr(self, "_enable_anyway", False):
+            raise ConnectionUnreachable(result)
+        self.enabled = True
+        await self.save()
+
+    async def disable_integration(self):
+        """Base of the disable chain."""
+        self.enabled = False
+        await self.save()
+
+    async def check_connection(self):
+        """Test connection: ok / rejected / unreachable; providers override."""
+        return ConnectionResult("ok", f"{self.name} has no connection to test.")
+
+    async def sync_capability(self):
+        """Whether Sync now is available, and if not, why."""
+        return SyncCapability(False, f"{self.name} has nothing to sync.")
+
+    async def sync_integration(self, run):
+        """Run one sync; providers override with the detection pattern."""
+        raise UserError(f"{self.name} has nothing to sync.")

@@ -1,0 +1,3 @@
+"""Messaging backbone: Message."""
+
+from . import models  # noqa: F401

@@ -1,0 +1,3 @@
+"""Online payment backbone: PaymentTransaction."""
+
+from . import models  # noqa: F401

@@ -1,0 +1,1 @@
+"""Local, stateful fake provider APIs for tests and benchmarks (never the internet)."""
