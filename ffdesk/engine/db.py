@@ -32,6 +32,12 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _use_wal(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.close()
+
+
 class Database:
     """Owns the SQLAlchemy engine and hands out the connection of the current transaction."""
 
@@ -54,8 +60,8 @@ class Database:
                 self.engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE")
             )
             if not is_memory:
-                with self.engine.connect() as conn:
-                    conn.exec_driver_sql("PRAGMA journal_mode=WAL")
+                # WAL: the window keeps reading while the command line (or a sync) writes.
+                sa.event.listen(self.engine, "connect", _use_wal)
         self._current: contextvars.ContextVar[Connection | None] = contextvars.ContextVar(
             f"ffdesk_db_{id(self)}", default=None
         )

@@ -92,7 +92,8 @@ def evaluate_form(
                 readonly=_condition(element.conditions.get("readonly"), record, field.readonly),
                 required=_condition(element.conditions.get("required"), record, field.required),
                 company_scoped=field.company_scoped,
-                secret=widget == SECRET_WIDGET,
+                # Company-scoped values live in the keyring: never shown, whatever the widget.
+                secret=widget == SECRET_WIDGET or field.company_scoped,
                 choices=tuple(getattr(field, "choices", ()) or ()),
                 path=element.path,
             )

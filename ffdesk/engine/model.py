@@ -299,13 +299,11 @@ class Model:
         db = cls._registry.db
         names = list(self._fields) if self.id is None else [n for n in self._dirty]
         secret_names = [n for n in names if self._fields[n].company_scoped]
-        if self.id is not None:
-            # Secrets first: a refused secret (no keyring) then leaves the row untouched too.
-            self._write_secrets(secret_names)
         try:
             with db.savepoint() as conn:
                 row = self._validated_row(names)
-                if self.id is None:
+                created = self.id is None
+                if created:
                     result = conn.execute(sa.insert(table).values(**row))
                     assert result.inserted_primary_key is not None
                     self.id = int(result.inserted_primary_key[0])
@@ -315,10 +313,16 @@ class Model:
                     )
                     if result.rowcount == 0:
                         raise MissingError(f"{cls._name} #{self.id} does not exist (any more).")
+                # Secrets last, inside the savepoint: a refused secret (no keyring, no active
+                # company) rolls the row back, and a refused row never touches the secrets.
+                try:
+                    self._write_secrets(secret_names)
+                except BaseException:
+                    if created:
+                        self.id = None
+                    raise
         except IntegrityError as exc:
             raise self._integrity_error(exc) from None
-        if secret_names and self._secret_cid is not None and names is not None:
-            self._write_secrets(secret_names)
         self._dirty.clear()
 
     def _write_secrets(self, names: list[str]) -> None:
@@ -329,6 +333,8 @@ class Model:
         if not pending:
             return
         if cid is None:
+            if not any(pending.values()):
+                return  # nothing to keep: no company, no value
             raise ValidationError(
                 f"{self._name}: company-scoped values need an active company to be saved."
             )
@@ -339,13 +345,27 @@ class Model:
 
     def _integrity_error(self, exc: IntegrityError) -> ValidationError:
         text = str(exc.orig)
-        for columns in self._unique_sets():
-            if all(c in text for c in columns) or "UNIQUE" in text.upper():
-                values = ", ".join(f"{c}={self._values.get(c)!r}" for c in columns)
-                return ValidationError(
-                    f"A {self._name} with {values} already exists ({', '.join(columns)} "
-                    "must be unique)."
-                )
+        sets = self._unique_sets()
+        # The database names the columns of the violated constraint ("UNIQUE constraint
+        # failed: thing.code, thing.num"); pick the set it names, not merely the first one.
+        named = [
+            names
+            for names in sets
+            if all(
+                re.search(rf"\b{re.escape(self._fields[n].column_name)}\b", text)
+                for n in names
+                if n in self._fields
+            )
+        ]
+        if not named and "UNIQUE" in text.upper() and len(sets) == 1:
+            named = sets
+        if named:
+            columns = max(named, key=len)
+            values = ", ".join(f"{c}={self._values.get(c)!r}" for c in columns)
+            return ValidationError(
+                f"A {self._name} with {values} already exists ({', '.join(columns)} "
+                "must be unique)."
+            )
         return ValidationError(f"{self._name} could not be saved: {text}")
 
     @classmethod

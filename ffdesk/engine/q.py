@@ -112,9 +112,9 @@ def _resolve(value: Any, names: Mapping[str, Any]) -> Any:
 
 
 # -- the tree -----------------------------------------------------------------------------
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Lookup:
-    """One `path__op=value` test."""
+    """One `path__op=value` test (hashed by identity: its value may be a list)."""
 
     path: tuple[str, ...]
     op: str

@@ -1,1 +1,44 @@
-"""Shared sync layer: HTTP client, retries, rate limits and provider errors."""
+"""Sync: runs and their lock, the scheduler and the shared HTTP layer (no Qt)."""
+
+from ffdesk.sync.errors import (
+    CredentialsRejected,
+    ProviderError,
+    ProviderRequestError,
+    ProviderUnavailable,
+    RateLimited,
+)
+from ffdesk.sync.http import ProviderClient, RateLimiter, RetryPolicy, api_base
+from ffdesk.sync.results import ConnectionResult, ConnectionUnreachable, SyncCapability
+from ffdesk.sync.runner import (
+    AlreadySyncing,
+    RunOutcome,
+    RunState,
+    SyncCancelled,
+    SyncJob,
+    last_successful_run,
+    run_sync,
+    sync_enabled,
+)
+
+__all__ = [
+    "AlreadySyncing",
+    "ConnectionResult",
+    "ConnectionUnreachable",
+    "CredentialsRejected",
+    "ProviderClient",
+    "ProviderError",
+    "ProviderRequestError",
+    "ProviderUnavailable",
+    "RateLimited",
+    "RateLimiter",
+    "RetryPolicy",
+    "RunOutcome",
+    "RunState",
+    "SyncCancelled",
+    "SyncCapability",
+    "SyncJob",
+    "api_base",
+    "last_successful_run",
+    "run_sync",
+    "sync_enabled",
+]

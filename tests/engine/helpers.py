@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine, Sequence
+from collections.abc import Awaitable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -20,9 +20,15 @@ T = TypeVar("T")
 SecretKey = tuple[int, str, int, str]
 
 
-def run(coro: Coroutine[Any, Any, T]) -> T:
-    """Run one coroutine to its end (the engine needs no Qt loop)."""
-    return asyncio.run(coro)
+def run(awaitable: Awaitable[T]) -> T:
+    """Run a coroutine (or await a Query) to its end; the engine needs no Qt loop."""
+    if isinstance(awaitable, Coroutine):
+        return asyncio.run(awaitable)
+
+    async def wait() -> T:
+        return await awaitable
+
+    return asyncio.run(wait())
 
 
 class MemorySecrets:

@@ -1,0 +1,403 @@
+"""The `ffdesk` command line (SPEC 8): the same actions as the window, scriptable."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+import traceback
+from collections.abc import Sequence
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from ffdesk.engine.errors import MissingError, UserError
+from ffdesk.engine.system import System
+from ffdesk.redaction import redact
+from ffdesk.sync.results import ConnectionUnreachable
+
+log = logging.getLogger("ffdesk.cli")
+
+
+class UsageError(Exception):
+    """Bad usage of the command line (exit code 2)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> Any:
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def _global_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
+    default: Any = None if top else argparse.SUPPRESS
+    parser.add_argument("--company", default=default, help="company name (default: the first)")
+    parser.add_argument(
+        "--database",
+        default=default,
+        help="SQLAlchemy URL (default: FFDESK_DATABASE_URL or a file)",
+    )
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        default=False if top else argparse.SUPPRESS,
+        help="print one JSON document on standard output",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="ffdesk", description="Set up and sync Fullfinity integrations.")
+    _global_options(parser, top=True)
+    commands = parser.add_subparsers(dest="command", parser_class=_Parser)
+
+    def sub(group: Any, name: str, help_text: str) -> argparse.ArgumentParser:
+        p = group.add_parser(name, help=help_text)
+        _global_options(p, top=False)
+        return p
+
+    modules = sub(commands, "modules", "list, install and uninstall modules")
+    mod = modules.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    sub(mod, "list", "every discovered module")
+    sub(mod, "install", "install a module and its dependencies").add_argument("id")
+    sub(mod, "uninstall", "uninstall a module and what depends on it").add_argument("id")
+
+    companies = sub(commands, "companies", "list, add and rename companies")
+    comp = companies.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    sub(comp, "list", "every company")
+    sub(comp, "add", "add a company").add_argument("name")
+    rename = sub(comp, "rename", "rename a company")
+    rename.add_argument("old")
+    rename.add_argument("new")
+
+    integrations = sub(commands, "integrations", "configure integrations")
+    integ = integrations.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    sub(integ, "list", "integrations of the company")
+    sub(integ, "form", "the form as the user sees it").add_argument("id")
+    setter = sub(integ, "set", "write field values (field=- reads standard input)")
+    setter.add_argument("id")
+    setter.add_argument("assignments", nargs="+", metavar="field=value")
+    enable = sub(integ, "enable", "enable an integration")
+    enable.add_argument("id")
+    enable.add_argument(
+        "--anyway", action="store_true", help="enable even if the provider cannot be reached"
+    )
+    sub(integ, "disable", "disable an integration").add_argument("id")
+    sub(integ, "test", "test the connection: ok / rejected / unreachable").add_argument("id")
+
+    sync = sub(commands, "sync", "run syncs now")
+    sync.add_argument("ids", nargs="*", metavar="ID")
+
+    runs = sub(commands, "runs", "recent sync runs")
+    runs.add_argument("id", nargs="?")
+    runs.add_argument("--limit", type=int, default=20)
+
+    contacts = sub(commands, "contacts", "local contacts")
+    cont = contacts.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    sub(cont, "import", "import a CSV file (name, email, phone)").add_argument("file")
+    sub(cont, "list", "contacts of the company")
+    return parser
+
+
+# -- output ---------------------------------------------------------------------------------
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, (datetime, date)):
+        return (
+            value.isoformat(sep=" ", timespec="seconds")
+            if isinstance(value, datetime)
+            else value.isoformat()
+        )
+    return value
+
+
+class Output:
+    """Collects what a command prints: a table for people or one JSON document."""
+
+    def __init__(self, as_json: bool) -> None:
+        self.as_json = as_json
+
+    def emit(self, data: Any, text: str) -> None:
+        if self.as_json:
+            print(json.dumps(data, default=_jsonable, ensure_ascii=False, indent=2))
+        else:
+            print(text)
+
+
+def table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
+    if not rows:
+        return "(none)"
+    cells = [
+        [("" if r.get(c) is None else str(_jsonable(r.get(c)))) for c in columns] for r in rows
+    ]
+    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
+    lines = ["  ".join(c.upper().ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip()]
+    for row in cells:
+        lines.append("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
+    return "\n".join(lines)
+
+
+# -- commands -------------------------------------------------------------------------------
+async def _modules(system: System, args: argparse.Namespace, out: Output) -> int:
+    if args.action == "list":
+        rows = [
+            {
+                "identifier": m.identifier,
+                "name": m.name,
+                "state": m.state,
+                "problem": m.problem,
+            }
+            for m in await system.list_modules()
+        ]
+        out.emit(rows, table(rows, ["identifier", "name", "state", "problem"]))
+        return 0
+    if args.action == "install":
+        done = await system.install_module(args.id)
+        message = f"Installed {', '.join(done)}." if done else f"{args.id} is already installed."
+        out.emit({"installed": done}, message)
+        return 0
+    done = await system.uninstall_module(args.id)
+    out.emit({"uninstalled": done}, f"Uninstalled {', '.join(done)}.")
+    return 0
+
+
+async def _companies(system: System, args: argparse.Namespace, out: Output) -> int:
+    if args.action == "list":
+        rows = [
+            {"id": c.id, "name": c.name, "active": c.id == system.env.cid}
+            for c in await system.companies()
+        ]
+        out.emit(rows, table(rows, ["id", "name", "active"]))
+    elif args.action == "add":
+        company = await system.add_company(args.name)
+        out.emit({"id": company.id, "name": company.name}, f"Added company {company.name!r}.")
+    else:
+        company = await system.rename_company(args.old, args.new)
+        out.emit({"id": company.id, "name": company.name}, f"Renamed to {company.name!r}.")
+    return 0
+
+
+async def _integration_rows(system: System) -> list[dict[str, Any]]:
+    rows = []
+    for found in system.integration_modules():
+        record = await system.integration(found.identifier)
+        rows.append(
+            {
+                "id": found.identifier,
+                "name": record.name,
+                "category": record.integration_category
+                or (found.manifest.integration_category if found.manifest else None),
+                "state": await record.get_state(),
+                "last_synced": record.last_synced_date,
+                "problem": system.module_problem(found.identifier),
+            }
+        )
+    return rows
+
+
+def _read_assignments(pairs: Sequence[str]) -> dict[str, str]:
+    values: dict[str, str] = {}
+    stdin_used = False
+    for pair in pairs:
+        if "=" not in pair:
+            raise UsageError(f"ffdesk integrations set: expected field=value, got {pair!r}")
+        name, value = pair.split("=", 1)
+        if value == "-":
+            if stdin_used:
+                raise UsageError("ffdesk integrations set: only one field can read standard input")
+            stdin_used = True
+            value = sys.stdin.readline().rstrip("\r\n")
+        values[name.strip()] = value
+    return values
+
+
+async def _integrations(system: System, args: argparse.Namespace, out: Output) -> int:
+    from ffdesk.services import integrations as actions
+
+    if args.action == "list":
+        rows = await _integration_rows(system)
+        out.emit(rows, table(rows, ["id", "name", "category", "state", "last_synced"]))
+        return 0
+    record = await system.integration(args.id)
+    if args.action == "form":
+        rows = actions.form_rows(system, record)
+        out.emit(
+            {"integration": args.id, "state": await record.get_state(), "fields": rows},
+            table(rows, ["name", "label", "widget", "value", "visible", "required", "readonly"]),
+        )
+        return 0
+    if args.action == "set":
+        values = _read_assignments(args.assignments)
+        await actions.set_values(system, record, values)
+        out.emit(
+            {"integration": args.id, "set": sorted(values)}, f"Saved {', '.join(sorted(values))}."
+        )
+        return 0
+    if args.action == "enable":
+        try:
+            state = await actions.enable(record, anyway=args.anyway)
+        except ConnectionUnreachable as exc:
+            raise UserError(
+                f"{exc.result.message} Use --anyway to enable it all the same."
+            ) from None
+        out.emit({"integration": args.id, "state": state}, f"{record.name}: {state}.")
+        return 0
+    if args.action == "disable":
+        state = await actions.disable(record)
+        out.emit({"integration": args.id, "state": state}, f"{record.name}: {state}.")
+        return 0
+    result = await actions.test_connection(record)
+    out.emit(
+        {"integration": args.id, "outcome": result.outcome, "message": result.message},
+        f"{result.outcome}: {result.message}",
+    )
+    return 0 if result.outcome == "ok" else 1
+
+
+async def _sync(system: System, args: argparse.Namespace, out: Output) -> int:
+    from ffdesk.sync.runner import describe, run_sync
+
+    if args.ids:
+        records = [await system.integration(i) for i in args.ids]
+    else:
+        Integration = system.registry["Integration"]
+        records = await Integration.filter(company=system.env.cid, enabled=True).all()
+        if not records:
+            out.emit({"runs": []}, "No integration is enabled in this company.")
+            return 0
+    outcomes: list[dict[str, Any]] = []
+    failures = 0
+    for record in records:
+        try:
+            outcome = await run_sync(record, trigger="command line")
+        except UserError as exc:
+            failures += 1
+            outcomes.append({"integration": record.name, "state": "refused", "error": str(exc)})
+            print(f"{record.name}: {exc}", file=sys.stderr)
+            continue
+        outcomes.append(describe(outcome))
+        if not outcome.succeeded:
+            failures += 1
+    rows = outcomes
+    out.emit(
+        {"runs": rows},
+        table(rows, ["integration", "state", "created", "updated", "skipped", "failed", "error"]),
+    )
+    return 0 if failures == 0 else 1
+
+
+async def _runs(system: System, args: argparse.Namespace, out: Output) -> int:
+    SyncRun = system.registry["SyncRun"]
+    query = SyncRun.filter(company=system.env.cid)
+    if args.id:
+        record = await system.integration(args.id)
+        query = query.filter(integration=record.id)
+    rows = []
+    for run in await query.order_by("-id").limit(args.limit).all():
+        rows.append(
+            {
+                "id": run.id,
+                "integration": run.module_identifier,
+                "trigger": run.trigger,
+                "state": run.state,
+                "started": run.started,
+                "finished": run.finished,
+                "created": run.created,
+                "updated": run.updated,
+                "skipped": run.skipped,
+                "failed": run.failed,
+                "error": run.error,
+            }
+        )
+    columns = [
+        "id",
+        "integration",
+        "state",
+        "started",
+        "created",
+        "updated",
+        "skipped",
+        "failed",
+        "error",
+    ]
+    out.emit(rows, table(rows, columns))
+    return 0
+
+
+async def _contacts(system: System, args: argparse.Namespace, out: Output) -> int:
+    from ffdesk.services.contacts import import_csv
+
+    if "Contact" not in system.registry:
+        raise UserError("Install the contacts module first (ffdesk modules install contacts).")
+    if args.action == "import":
+        report = await import_csv(system, Path(args.file))
+        for error in report.errors:
+            print(f"{args.file}: {error}; row skipped.", file=sys.stderr)
+        out.emit(
+            {"created": report.created, "updated": report.updated, "errors": report.errors},
+            f"Imported {report.created} new and {report.updated} updated contacts"
+            f" ({len(report.errors)} rows skipped).",
+        )
+        return 0
+    Contact = system.registry["Contact"]
+    rows = [
+        {"id": c.id, "name": c.name, "email": c.email, "phone": c.phone}
+        for c in await Contact.filter(company=system.env.cid).order_by("name").all()
+    ]
+    out.emit(rows, table(rows, ["id", "name", "email", "phone"]))
+    return 0
+
+
+HANDLERS = {
+    "modules": _modules,
+    "companies": _companies,
+    "integrations": _integrations,
+    "sync": _sync,
+    "runs": _runs,
+    "contacts": _contacts,
+}
+
+
+async def run_command(args: argparse.Namespace) -> int:
+    from ffdesk.api import open_system
+
+    system = await open_system(args.database, company=args.company)
+    try:
+        return await HANDLERS[args.command](system, args, Output(args.json))
+    finally:
+        await system.close()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; returns the exit code (0 ok, 1 refused, 2 bad usage)."""
+    from ffdesk.logs import setup_logging
+
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except UsageError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    except SystemExit as exc:  # --help
+        return int(exc.code or 0)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    log_path = setup_logging()
+    try:
+        return asyncio.run(run_command(args))
+    except UsageError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    except (UserError, MissingError) as exc:
+        print(redact(str(exc)), file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("Interrupted.", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        log.error("command failed:\n%s", redact(traceback.format_exc()))
+        print(
+            redact(f"Something went wrong: {type(exc).__name__}: {exc}. Details: {log_path}"),
+            file=sys.stderr,
+        )
+        return 1

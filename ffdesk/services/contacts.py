@@ -1,0 +1,81 @@
+"""Importing contacts from CSV: each bad row reported with its line and skipped."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ffdesk.engine.errors import UserError, ValidationError
+from ffdesk.engine.system import System
+
+COLUMNS = ("name", "email", "phone")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+PHONE = re.compile(r"^\+?[0-9 ()./-]{6,32}$")
+
+
+@dataclass
+class ImportReport:
+    """What an import did: counts, and one message per rejected row."""
+
+    created: int = 0
+    updated: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def _check_row(line: int, row: dict[str, str]) -> tuple[str, str | None, str | None]:
+    name = (row.get("name") or "").strip()
+    email = (row.get("email") or "").strip() or None
+    phone = (row.get("phone") or "").strip() or None
+    if not name:
+        raise ValidationError(f"line {line}: the name is empty")
+    if email is not None and not EMAIL.match(email):
+        raise ValidationError(f"line {line}: {email!r} is not an email address")
+    if phone is not None and (not PHONE.match(phone) or sum(c.isdigit() for c in phone) < 6):
+        raise ValidationError(f"line {line}: {phone!r} is not a phone number")
+    return name, email, phone
+
+
+async def import_csv(system: System, path: Path) -> ImportReport:
+    """Import contacts of the active company; a contact with the same email is updated."""
+    if "Contact" not in system.registry:
+        raise UserError("Install the contacts module first (ffdesk modules install contacts).")
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise UserError(f"Cannot read {path}: {exc.strerror or exc}.") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise UserError(f"{path} is not a UTF-8 text file.") from None
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    if "name" not in header:
+        raise UserError(f"{path}: the first line must name the columns name, email, phone.")
+    reader.fieldnames = header
+    Contact = system.registry["Contact"]
+    cid = system.env.cid
+    report = ImportReport()
+    async with system.db.transaction():
+        for row in reader:
+            line = reader.line_num
+            try:
+                name, email, phone = _check_row(line, row)
+                existing = await Contact.filter(company=cid, email=email).first() if email else None
+                if existing is not None:
+                    existing.name, existing.phone = name, phone
+                    await existing.save()
+                    report.updated += 1
+                else:
+                    await Contact.create(name=name, email=email, phone=phone, company=cid)
+                    report.created += 1
+            except ValidationError as exc:
+                message = str(exc)
+                report.errors.append(
+                    message if message.startswith("line") else f"line {line}: {message}"
+                )
+            except csv.Error as exc:
+                report.errors.append(f"line {line}: {exc}")
+    return report

@@ -1,0 +1,87 @@
+"""Integration actions shared by the window and the command line."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ffdesk.engine.errors import UserError, ValidationError
+from ffdesk.engine.forms import FormField
+from ffdesk.engine.model import Model
+from ffdesk.engine.system import System
+from ffdesk.sync.errors import CredentialsRejected, ProviderError, ProviderUnavailable
+from ffdesk.sync.results import ConnectionResult
+
+
+def form(system: System, record: Model) -> list[FormField]:
+    return system.env.form(record)
+
+
+def form_rows(system: System, record: Model) -> list[dict[str, Any]]:
+    """The form as data: secrets appear only as "set" or empty."""
+    rows = []
+    for item in form(system, record):
+        value = item.display_value(record)
+        field = type(record)._fields[item.name]
+        rows.append(
+            {
+                "name": item.name,
+                "label": item.label,
+                "widget": item.widget,
+                "value": value if item.secret else field.format_text(value),
+                "visible": item.visible,
+                "required": item.required,
+                "readonly": item.readonly,
+            }
+        )
+    return rows
+
+
+def apply_texts(system: System, record: Model, texts: dict[str, str]) -> None:
+    """Set fields from what a user typed; only editable fields of the form are accepted."""
+    items = {item.name: item for item in form(system, record)}
+    for name, text in texts.items():
+        item = items.get(name)
+        if item is None:
+            editable = ", ".join(n for n, i in items.items() if i.visible and not i.readonly)
+            raise UserError(
+                f"{record.name} has no field {name!r} in its form (fields: {editable})."
+            )
+        if item.readonly:
+            raise UserError(f"{item.label} cannot be changed here.")
+        field = type(record)._fields[name]
+        setattr(record, name, field.parse_text(text))
+
+
+async def set_values(system: System, record: Model, texts: dict[str, str]) -> None:
+    apply_texts(system, record, texts)
+    await record.save()
+
+
+async def test_connection(record: Model) -> ConnectionResult:
+    """Ask the provider; any failure becomes one of the three outcomes with a message."""
+    try:
+        result = await record.check_connection()
+    except CredentialsRejected as exc:
+        return ConnectionResult("rejected", str(exc))
+    except (ProviderUnavailable, ProviderError) as exc:
+        return ConnectionResult("unreachable", str(exc))
+    except ValidationError as exc:
+        return ConnectionResult("rejected", str(exc))
+    return result
+
+
+async def enable(record: Model, *, anyway: bool = False) -> str:
+    """Run the enable chain; returns the new state."""
+    record._enable_anyway = anyway  # type: ignore[attr-defined]
+    try:
+        await record.enable_integration()
+    except CredentialsRejected as exc:
+        raise UserError(str(exc)) from None
+    finally:
+        record._enable_anyway = False  # type: ignore[attr-defined]
+    return str(await record.get_state())
+
+
+async def disable(record: Model) -> str:
+    await record.disable_integration()
+    return str(await record.get_state())

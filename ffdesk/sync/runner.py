@@ -1,0 +1,348 @@
+"""One entry point for every sync (window, command line, scheduler): lock, run, record.
+
+A run is a `SyncRun` record. Only one runs per integration at a time across processes: the
+lock is the `running` record itself, taken in an IMMEDIATE transaction. A run whose owner is
+gone (its process no longer exists, or its heartbeat is older than a minute) is marked failed
+("interrupted") as soon as it is found, so a killed run never blocks the next.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import enum
+import logging
+import os
+import socket
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from ffdesk.engine.env import current_env, env_ctx
+from ffdesk.engine.errors import UserError
+from ffdesk.engine.model import Model
+from ffdesk.redaction import redact
+from ffdesk.sync.errors import ProviderError
+
+log = logging.getLogger(__name__)
+
+HEARTBEAT_INTERVAL = 10.0
+STALE_AFTER = timedelta(minutes=1)
+MAX_LOG_LINES = 200
+HOST = socket.gethostname()
+
+
+class RunState(enum.StrEnum):
+    """States of a sync run; `running` is the only one that may change."""
+
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+_TRANSITIONS = {
+    RunState.RUNNING: {RunState.DONE, RunState.FAILED, RunState.CANCELLED},
+}
+
+
+class AlreadySyncing(UserError):
+    """Another run of this integration is going on; says since when."""
+
+
+class SyncCancelled(Exception):
+    """Raised at a record boundary after Cancel; what was done is kept."""
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """How a run ended, with its counts (returned to the window and the command line)."""
+
+    run_id: int
+    integration: str
+    state: RunState
+    created: int
+    updated: int
+    skipped: int
+    failed: int
+    error: str | None
+    started: datetime
+    finished: datetime
+
+    @property
+    def succeeded(self) -> bool:
+        return self.state == RunState.DONE and self.failed == 0
+
+
+def _process_alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # exists, owned by someone else
+    return True
+
+
+def owner_gone(run: Model, now: datetime | None = None) -> bool:
+    """True when the process that owns a `running` run no longer exists or stopped beating."""
+    now = now or datetime.now()
+    heartbeat = run.heartbeat or run.started
+    if heartbeat is None or now - heartbeat > STALE_AFTER:
+        return True
+    return run.owner_host == HOST and not _process_alive(run.owner_pid)
+
+
+async def reap_interrupted(integration_id: int | None = None) -> int:
+    """Mark `running` runs whose owner is gone as failed ("interrupted"); returns how many."""
+    SyncRun = current_env().registry["SyncRun"]
+    query = SyncRun.filter(state=RunState.RUNNING.value)
+    if integration_id is not None:
+        query = query.filter(integration=integration_id)
+    count = 0
+    for run in await query.all():
+        if owner_gone(run):
+            run.state = RunState.FAILED.value
+            run.error = "interrupted: the process running it stopped before it finished"
+            run.finished = datetime.now()
+            await run.save()
+            count += 1
+    return count
+
+
+class SyncJob:
+    """A run in progress: counts, progress, log and cancel; given to the module's sync."""
+
+    def __init__(
+        self,
+        integration: Model,
+        *,
+        trigger: str = "manual",
+        on_progress: Callable[[int, int | None], None] | None = None,
+    ) -> None:
+        self.integration = integration
+        self.trigger = trigger
+        self.on_progress = on_progress
+        self.run: Model | None = None
+        self.created = self.updated = self.skipped = self.failed = 0
+        self.done = 0
+        self.total: int | None = None
+        self.lines: list[str] = []
+        self._cancel = asyncio.Event()
+        self._state = RunState.RUNNING
+
+    # -- what a module's sync calls ---------------------------------------------------
+    def count(self, kind: str, n: int = 1) -> None:
+        """Count `created`, `updated`, `skipped` or `failed` records and advance progress."""
+        setattr(self, kind, getattr(self, kind) + n)
+        self.advance(n)
+
+    def advance(self, n: int = 1) -> None:
+        self.done += n
+        if self.on_progress is not None:
+            self.on_progress(self.done, self.total)
+
+    def set_total(self, total: int | None) -> None:
+        self.total = total
+        if self.on_progress is not None:
+            self.on_progress(self.done, total)
+
+    def log(self, line: str) -> None:
+        line = redact(line)
+        log.info("%s: %s", self.integration.name, line)
+        if len(self.lines) < MAX_LOG_LINES:
+            self.lines.append(f"{datetime.now():%H:%M:%S} {line}")
+
+    def record_failure(self, what: str, error: Exception | str) -> None:
+        """One record could not be synced; the run goes on with the next."""
+        self.count("failed")
+        self.log(f"{what}: {error}")
+
+    @property
+    def cancel_requested(self) -> bool:
+        return self._cancel.is_set()
+
+    def checkpoint(self) -> None:
+        """Call between records: stops the run here if Cancel was pressed."""
+        if self._cancel.is_set():
+            raise SyncCancelled()
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    # -- lifecycle --------------------------------------------------------------------
+    def _transition(self, new: RunState) -> None:
+        if new not in _TRANSITIONS.get(self._state, set()):
+            raise RuntimeError(f"sync run cannot go from {self._state} to {new}")
+        self._state = new
+
+    async def _acquire(self) -> None:
+        env = current_env()
+        SyncRun = env.registry["SyncRun"]
+        integration = self.integration
+        async with env.db.transaction():
+            for other in await SyncRun.filter(
+                integration=integration.id, state=RunState.RUNNING.value
+            ).all():
+                if owner_gone(other):
+                    other.state = RunState.FAILED.value
+                    other.error = "interrupted: the process running it stopped before it finished"
+                    other.finished = datetime.now()
+                    await other.save()
+                    continue
+                since = other.started.strftime("%H:%M") if other.started else "a moment ago"
+                raise AlreadySyncing(f"{integration.name} is already syncing since {since}.")
+            now = datetime.now()
+            self.run = await SyncRun.create(
+                integration=integration.id,
+                company=integration.company_id,
+                module_identifier=integration.module.identifier if integration.module else None,
+                trigger=self.trigger,
+                state=RunState.RUNNING.value,
+                started=now,
+                heartbeat=now,
+                owner_pid=os.getpid(),
+                owner_host=HOST,
+            )
+
+    async def _beat(self) -> None:
+        while True:
+            await asyncio.sleep(HEARTBEAT_INTERVAL)
+            await self._save_progress()
+
+    async def _save_progress(self) -> None:
+        run = self.run
+        assert run is not None
+        run.heartbeat = datetime.now()
+        run.created, run.updated = self.created, self.updated
+        run.skipped, run.failed = self.skipped, self.failed
+        run.done, run.total = self.done, self.total
+        await run.save()
+
+    async def execute(self) -> RunOutcome:
+        """Take the lock, run the module's sync, record how it ended."""
+        integration = self.integration
+        env = current_env()
+        # The run acts for the integration's company, whoever started it.
+        token = env_ctx.set(env.with_company(integration.company_id))
+        try:
+            await integration.fetch_related("module")
+            await self._acquire()
+            beat = asyncio.ensure_future(self._beat())
+            error: str | None = None
+            state = RunState.DONE
+            try:
+                await integration.sync_integration(self)
+            except SyncCancelled:
+                state = RunState.CANCELLED
+                self.log("cancelled; what was done is kept")
+            except asyncio.CancelledError:
+                state = RunState.CANCELLED
+                self.log("stopped")
+            except (UserError, ProviderError) as exc:
+                state, error = RunState.FAILED, redact(str(exc))
+                self.log(error)
+            except Exception as exc:  # a bug in a module must not take the app down
+                state = RunState.FAILED
+                error = redact(f"Something went wrong: {type(exc).__name__}: {exc}")
+                log.error(
+                    "sync of %s crashed:\n%s", integration.name, redact(traceback.format_exc())
+                )
+            finally:
+                beat.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await beat
+            return await self._finish(state, error)
+        finally:
+            env_ctx.reset(token)
+
+    async def _finish(self, state: RunState, error: str | None) -> RunOutcome:
+        self._transition(state)
+        run = self.run
+        assert run is not None
+        finished = datetime.now()
+        await self._save_progress()
+        run.state = state.value
+        run.finished = finished
+        run.error = error
+        run.log = list(self.lines)
+        await run.save()
+        if state == RunState.DONE and self.failed == 0:
+            integration = self.integration
+            integration.last_synced_date = finished
+            await integration.save()
+        return RunOutcome(
+            run_id=int(run.id),  # type: ignore[arg-type]
+            integration=self.integration.name,
+            state=state,
+            created=self.created,
+            updated=self.updated,
+            skipped=self.skipped,
+            failed=self.failed,
+            error=error,
+            started=run.started,
+            finished=finished,
+        )
+
+
+async def run_sync(
+    integration: Model,
+    *,
+    trigger: str = "manual",
+    on_progress: Callable[[int, int | None], None] | None = None,
+    job: SyncJob | None = None,
+) -> RunOutcome:
+    """Run one sync of `integration` (refused with AlreadySyncing if one is going on)."""
+    if not integration.enabled:
+        raise UserError(f"Enable {integration.name} before syncing it.")
+    capability = await integration.sync_capability()
+    if not capability.available:
+        raise UserError(capability.reason)
+    job = job or SyncJob(integration, trigger=trigger, on_progress=on_progress)
+    return await job.execute()
+
+
+async def last_successful_run(integration: Model) -> Model | None:
+    """The latest run that finished `done` without failures (for incremental pulls)."""
+    SyncRun = current_env().registry["SyncRun"]
+    return await (
+        SyncRun.filter(integration=integration.id, state=RunState.DONE.value, failed=0)
+        .order_by("-started")
+        .first()
+    )
+
+
+def describe(outcome: RunOutcome) -> dict[str, Any]:
+    return {
+        "run_id": outcome.run_id,
+        "integration": outcome.integration,
+        "state": outcome.state.value,
+        "created": outcome.created,
+        "updated": outcome.updated,
+        "skipped": outcome.skipped,
+        "failed": outcome.failed,
+        "error": outcome.error,
+        "started": outcome.started.isoformat(sep=" ", timespec="seconds"),
+        "finished": outcome.finished.isoformat(sep=" ", timespec="seconds"),
+    }
+
+
+async def sync_enabled(module_identifier: str, *, trigger: str = "schedule") -> list[RunOutcome]:
+    """Run the sync of every enabled integration of a module (the cron entry point).
+
+    One integration that is busy or fails does not stop the others.
+    """
+    Integration = current_env().registry["Integration"]
+    outcomes: list[RunOutcome] = []
+    for integration in await Integration.filter(
+        module__identifier=module_identifier, enabled=True
+    ).all():
+        try:
+            outcomes.append(await run_sync(integration, trigger=trigger))
+        except UserError as exc:
+            log.info("scheduled sync of %s skipped: %s", integration.name, exc)
+    return outcomes
