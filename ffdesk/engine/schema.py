@@ -23,6 +23,23 @@ class SchemaChanges:
         return bool(self.tables or self.columns or self.indexes)
 
 
+def _fill_default(conn: sa.Connection, registry: Registry, table: sa.Table, column: str) -> None:
+    """Existing rows get a new field's default, as if they had been created with it."""
+    for model in registry.models.values():
+        if model._table is not table:
+            continue
+        for field in model._fields.values():
+            if field.stored and field.column_name == column and field.has_default:
+                if callable(field._default):
+                    return  # per-record defaults (timestamps, lists) cannot be back-filled
+                value = field.to_column(field.get_default())
+                if value is not None:
+                    conn.execute(
+                        sa.update(table).where(table.c[column].is_(None)).values({column: value})
+                    )
+                return
+
+
 def upgrade_schema(registry: Registry) -> SchemaChanges:
     """Create missing tables, columns and indexes; never drops or alters existing ones."""
     changes = SchemaChanges()
@@ -38,11 +55,14 @@ def upgrade_schema(registry: Registry) -> SchemaChanges:
                 present_indexes: set[str] = set()
             else:
                 present_columns = {c["name"] for c in inspector.get_columns(table.name)}
-                present_indexes = {i["name"] for i in inspector.get_indexes(table.name) if i["name"]}
+                present_indexes = {
+                    i["name"] for i in inspector.get_indexes(table.name) if i["name"]
+                }
                 for column in table.columns:
                     if column.name not in present_columns:
                         ops.add_column(table.name, column._copy())
                         changes.columns.append(f"{table.name}.{column.name}")
+                        _fill_default(conn, registry, table, column.name)
             for index in table.indexes:
                 if index.name not in present_indexes:
                     ops.create_index(

@@ -20,3 +20,11 @@ class SyncRunIntegration(Model):
     __inherit__ = "SyncRun"
 
     integration = ManyToOne("Integration", related_name="sync_runs", on_delete="CASCADE")
+
+
+class IntegrationMapperSyncState(Model):
+    """When a mapped record was last sent, so a push sends only what changed since."""
+
+    __inherit__ = "IntegrationMapper"
+
+    synced_at = Datetime(description="Last Sent")

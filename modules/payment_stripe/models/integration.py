@@ -1,0 +1,372 @@
+"""Stripe fields, credential checks, connection test and sync (customers and payment intents)."""
+
+import asyncio
+import os
+
+from ffdesk.engine.base import *
+from ffdesk.sync import (
+    ConnectionResult,
+    CredentialsRejected,
+    ProviderClient,
+    ProviderError,
+    ProviderRequestError,
+    ProviderUnavailable,
+    SyncCapability,
+    api_base,
+    last_successful_run,
+    sync_enabled,
+)
+
+IDENTIFIER = "payment_stripe"
+DEFAULT_BASE = "https://api.stripe.com"
+SECRET_PREFIXES = ("sk_test_", "sk_live_", "rk_test_", "rk_live_")
+PAGE_SIZE = 100
+BATCH = 500
+CONCURRENCY = 8
+# Stripe answers 25 requests/s in test mode and 100 in live mode; stay just under.
+RATE_LIMITS = {True: 24.0, False: 90.0}
+ZERO_DECIMAL = {
+    "bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg",
+    "rwf", "ugx", "vnd", "vuv", "xaf", "xof", "xpf",
+}  # fmt: skip
+STATES = {
+    "requires_payment_method": "pending",
+    "requires_confirmation": "pending",
+    "requires_action": "pending",
+    "processing": "pending",
+    "requires_capture": "authorized",
+    "canceled": "cancelled",
+    "succeeded": "done",
+}
+
+
+def _is_live(key):
+    return key.startswith(("sk_live_", "rk_live_", "pk_live_"))
+
+
+class StripeIntegration(Model):
+    """Stripe's credentials (company-scoped) and behaviour on the Integration model."""
+
+    __inherit__ = "Integration"
+
+    secret_key = Char(
+        max_length=255,
+        description="Secret Key",
+        hint=(
+            "Starts with sk_test_ / sk_live_ (or rk_ for a restricted key). "
+            "Dashboard > Developers > API keys."
+        ),
+        company_scoped=True,
+    )
+    publishable_key = Char(
+        max_length=255,
+        description="Publishable Key",
+        hint="Starts with pk_test_ / pk_live_.",
+        company_scoped=True,
+    )
+    webhook_secret = Char(
+        max_length=255,
+        description="Webhook Signing Secret",
+        hint="Starts with whsec_; used to verify webhook events.",
+        company_scoped=True,
+    )
+    sandbox_mode = Boolean(
+        description="Sandbox Mode",
+        hint="On: test keys and test data. Off: live keys and real payments.",
+        default=True,
+    )
+
+    async def _is_stripe(self):
+        await self.fetch_related("module")
+        return bool(self.module and self.module.identifier == IDENTIFIER)
+
+    # -- credentials ------------------------------------------------------------------
+    def _stripe_credential_problem(self):
+        key = (self.secret_key or "").strip()
+        if not key:
+            return "Please enter your Stripe Secret Key before enabling."
+        if not key.startswith(SECRET_PREFIXES):
+            return (
+                "The Stripe Secret Key must start with sk_test_, sk_live_, rk_test_ or rk_live_ "
+                "(copy it from Dashboard > Developers > API keys)."
+            )
+        sandbox = bool(self.sandbox_mode)
+        if sandbox and _is_live(key):
+            return (
+                "The Secret Key is a live key but Sandbox Mode is on: turn Sandbox Mode off, "
+                "or enter a test key (sk_test_...)."
+            )
+        if not sandbox and not _is_live(key):
+            return (
+                "The Secret Key is a test key but Sandbox Mode is off: turn Sandbox Mode on, "
+                "or enter a live key (sk_live_...)."
+            )
+        publishable = (self.publishable_key or "").strip()
+        if publishable:
+            if not publishable.startswith(("pk_test_", "pk_live_")):
+                return "The Publishable Key must start with pk_test_ or pk_live_."
+            if _is_live(publishable) != _is_live(key):
+                return (
+                    "The Publishable Key and the Secret Key belong to different modes "
+                    "(one test, one live): use the pair from the same mode."
+                )
+        webhook = (self.webhook_secret or "").strip()
+        if webhook and not webhook.startswith("whsec_"):
+            return "The Webhook Signing Secret must start with whsec_."
+        return None
+
+    async def enable_integration(self):
+        if await self._is_stripe():
+            problem = self._stripe_credential_problem()
+            if problem:
+                raise UserError(problem)
+        await super().enable_integration()
+
+    def _stripe_client(self):
+        key = (self.secret_key or "").strip()
+        configured = os.environ.get("FFDESK_PAYMENT_STRIPE_RATE_LIMIT")
+        rate = float(configured) if configured else RATE_LIMITS[bool(self.sandbox_mode)]
+        return ProviderClient(
+            provider="Stripe",
+            base_url=api_base(IDENTIFIER, DEFAULT_BASE),
+            headers={"Authorization": f"Bearer {key}", "Stripe-Version": "2024-06-20"},
+            secrets=[key],
+            max_concurrency=CONCURRENCY,
+            rate_limit=rate or None,
+            credential_label="secret key",
+        )
+
+    async def check_connection(self):
+        if not await self._is_stripe():
+            return await super().check_connection()
+        problem = self._stripe_credential_problem()
+        if problem:
+            return ConnectionResult("rejected", problem)
+        try:
+            async with self._stripe_client() as api:
+                balance = (await api.get("/v1/balance")).json()
+        except CredentialsRejected as exc:
+            return ConnectionResult("rejected", str(exc))
+        except ProviderRequestError as exc:
+            return ConnectionResult("rejected", str(exc))
+        except ProviderError as exc:
+            return ConnectionResult("unreachable", str(exc))
+        except ValueError:
+            return ConnectionResult(
+                "unreachable", "Stripe answered with something that is not JSON."
+            )
+        mode = "live" if balance.get("livemode") else "test"
+        amounts = ", ".join(
+            _money(item.get("amount", 0), item.get("currency", ""))
+            for item in balance.get("available") or []
+        )
+        suffix = f" Available balance: {amounts}." if amounts else ""
+        return ConnectionResult("ok", f"Connected to Stripe ({mode} mode).{suffix}")
+
+    # -- sync -------------------------------------------------------------------------
+    async def sync_capability(self):
+        if not await self._is_stripe():
+            return await super().sync_capability()
+        return SyncCapability(True)
+
+    async def sync_payment_stripe(cls):
+        """Cron job: sync every enabled Stripe integration."""
+        return await sync_enabled(IDENTIFIER)
+
+    async def sync_integration(self, run):
+        if not await self._is_stripe():
+            return await super().sync_integration(run)
+        problem = self._stripe_credential_problem()
+        if problem:
+            raise UserError(problem)
+        async with self._stripe_client() as api:
+            await self._push_contacts(api, run)
+            await self._pull_payment_intents(api, run)
+
+    async def _push_contacts(self, api, run):
+        """Create or update a Stripe customer for each contact changed since it was sent."""
+        Contact = get_model("Contact")
+        contacts = Contact.filter(company=self.company_id)
+        run.set_total(await contacts.count())
+        queue = asyncio.Queue(maxsize=CONCURRENCY * 4)
+        fatal = []
+        workers = [
+            asyncio.ensure_future(self._push_worker(api, run, queue, fatal))
+            for _ in range(CONCURRENCY)
+        ]
+        try:
+            last_id = 0
+            while not run.cancel_requested and not fatal:
+                batch = await contacts.filter(id__gt=last_id).order_by("id").limit(BATCH).all()
+                if not batch:
+                    break
+                last_id = batch[-1].id
+                mappings = await self._mappings("Contact", [str(c.id) for c in batch])
+                for contact in batch:
+                    await queue.put((contact, mappings.get(str(contact.id))))
+        finally:
+            for _ in workers:
+                await queue.put(None)
+            results = await asyncio.gather(*workers, return_exceptions=True)
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
+        if fatal:
+            raise fatal[0]
+        run.checkpoint()
+
+    async def _mappings(self, model, local_ids):
+        Mapper = get_model("IntegrationMapper")
+        found = await Mapper.filter(integration=self.id, model=model, local_id__in=local_ids).all()
+        return {m.local_id: m for m in found}
+
+    async def _push_worker(self, api, run, queue, fatal):
+        # Workers never die early: the producer may be waiting for room in the queue.
+        while True:
+            item = await queue.get()
+            if item is None:
+                return
+            if run.cancel_requested or fatal:
+                continue  # drain: stop at the record boundary, keep what is done
+            contact, mapping = item
+            try:
+                await self._push_contact(api, run, contact, mapping)
+            except (CredentialsRejected, ProviderUnavailable) as exc:
+                fatal.append(exc)  # no point going on; the run fails with this error
+            except ProviderError as exc:
+                run.record_failure(f"contact {contact.name!r}", exc)
+            except ValidationError as exc:
+                run.record_failure(f"contact {contact.name!r}", exc)
+
+    async def _push_contact(self, api, run, contact, mapping):
+        if (
+            mapping is not None
+            and mapping.synced_at
+            and contact.write_date
+            and contact.write_date <= mapping.synced_at
+        ):
+            run.count("skipped")
+            return
+        body = {
+            "name": contact.name or "",
+            "email": contact.email or "",
+            "phone": contact.phone or "",
+        }
+        db_id = env_ctx.get().db.id
+        if mapping is None:
+            body["metadata[ffdesk_contact_id]"] = str(contact.id)
+            # Same key for the same (integration, model, local_id): a run killed after Stripe
+            # created the customer but before we committed replays it instead of duplicating.
+            key = f"ffdesk-{db_id}-{self.id}-Contact-{contact.id}"
+            customer = (
+                await api.post("/v1/customers", data=body, headers={"Idempotency-Key": key})
+            ).json()
+            Mapper = get_model("IntegrationMapper")
+            async with env_ctx.get().db.transaction():
+                await Mapper.create(
+                    integration=self.id,
+                    model="Contact",
+                    local_id=str(contact.id),
+                    remote_id=customer["id"],
+                    synced_at=contact.write_date or datetime.now(),
+                )
+            run.count("created")
+            return
+        stamp = contact.write_date.timestamp() if contact.write_date else 0
+        key = f"ffdesk-{db_id}-{self.id}-Contact-{contact.id}-{stamp}"
+        await api.post(
+            f"/v1/customers/{mapping.remote_id}", data=body, headers={"Idempotency-Key": key}
+        )
+        mapping.synced_at = contact.write_date or datetime.now()
+        await mapping.save()
+        run.count("updated")
+
+    async def _pull_payment_intents(self, api, run):
+        """Payment intents created since the last successful run, into PaymentTransaction."""
+        previous = await last_successful_run(self)
+        params = {"limit": PAGE_SIZE}
+        if previous is not None and previous.started is not None:
+            # A little overlap: an intent created during the previous run is not missed.
+            params["created[gte]"] = int(previous.started.timestamp()) - 300
+        run.set_total(None)
+        customers = {}
+        while True:
+            run.checkpoint()
+            page = (await api.get("/v1/payment_intents", params=params)).json()
+            items = page.get("data") or []
+            for intent in items:
+                run.checkpoint()
+                try:
+                    await self._store_intent(intent, customers, run)
+                except ValidationError as exc:
+                    run.record_failure(f"payment {intent.get('id')}", exc)
+            if not page.get("has_more") or not items:
+                break
+            params["starting_after"] = items[-1]["id"]
+
+    async def _store_intent(self, intent, customers, run):
+        Mapper = get_model("IntegrationMapper")
+        Transaction = get_model("PaymentTransaction")
+        remote_id = intent["id"]
+        customer = intent.get("customer")
+        if isinstance(customer, dict):
+            customer = customer.get("id")
+        if customer and customer not in customers:
+            link = await Mapper.filter(
+                integration=self.id, model="Contact", remote_id=customer
+            ).first()
+            customers[customer] = int(link.local_id) if link else None
+        values = {
+            "reference": remote_id,
+            "amount": _amount(intent.get("amount") or 0, intent.get("currency") or ""),
+            "currency": (intent.get("currency") or "").upper()[:3] or None,
+            "state": STATES.get(intent.get("status"), "pending"),
+            "provider_status": intent.get("status"),
+            "date": datetime.fromtimestamp(intent["created"]) if intent.get("created") else None,
+            "description": intent.get("description"),
+            "customer_remote_id": customer,
+            "contact": customers.get(customer) if customer else None,
+            "integration": self.id,
+            "company": self.company_id,
+        }
+        mapping = await Mapper.filter(
+            integration=self.id, model="PaymentTransaction", remote_id=remote_id
+        ).first()
+        async with env_ctx.get().db.transaction():
+            if mapping is None:
+                record = await Transaction.create(**values)
+                await Mapper.create(
+                    integration=self.id,
+                    model="PaymentTransaction",
+                    local_id=str(record.id),
+                    remote_id=remote_id,
+                    synced_at=datetime.now(),
+                )
+                run.count("created")
+                return
+            record = await Transaction.filter(id=int(mapping.local_id)).first()
+            if record is None:
+                record = await Transaction.create(**values)
+                mapping.local_id = str(record.id)
+                await mapping.save()
+                run.count("created")
+                return
+            changed = False
+            for name, value in values.items():
+                current = record.read_values().get(name)
+                if current != value:
+                    setattr(record, name, value)
+                    changed = True
+            if changed:
+                await record.save()
+                run.count("updated")
+            else:
+                run.count("skipped")
+
+
+def _amount(minor, currency):
+    return float(minor) if (currency or "").lower() in ZERO_DECIMAL else minor / 100.0
+
+
+def _money(minor, currency):
+    return f"{_amount(minor, currency):.2f} {(currency or '').upper()}"
