@@ -260,7 +260,9 @@ async def _sync(system: System, args: argparse.Namespace, out: Output) -> int:
         records = [await system.integration(i) for i in args.ids]
     else:
         Integration = system.registry["Integration"]
-        records = await Integration.filter(company=system.env.cid, enabled=True).all()
+        enabled = await Integration.filter(company=system.env.cid, enabled=True).all()
+        # "All" means all that can sync: Adyen, say, reports by webhooks and has no sync.
+        records = [r for r in enabled if (await r.sync_capability()).available]
         if not records:
             out.emit({"runs": []}, "No integration is enabled in this company.")
             return 0
@@ -286,6 +288,10 @@ async def _sync(system: System, args: argparse.Namespace, out: Output) -> int:
 
 
 async def _runs(system: System, args: argparse.Namespace, out: Output) -> int:
+    from ffdesk.sync.runner import reap_interrupted
+
+    # A run left `running` by a process that died is marked interrupted as soon as it is seen.
+    await reap_interrupted()
     SyncRun = system.registry["SyncRun"]
     query = SyncRun.filter(company=system.env.cid)
     if args.id:

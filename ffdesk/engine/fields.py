@@ -307,6 +307,10 @@ class Date(Field):
             try:
                 return dt.date.fromisoformat(value.strip())
             except ValueError:
+                pass
+            try:  # a date and time as text, such as a datetime's isoformat(): its date
+                return dt.datetime.fromisoformat(value.strip()).date()
+            except ValueError:
                 raise self._fail(value) from None
         raise self._fail(value)
 

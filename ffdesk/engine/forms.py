@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ffdesk.engine.env import env_ctx
 from ffdesk.engine.fields import Boolean, Date, Datetime, Field, File, ManyToOne, Selection, Text
 from ffdesk.engine.q import Q
 
 if TYPE_CHECKING:
     from ffdesk.engine.model import Model
+    from ffdesk.engine.q import BoundQ
     from ffdesk.engine.view_service import FormElement, ViewService
 
 FORM_VIEW = "integration_form_view"
@@ -61,44 +64,106 @@ def default_widget(field: Field) -> str:
     return "Text"
 
 
-def _condition(value: bool | Q | None, record: Model, default: bool) -> bool:
-    if value is None:
-        return default
-    if isinstance(value, Q):
-        return value.matches(record)
-    return value
+class _CompiledField:
+    """One field of a cached form for one model: what never changes, computed once.
+
+    Conditions are a bool or the index of a distinct bound Q-expression of the form; the
+    FormField of each (visible, readonly, required) combination is made once and shared (it
+    is frozen).
+    """
+
+    __slots__ = ("conditions", "static", "variants")
+
+    def __init__(self, element: FormElement, field: Field, conditions: tuple[bool | int, ...]):
+        widget = element.properties.get("widget") or default_widget(field)
+        self.static: dict[str, Any] = {
+            "name": element.name,
+            "label": element.properties.get("label") or field.label,
+            "widget": widget,
+            "type_name": field.type_name,
+            "hint": field.hint,
+            "company_scoped": field.company_scoped,
+            # Company-scoped values live in the keyring: never shown, whatever the widget.
+            "secret": widget == SECRET_WIDGET or field.company_scoped,
+            "choices": tuple(getattr(field, "choices", ()) or ()),
+            "path": element.path,
+        }
+        self.conditions = conditions
+        self.variants: dict[tuple[bool, bool, bool], FormField] = {}
+
+    def form_field(self, visible: bool, readonly: bool, required: bool) -> FormField:
+        key = (visible, readonly, required)
+        made = self.variants.get(key)
+        if made is None:
+            made = FormField(**self.static, visible=visible, readonly=readonly, required=required)
+            self.variants[key] = made
+        return made
+
+
+class CompiledForm:
+    """A merged form compiled for one model: its fields and the distinct Q-expressions of
+    their conditions, bound to the model (see `ViewService.compiled_form`)."""
+
+    def __init__(self, elements: list[FormElement], model: type[Model]) -> None:
+        fields = model._fields
+        self.bounds: list[BoundQ] = []
+        index: dict[int, int] = {}  # id(Q) -> position in bounds
+
+        def compile_condition(value: bool | Q | None, default: bool) -> bool | int:
+            if value is None:
+                return bool(default)
+            if isinstance(value, Q):
+                key = id(value)
+                if key not in index:
+                    index[key] = len(self.bounds)
+                    self.bounds.append(value.bind(model))
+                return index[key]
+            return bool(value)
+
+        self.fields: list[_CompiledField] = []
+        for element in elements:
+            field = fields.get(element.name)
+            if field is None:
+                continue
+            conditions = (
+                compile_condition(element.conditions.get("visible"), True),
+                compile_condition(element.conditions.get("readonly"), field.readonly),
+                compile_condition(element.conditions.get("required"), field.required),
+            )
+            self.fields.append(_CompiledField(element, field, conditions))
+
+    def evaluate(self, record: Model) -> list[FormField]:
+        names = _env_names()
+        results: list[bool | None] = [None] * len(self.bounds)
+        bounds = self.bounds
+
+        def check(condition: bool | int) -> bool:
+            if type(condition) is bool:
+                return condition
+            result = results[condition]  # type: ignore[index]
+            if result is None:
+                result = results[condition] = bounds[condition].matches(record, names)  # type: ignore[index]
+            return result
+
+        return [
+            item.form_field(check(visible), check(readonly), check(required))
+            for item in self.fields
+            for visible, readonly, required in (item.conditions,)
+        ]
+
+
+def _env_names() -> Mapping[str, Any]:
+    try:
+        return env_ctx.get().names()
+    except LookupError:
+        return {}
 
 
 def evaluate_form(
     views: ViewService, record: Model, view_identifier: str = FORM_VIEW
 ) -> list[FormField]:
     """Every field of the merged view, with visible / readonly / required for this record."""
-    elements: list[FormElement] = views.form_elements(view_identifier)
-    fields = type(record)._fields
-    result: list[FormField] = []
-    for element in elements:
-        field = fields.get(element.name)
-        if field is None:
-            continue
-        widget = element.properties.get("widget") or default_widget(field)
-        result.append(
-            FormField(
-                name=element.name,
-                label=element.properties.get("label") or field.label,
-                widget=widget,
-                type_name=field.type_name,
-                hint=field.hint,
-                visible=_condition(element.conditions.get("visible"), record, True),
-                readonly=_condition(element.conditions.get("readonly"), record, field.readonly),
-                required=_condition(element.conditions.get("required"), record, field.required),
-                company_scoped=field.company_scoped,
-                # Company-scoped values live in the keyring: never shown, whatever the widget.
-                secret=widget == SECRET_WIDGET or field.company_scoped,
-                choices=tuple(getattr(field, "choices", ()) or ()),
-                path=element.path,
-            )
-        )
-    return result
+    return views.compiled_form(view_identifier, type(record)).evaluate(record)
 
 
 def missing_required(form: list[FormField], record: Model) -> list[FormField]:

@@ -90,6 +90,26 @@ class Model:
             setattr(self, name, value)
 
     @classmethod
+    def _statement(cls, kind: str) -> Any:
+        """Statements that every save runs, built once per final class (the values are bound
+        as parameters, so SQLAlchemy's compiled cache serves every call)."""
+        cache = cls.__dict__.get("_statements")
+        if cache is None:
+            cache = {}
+            setattr(cls, "_statements", cache)  # noqa: B010 (on the final class only)
+        stmt = cache.get(kind)
+        if stmt is None:
+            table = cls._table
+            if kind == "insert":
+                stmt = table.insert()
+            elif kind == "update":
+                stmt = table.update().where(table.c.id == sa.bindparam("_ffdesk_pk"))
+            else:
+                stmt = sa.select(table.c.id).where(table.c.id == sa.bindparam("pk"))
+            cache[kind] = stmt
+        return stmt
+
+    @classmethod
     def _unknown_field(cls, name: str) -> ValidationError:
         known = ", ".join(sorted(cls._fields))
         return ValidationError(f"{cls._name} has no field {name!r} (its fields: {known}).")
@@ -133,6 +153,13 @@ class Model:
             if name in self._related:
                 return self._related[name]
             related_id = self._values.get(name)
+            if isinstance(related_id, Model):
+                # An unsaved edit that assigned a record (fetch_related dropped the cache):
+                # reload it by its id, or keep it while it has none.
+                if related_id.id is None:
+                    self._related[name] = related_id
+                    return related_id
+                related_id = related_id.id
             if related_id is None:
                 return None
             comodel = self._registry[field.comodel_name]
@@ -284,9 +311,8 @@ class Model:
 
     def _check_reference(self, field: ManyToOne, related_id: int) -> None:
         comodel = self._registry[field.comodel_name]
-        stmt = sa.select(comodel._table.c.id).where(comodel._table.c.id == related_id)
         with self._registry.db.connect() as conn:
-            if conn.execute(stmt).first() is None:
+            if conn.execute(comodel._statement("exists"), {"pk": related_id}).first() is None:
                 raise ValidationError(
                     f"{self._name}.{field.name} refers to {field.comodel_name} #{related_id}, "
                     "which does not exist."
@@ -295,7 +321,6 @@ class Model:
     async def save(self) -> None:
         """Validate and write the record; its company-scoped values go to the secret store."""
         cls = type(self)
-        table = cls._table
         db = cls._registry.db
         names = list(self._fields) if self.id is None else [n for n in self._dirty]
         secret_names = [n for n in names if self._fields[n].company_scoped]
@@ -304,13 +329,11 @@ class Model:
                 row = self._validated_row(names)
                 created = self.id is None
                 if created:
-                    result = conn.execute(sa.insert(table).values(**row))
+                    result = conn.execute(cls._statement("insert"), row)
                     assert result.inserted_primary_key is not None
                     self.id = int(result.inserted_primary_key[0])
                 elif row:
-                    result = conn.execute(
-                        sa.update(table).where(table.c.id == self.id).values(**row)
-                    )
+                    result = conn.execute(cls._statement("update"), {**row, "_ffdesk_pk": self.id})
                     if result.rowcount == 0:
                         raise MissingError(f"{cls._name} #{self.id} does not exist (any more).")
                 # Secrets last, inside the savepoint: a refused secret (no keyring, no active

@@ -161,12 +161,18 @@ class Q:
     def __and__(self, other: Q) -> Q:
         if not isinstance(other, Q):
             return NotImplemented
-        return Q._combine("AND", [self, other])
+        return Q._combine("AND", [*self._operands("AND"), *other._operands("AND")])
 
     def __or__(self, other: Q) -> Q:
         if not isinstance(other, Q):
             return NotImplemented
-        return Q._combine("OR", [self, other])
+        return Q._combine("OR", [*self._operands("OR"), *other._operands("OR")])
+
+    def _operands(self, connector: str) -> list[Q]:
+        """`a & b & c` is one AND of three (however grouped), so that the text form, which
+        drops redundant parentheses, parses back to an equal Q."""
+        flat = self.lookup is None and not self.negated and self.connector == connector
+        return list(self.children) if flat and self.children else [self]
 
     def __invert__(self) -> Q:
         return Q._combine("AND", [self], negated=True)
@@ -258,9 +264,8 @@ def make_lookup(key: str, value: Any) -> Lookup:
     if len(parts) > 1 and parts[-1] in OPS:
         op = parts.pop()
     value = _normalise_value(value, key)
-    if op in ("in", "nin"):
-        if not isinstance(value, list) and value != Name("cids"):
-            raise ValidationError(f"Lookup {key!r} needs a list of values, got {value!r}.")
+    if op in ("in", "nin") and not isinstance(value, list) and value != Name("cids"):
+        raise ValidationError(f"Lookup {key!r} needs a list of values, got {value!r}.")
     if op in ("isnull", "isnotnull") and not isinstance(value, bool):
         raise ValidationError(f"Lookup {key!r} takes True or False, got {value!r}.")
     return Lookup(tuple(parts), op, value)
@@ -275,7 +280,9 @@ def _normalise_value(value: Any, key: str) -> Any:
         return value.id  # a record stands for its id
     if isinstance(value, float) and not math.isfinite(value):
         raise ValidationError(f"Lookup {key!r}: {value!r} is not a number that can be compared.")
-    if isinstance(value, int) and not isinstance(value, bool) and not INT64_MIN <= value <= INT64_MAX:
+    if isinstance(value, int) and not isinstance(value, bool) and not (
+        INT64_MIN <= value <= INT64_MAX
+    ):
         raise ValidationError(f"Lookup {key!r}: {value} is too large a number.")
     if value is None or isinstance(value, (str, int, float, bool, Name, D, dt.date)):
         return value
@@ -380,24 +387,37 @@ def _as_terminal(value: Any) -> Any:
     return value
 
 
-def _terminal(obj: Any, name: str) -> Any:
+def _terminal(obj: Any, name: str, relation: bool | None) -> Any:
     """The value a lookup compares at the end of its path.
 
     A record's many-to-one compares by the id it stores, as SQL compares the column (no load,
     and a dangling id still compares); following it (`module__id`) is what checks the record.
+    Any other field compares its value as it is (a JSON field may hold a dict). In a mapping,
+    `relation` says whether the field is a many-to-one (None when not known: then a nested
+    mapping with an "id" stands for that id).
     """
-    if isinstance(obj, Mapping):
-        return _as_terminal(obj.get(name))
+    if type(obj) is dict or isinstance(obj, Mapping):
+        value = obj.get(name)
+        if relation is False:
+            return value
+        if isinstance(value, Mapping):
+            return value.get("id") if relation or "id" in value else value
+        return _as_terminal(value)
     values = getattr(obj, "_values", None)
-    if values is not None:
-        field = getattr(type(obj), "_fields", {}).get(name)
+    fields = getattr(type(obj), "_fields", None)
+    if values is not None and fields is not None:
+        field = fields.get(name)
+        if field is None or field.company_scoped:
+            return getattr(obj, name, None)  # `id`, or a secret read through the record
         if isinstance(field, ManyToOne):
             return _as_terminal(values.get(name))
-    return _as_terminal(getattr(obj, name, None))
+        return values.get(name)  # what the field descriptor would read, without the call
+    value = getattr(obj, name, None)
+    return value if relation is False else _as_terminal(value)
 
 
 def _build_lookup_matcher(
-    lookup: Lookup, convert: Callable[[Any], Any] | None
+    lookup: Lookup, convert: Callable[[Any], Any] | None, relation: bool | None = None
 ) -> Callable[[Any, Mapping[str, Any]], bool]:
     path, op, raw = lookup.path, lookup.op, lookup.value
     dynamic = _has_placeholder(raw)
@@ -406,7 +426,7 @@ def _build_lookup_matcher(
 
     def walk(obj: Any, depth: int, value: Any, missing: bool) -> bool:
         if depth == last:
-            current = _terminal(obj, path[depth])
+            current = _terminal(obj, path[depth], relation)
             if current is None:
                 return missing
             return _compare(op, current, value)
@@ -434,7 +454,7 @@ def _build_lookup_matcher(
         name = path[0]
 
         def match_flat(obj: Any, names: Mapping[str, Any]) -> bool:
-            current = _terminal(obj, name)
+            current = _terminal(obj, name, relation)
             if current is None:
                 return missing_const
             return _compare(op, current, constant)
@@ -444,11 +464,17 @@ def _build_lookup_matcher(
 
 
 def _build_matcher(
-    q: Q, converters: Mapping[Lookup, Callable[[Any], Any]] | None
+    q: Q,
+    converters: Mapping[Lookup, Callable[[Any], Any]] | None,
+    relations: Mapping[Lookup, bool] | None = None,
 ) -> Callable[[Any, Mapping[str, Any]], bool]:
     if q.lookup is not None:
-        return _build_lookup_matcher(q.lookup, converters.get(q.lookup) if converters else None)
-    parts = [_build_matcher(child, converters) for child in q.children]
+        return _build_lookup_matcher(
+            q.lookup,
+            converters.get(q.lookup) if converters else None,
+            relations.get(q.lookup) if relations else None,
+        )
+    parts = [_build_matcher(child, converters, relations) for child in q.children]
     if q.negated:
         inner = parts[0]
         return lambda obj, names: not inner(obj, names)
@@ -480,7 +506,8 @@ class BoundQ:
             self.resolved[lookup] = resolved
             converters[lookup] = _converter(resolved.terminal)
         self.converters = converters
-        self._matcher = _build_matcher(q, converters)
+        relations = {lk: isinstance(r.terminal, ManyToOne) for lk, r in self.resolved.items()}
+        self._matcher = _build_matcher(q, converters, relations)
 
     def matches(self, record: Any, names: Mapping[str, Any]) -> bool:
         return self._matcher(record, names)
@@ -505,17 +532,25 @@ def _resolve_path(model: type[Model], lookup: Lookup) -> _Resolved:
     current = model
     hops: list[Field] = []
     text = lookup.key()
+    ops = ", ".join(sorted(OPS))
+    last = len(lookup.path) - 1
     for index, name in enumerate(lookup.path):
-        is_last = index == len(lookup.path) - 1
+        is_last = index == last
         if name == "id":
             if not is_last:
+                if index + 1 == last:
+                    raise ValidationError(
+                        f"Lookup {text!r}: unknown op {lookup.path[last]!r} (ops: {ops})."
+                    )
                 raise ValidationError(f"Lookup {text!r}: 'id' has no fields to follow.")
             return _Resolved(tuple(hops), None)
         field = current._fields.get(name)
         if field is None:
             known = ", ".join(sorted(current._fields))
+            also = f"; nor is {name!r} an op (ops: {ops})" if is_last and index > 0 else ""
             raise ValidationError(
-                f"Lookup {text!r}: {current._name} has no field {name!r} (its fields: {known})."
+                f"Lookup {text!r}: {current._name} has no field {name!r} "
+                f"(its fields: {known}){also}."
             )
         if is_last:
             if isinstance(field, OneToMany):
@@ -526,6 +561,10 @@ def _resolve_path(model: type[Model], lookup: Lookup) -> _Resolved:
                 )
             return _Resolved(tuple(hops), field)
         if not isinstance(field, (ManyToOne, OneToMany)):
+            if index + 1 == last:
+                raise ValidationError(
+                    f"Lookup {text!r}: unknown op {lookup.path[last]!r} (ops: {ops})."
+                )
             raise ValidationError(
                 f"Lookup {text!r}: {current._name}.{name} is not a relation, so "
                 f"{lookup.path[index + 1]!r} cannot follow it."
@@ -751,8 +790,18 @@ class _Parser:
         if depth > MAX_DEPTH:
             raise self._error("it is nested too deeply", node)
         if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.BitAnd, ast.BitOr)):
-            left, right = self._q(node.left, depth + 1), self._q(node.right, depth + 1)
-            return left & right if isinstance(node.op, ast.BitAnd) else left | right
+            # A chain `a & b & c & ...` nests to the left; walk it without counting depth.
+            kind = type(node.op)
+            operands: list[ast.AST] = []
+            current: ast.AST = node
+            while isinstance(current, ast.BinOp) and type(current.op) is kind:
+                operands.append(current.right)
+                current = current.left
+            operands.append(current)
+            parts = [self._q(operand, depth + 1) for operand in reversed(operands)]
+            connector = "AND" if kind is ast.BitAnd else "OR"
+            flat = [p for part in parts for p in part._operands(connector)]
+            return Q._combine(connector, flat)
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Invert):
             return ~self._q(node.operand, depth + 1)
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "Q":

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from ffdesk.engine.errors import MissingError, UserError, ValidationError
-from ffdesk.engine.q import Q, _env_names
+from ffdesk.engine.q import Q, _env_names, _short
 
 if TYPE_CHECKING:
     from ffdesk.engine.model import Model
@@ -46,7 +46,15 @@ class Query:
         parts: list[Q] = []
         for item in qs:
             if isinstance(item, str):
-                item = Q.parse(item)
+                text = item
+                item = Q.parse(text)
+                try:
+                    item.bind(self.model)
+                except ValidationError as exc:
+                    # Quote the expression the caller wrote, then the part that is wrong.
+                    raise ValidationError(
+                        f"Invalid Q-expression {_short(repr(text))} for {self.model._name}: {exc}"
+                    ) from None
             if not isinstance(item, Q):
                 raise ValidationError(
                     f"filter() takes Q objects and keyword lookups, got {type(item).__name__}."

@@ -25,7 +25,12 @@ from ffdesk.engine.discovery import (
 from ffdesk.engine.env import Environment, SecretStore, env_ctx
 from ffdesk.engine.errors import MissingError, UserError, ValidationError
 from ffdesk.engine.loader import load_module_code
-from ffdesk.engine.manifest import ManifestError, check_integration_category, resolve_static_path
+from ffdesk.engine.manifest import (
+    MANIFEST_FILE,
+    ManifestError,
+    check_integration_category,
+    resolve_static_path,
+)
 from ffdesk.engine.model import Model
 from ffdesk.engine.registry import Registry
 from ffdesk.engine.schema import upgrade_schema
@@ -35,6 +40,12 @@ log = logging.getLogger(__name__)
 
 DEFAULT_COMPANY = "My Company"
 INTEGRATION_MODEL = "Integration"
+DEFAULT_CATEGORIES = ("Online Payment", "Messaging", "Shipping")
+# Manifest problems only the installer finds (they need the dependencies' code).
+_CATEGORY_REFUSALS = (
+    "is not one of the Integration model's choices",
+    "integration modules need the integrations module",
+)
 
 
 @dataclass(frozen=True)
@@ -137,7 +148,9 @@ class System:
         module = self.discovered.get(identifier)
         if module is None:
             return None
-        return module.problem or self.problems.get(identifier)
+        return (
+            module.problem or self.problems.get(identifier) or self.views.problems.get(identifier)
+        )
 
     async def _module_records(self) -> list[Model]:
         return await self.registry["Module"].all().order_by("identifier").all()
@@ -162,7 +175,7 @@ class System:
                     "image": self.image_path(identifier),
                     "path": str(found.path),
                     "implicit": bool(manifest.implicit) if manifest else False,
-                    "problem": self.module_problem(identifier),
+                    "problem": self.module_problem(identifier) or self._kept_refusal(record),
                 }
                 changed = record.id is None
                 for name, value in values.items():
@@ -171,6 +184,22 @@ class System:
                         changed = True
                 if changed:
                     await record.save()
+
+    def _kept_refusal(self, record: Model) -> str | None:
+        """Why the last install of this (not installed) module was refused, kept across starts.
+
+        Manifest and dependency problems are found again by discovery (or were fixed), so only
+        the installer's own findings (code, data files, views, integration category) are kept,
+        until an install succeeds.
+        """
+        problem = record.problem
+        if record.id is None or record.state == "Installed" or not problem:
+            return None
+        manifest_problem = problem.startswith(f"{record.identifier} ({MANIFEST_FILE}")
+        if manifest_problem and not any(p in problem for p in _CATEGORY_REFUSALS):
+            return None
+        self.problems.setdefault(record.identifier, problem)
+        return problem
 
     def image_path(self, identifier: str) -> str | None:
         """The absolute path of a module's manifest image, if it exists."""
@@ -243,54 +272,83 @@ class System:
 
     async def _install(self, wanted: list[str]) -> None:
         target = dependency_order(self.discovered, [*self.installed, *wanted])
-        candidate: Registry | None = None
         data: dict[str, list[DataRecord]] = {}
         for identifier in wanted:
-            step = [
-                m
-                for m in target
-                if m in self.installed or m in wanted[: wanted.index(identifier) + 1]
-            ]
             try:
                 load_module_code(identifier, self.discovered[identifier].path)
-                candidate = self._build_registry(step)
-                self._check_category(identifier, candidate)
-                data[identifier] = read_data_files(identifier, self.discovered[identifier].path)
             except ValidationError as exc:
                 await self._refuse(identifier, str(exc))
-        assert candidate is not None
-        candidate = self._build_registry(target)
+        # One build for the whole set; only when it fails is it rebuilt step by step, to
+        # name the module at fault (building per module is quadratic in the module count).
+        try:
+            candidate = self._build_registry(target)
+        except ValidationError as exc:
+            await self._refuse(self._registry_culprit(target, wanted) or wanted[-1], str(exc))
+        for identifier in wanted:
+            try:
+                self._check_category(identifier, candidate, target)
+                data[identifier] = read_data_files(identifier, self.discovered[identifier].path)
+                self._check_data(identifier, data[identifier], candidate)
+            except ValidationError as exc:
+                await self._refuse(identifier, str(exc))
         new_views = [r for m in wanted for r in data[m] if r.model == "UiView"]
         try:
             check_view_records(self, candidate, new_views, order=target)
         except ValidationError as exc:
-            await self._refuse(getattr(exc, "module", wanted[-1]), str(exc))
-        # Commit: schema, data, states.
+            # A view of an installed module that the newcomers would break: the install is
+            # refused, the installed module keeps working (and gets no problem).
+            culprit = getattr(exc, "module", None)
+            await self._refuse(culprit if culprit in wanted else wanted[-1], str(exc))
+        # Commit: schema, data, states. A record the database still refuses rolls it all back.
+        previous = (self.registry, self.installed)
         self.registry = candidate
         self.installed = target
         self._activate()
         upgrade_schema(self.registry)
-        async with self.db.transaction():
-            for identifier in wanted:
-                await self._write_data(identifier, data[identifier])
-            Module = self.registry["Module"]
-            for identifier in wanted:
-                record = await Module.filter(identifier=identifier).first()
-                if record is None:
-                    record = Module.new(identifier=identifier)
-                record.state = "Installed"
-                record.problem = None
-                record.sequence = target.index(identifier)
-                await record.save()
-                self.problems.pop(identifier, None)
+        try:
+            async with self.db.transaction():
+                for identifier in wanted:
+                    await self._write_data(identifier, data[identifier])
+                Module = self.registry["Module"]
+                for identifier in wanted:
+                    record = await Module.filter(identifier=identifier).first()
+                    if record is None:
+                        record = Module.new(identifier=identifier)
+                    record.state = "Installed"
+                    record.problem = None
+                    record.sequence = target.index(identifier)
+                    await record.save()
+        except ValidationError as exc:
+            self.registry, self.installed = previous
+            self._activate()
+            self.views.invalidate()
+            await self._refuse(getattr(exc, "module", None) or wanted[-1], str(exc))
+        for identifier in wanted:
+            self.problems.pop(identifier, None)
         self.views.invalidate()
         await self.sync_integration_records()
         log.info("installed %s", ", ".join(wanted))
 
-    def _check_category(self, identifier: str, registry: Registry) -> None:
+    def _registry_culprit(self, target: list[str], wanted: list[str]) -> str | None:
+        """The first newcomer whose addition makes the registry fail to build."""
+        for index, identifier in enumerate(wanted):
+            step = [m for m in target if m in self.installed or m in wanted[: index + 1]]
+            try:
+                self._build_registry(step)
+            except ValidationError:
+                return identifier
+        return None
+
+    def _check_category(
+        self, identifier: str, registry: Registry, target: Sequence[str] | None = None
+    ) -> None:
         manifest = self.discovered[identifier].manifest
         if manifest is None or not manifest.is_integration:
             return
+        if target is not None and manifest.integration_category not in DEFAULT_CATEGORIES:
+            # A category added with _selection_add counts only if a dependency adds it.
+            own = set(dependencies_closure(self.discovered, identifier))
+            registry = self._build_registry([m for m in target if m in own])
         if INTEGRATION_MODEL not in registry:
             raise ValidationError(
                 f"{identifier} (manifest.yaml): integration modules need the integrations module."
@@ -311,27 +369,51 @@ class System:
             await record.save()
         raise UserError(f"Cannot install {identifier}: {reason}")
 
-    async def _write_data(self, identifier: str, records: list[DataRecord]) -> None:
+    def _check_data(self, identifier: str, records: list[DataRecord], registry: Registry) -> None:
+        """Every field a data record sets exists on its model (checked before writing)."""
         for item in records:
-            model = self.registry[item.model]
-            values = dict(item.values)
-            values["module"] = identifier
-            if item.model == "UiView":
-                values.setdefault("sequence", item.sequence)
-                values["file"] = item.file
-            existing = (
-                await model.filter(identifier=item.identifier, module=identifier).first()
-                if item.model == "UiView"
-                else await model.filter(identifier=item.identifier).first()
-            )
-            record = existing or model.new()
-            for name, value in values.items():
+            model = registry[item.model]
+            for name in item.values:
                 if name not in model._fields:
                     raise ValidationError(
                         f"{identifier} ({item.file}): {item.model} has no field {name!r}."
                     )
-                setattr(record, name, value)
-            await record.save()
+
+    async def _write_data(self, identifier: str, records: list[DataRecord]) -> None:
+        # A module's views are replaced as a whole: several of its records may extend the same
+        # view (same identifier), so they cannot be matched one by one.
+        await self.registry["UiView"].filter(module=identifier).delete()
+        for item in records:
+            try:
+                await self._write_record(identifier, item)
+            except ValidationError as exc:
+                text = str(exc)
+                if not text.startswith(f"{identifier} ("):
+                    text = f"{identifier} ({item.file}): {item.model} {item.identifier!r}: {text}"
+                error = ValidationError(text)
+                error.module = identifier  # type: ignore[attr-defined]
+                raise error from None
+
+    async def _write_record(self, identifier: str, item: DataRecord) -> None:
+        model = self.registry[item.model]
+        values = dict(item.values)
+        values["module"] = identifier
+        if item.model == "UiView":
+            values.setdefault("sequence", item.sequence)
+            values["file"] = item.file
+        existing = (
+            None
+            if item.model == "UiView"
+            else await model.filter(identifier=item.identifier).first()
+        )
+        record = existing or model.new()
+        for name, value in values.items():
+            if name not in model._fields:
+                raise ValidationError(
+                    f"{identifier} ({item.file}): {item.model} has no field {name!r}."
+                )
+            setattr(record, name, value)
+        await record.save()
 
     async def uninstall_module(self, identifier: str) -> list[str]:
         """Uninstall a module and what depends on it; data stays, views and jobs go."""
@@ -436,8 +518,9 @@ class System:
             raise UserError(f"There is no company {name_or_id!r}.")
         if len(companies) == 1:
             raise UserError("The last company cannot be deleted.")
+        deleted = company.id  # delete() forgets the id
         await company.delete()
-        await self.select_company(None if self.env.cid == company.id else self.env.cid)
+        await self.select_company(None if self.env.cid == deleted else self.env.cid)
         del Company
 
     # -- integrations -------------------------------------------------------------------

@@ -19,6 +19,8 @@ from ffdesk.engine.views import (
 )
 
 if TYPE_CHECKING:
+    from ffdesk.engine.forms import CompiledForm
+    from ffdesk.engine.model import Model
     from ffdesk.engine.registry import Registry
     from ffdesk.engine.system import System
 
@@ -168,11 +170,13 @@ class ViewService:
         self.system = system
         self._archs: dict[str, list[dict[str, Any]]] = {}
         self._forms: dict[str, list[FormElement]] = {}
+        self._compiled: dict[tuple[str, type[Model]], CompiledForm] = {}
         self.problems: dict[str, str] = {}
 
     def invalidate(self) -> None:
         self._archs.clear()
         self._forms.clear()
+        self._compiled.clear()
         self.problems.clear()
 
     def stored_sources(self) -> list[ViewSource]:
@@ -232,14 +236,28 @@ class ViewService:
         if cached is not None:
             return cached
         elements: list[FormElement] = []
+        parsed: dict[str, Q] = {}  # one Q per text: forms evaluate each distinct one once
         for found in iter_field_elements(self.merged_arch(identifier)):
             conditions: dict[str, bool | Q] = {}
             for key in CONDITIONS:
                 value = found.properties.get(key)
                 if isinstance(value, str):
-                    conditions[key] = Q.parse(value)
+                    if value not in parsed:
+                        parsed[value] = Q.parse(value)
+                    conditions[key] = parsed[value]
                 elif value is not None:
                     conditions[key] = bool(value)
             elements.append(FormElement(found.name, found.path, found.properties, conditions))
         self._forms[identifier] = elements
         return elements
+
+    def compiled_form(self, identifier: str, model: type[Model]) -> CompiledForm:
+        """The merged form compiled for `model` (labels, widgets, bound conditions; cached)."""
+        key = (identifier, model)
+        compiled = self._compiled.get(key)
+        if compiled is None:
+            from ffdesk.engine.forms import CompiledForm
+
+            compiled = CompiledForm(self.form_elements(identifier), model)
+            self._compiled[key] = compiled
+        return compiled

@@ -22,6 +22,7 @@ class ImportReport:
 
     created: int = 0
     updated: int = 0
+    unchanged: int = 0
     errors: list[str] = field(default_factory=list)
 
 
@@ -50,32 +51,50 @@ async def import_csv(system: System, path: Path) -> ImportReport:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise UserError(f"{path} is not a UTF-8 text file.") from None
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = [h.strip().lower() for h in next(reader, [])]
+    except csv.Error as exc:
+        raise UserError(f"{path}: line 1: {exc}.") from None
     if "name" not in header:
         raise UserError(f"{path}: the first line must name the columns name, email, phone.")
-    reader.fieldnames = header
     Contact = system.registry["Contact"]
     cid = system.env.cid
     report = ImportReport()
     async with system.db.transaction():
-        for row in reader:
-            line = reader.line_num
+        while True:
+            # The line a row starts on (a quoted field may span several lines).
+            line = reader.line_num + 1
+            try:
+                cells = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as exc:
+                # A malformed row (e.g. a field over the csv module's size limit) is one bad
+                # row, not a failed import.
+                report.errors.append(f"line {line}: {exc}")
+                if reader.line_num < line:
+                    break  # nothing was consumed: stop rather than loop
+                continue
+            if not cells:
+                continue  # blank line
+            row = dict(zip(header, cells, strict=False))
             try:
                 name, email, phone = _check_row(line, row)
                 existing = await Contact.filter(company=cid, email=email).first() if email else None
-                if existing is not None:
+                if existing is None:
+                    await Contact.create(name=name, email=email, phone=phone, company=cid)
+                    report.created += 1
+                elif (existing.name, existing.phone) != (name, phone):
                     existing.name, existing.phone = name, phone
                     await existing.save()
                     report.updated += 1
                 else:
-                    await Contact.create(name=name, email=email, phone=phone, company=cid)
-                    report.created += 1
+                    # Untouched, so its write date stays and the next sync does not resend it.
+                    report.unchanged += 1
             except ValidationError as exc:
                 message = str(exc)
                 report.errors.append(
                     message if message.startswith("line") else f"line {line}: {message}"
                 )
-            except csv.Error as exc:
-                report.errors.append(f"line {line}: {exc}")
     return report

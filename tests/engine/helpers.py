@@ -72,6 +72,37 @@ def build_env(
     return Environment(registry, secrets=secrets if secrets is not None else MemorySecrets())
 
 
+def to_mapping(record: Model, depth: int = 3) -> dict[str, Any]:
+    """A record as the nested mapping form of `Q.matches` (related records nested).
+
+    A many-to-one whose record is gone (a dangling id) becomes `{"id": <id>}` (a record with
+    no values); below `depth`, a many-to-one is only its id and one-to-many are left out.
+    """
+    from ffdesk.engine.fields import ManyToOne, OneToMany
+
+    out: dict[str, Any] = {"id": record.id}
+    for name, field in type(record)._fields.items():
+        if field.company_scoped:
+            continue
+        if isinstance(field, ManyToOne):
+            related_id = record._values.get(name)
+            if related_id is None:
+                out[name] = None
+            elif depth > 0:
+                related = getattr(record, name)
+                out[name] = (
+                    {"id": related_id} if related is None else to_mapping(related, depth - 1)
+                )
+            else:
+                out[name] = {"id": related_id}  # deep enough: compares by id only
+        elif isinstance(field, OneToMany):
+            if depth > 0:
+                out[name] = [to_mapping(r, depth - 1) for r in getattr(record, name)]
+        else:
+            out[name] = getattr(record, name)
+    return out
+
+
 def row_counts(env: Environment) -> dict[str, int]:
     """Rows per table, read straight from the database (not through the ORM)."""
     counts: dict[str, int] = {}
@@ -97,4 +128,5 @@ __all__ = [
     "row_counts",
     "run",
     "table_rows",
+    "to_mapping",
 ]

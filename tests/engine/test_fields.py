@@ -71,8 +71,20 @@ def field(env: Any, name: str) -> Any:
 
 # -- the types exist and are exported ------------------------------------------------------
 def test_every_spec_type_is_exported_and_known() -> None:
-    names = {"Char", "Text", "Integer", "Float", "Boolean", "Date", "Datetime", "Selection",
-             "File", "JSON", "ManyToOne", "OneToMany"}  # fmt: skip
+    names = {
+        "Char",
+        "Text",
+        "Integer",
+        "Float",
+        "Boolean",
+        "Date",
+        "Datetime",
+        "Selection",
+        "File",
+        "JSON",
+        "ManyToOne",
+        "OneToMany",
+    }
     assert set(FIELD_TYPES) == names
     import ffdesk.engine.base as base
 
@@ -81,10 +93,24 @@ def test_every_spec_type_is_exported_and_known() -> None:
 
 
 def test_common_options_are_kept(env: Any) -> None:
-    f = Char(description="Label", hint="Tip", required=True, readonly=True, index=True,
-             unique=True, company_scoped=True, default="x")  # fmt: skip
+    f = Char(
+        description="Label",
+        hint="Tip",
+        required=True,
+        readonly=True,
+        index=True,
+        unique=True,
+        company_scoped=True,
+        default="x",
+    )
     assert (f.description, f.hint, f.required, f.readonly, f.index, f.unique) == (
-        "Label", "Tip", True, True, True, True)  # fmt: skip
+        "Label",
+        "Tip",
+        True,
+        True,
+        True,
+        True,
+    )
     assert f.company_scoped and not f.stored
     assert f.get_default() == "x"
     assert field(env, "name").label == "Gadget Name"

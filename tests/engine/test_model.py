@@ -62,17 +62,19 @@ async def seed(env: Any) -> dict[str, Any]:
         name="Stripe", company=acme, module=stripe, integration_category="Online Payment"
     )
     t = await Integration.create(
-        name="Twilio", company=acme.id, module=twilio.id, integration_category="Messaging",
+        name="Twilio",
+        company=acme.id,
+        module=twilio.id,
+        integration_category="Messaging",
         enabled=True,
-    )  # fmt: skip
+    )
     u = await Integration.create(name="UPS", integration_category="Shipping")
     maps = [
         await Mapper.create(integration=s.id, model="Contact", local_id="1", remote_id="cus_1"),
         await Mapper.create(integration=s, model="Contact", local_id="2", remote_id="cus_2"),
         await Mapper.create(integration=t, model="Message", local_id="9", remote_id="SM9"),
     ]
-    return {"acme": acme, "stripe": stripe, "twilio": twilio, "s": s, "t": t, "u": u,
-            "maps": maps}  # fmt: skip
+    return {"acme": acme, "stripe": stripe, "twilio": twilio, "s": s, "t": t, "u": u, "maps": maps}
 
 
 # -- creating and querying ------------------------------------------------------------------
@@ -98,13 +100,25 @@ def test_create_filter_get_count_exists(env: Any) -> None:
     assert run(Integration.filter(name="UPS").exists())
     # Awaiting a query gives its records; filters chain with AND.
     assert run(_await(Integration.filter(company=d["acme"]).filter(enabled=False))) == [d["s"]]
-    assert run(Mapper.filter(integration=d["s"].id, model="Contact", local_id="2").get()) == (
-        d["maps"][1]
+    assert (
+        run(Mapper.filter(integration=d["s"].id, model="Contact", local_id="2").get())
+        == (d["maps"][1])
     )
 
 
 async def _await(query: Any) -> Any:
     return await query
+
+
+def test_async_iteration_and_limits(env: Any) -> None:
+    _, _, Integration, _ = models(env)
+    run(seed(env))
+
+    async def names() -> list[str]:
+        return [i.name async for i in Integration.filter(name__neq="UPS")]
+
+    assert run(names()) == ["Stripe", "Twilio"]
+    assert [i.name for i in run(Integration.order_by("-name").limit(1).all())] == ["UPS"]
 
 
 def test_get_missing_and_several(env: Any) -> None:
@@ -180,7 +194,7 @@ def test_save_of_a_deleted_record_is_missing(env: Any) -> None:
 
 
 def test_relations_fetch_related_and_reverse(env: Any) -> None:
-    Company, Module, Integration, Mapper = models(env)
+    _, _, Integration, Mapper = models(env)
     d = run(seed(env))
     s = run(Integration.get(d["s"].id))
     run(s.fetch_related("module", "company", "mappings"))
@@ -209,7 +223,7 @@ def test_relations_fetch_related_and_reverse(env: Any) -> None:
 
 
 def test_on_delete_cascade_and_set_null(env: Any) -> None:
-    Company, Module, Integration, Mapper = models(env)
+    Company, _, Integration, Mapper = models(env)
     d = run(seed(env))
     Note = env.registry["Note"]
     note = run(Note.create(text="keep me", integration=d["s"]))
@@ -264,7 +278,7 @@ def test_query_delete_and_exclude(env: Any) -> None:
 
 
 def test_unique_constraints(env: Any) -> None:
-    Company, Module, _, _ = models(env)
+    Company, _, _, _ = models(env)
     Note = env.registry["Note"]
     before = row_counts(env)
     with pytest.raises(ValidationError) as info:
@@ -273,9 +287,7 @@ def test_unique_constraints(env: Any) -> None:
     run(Note.create(text="a", priority=1))
     with pytest.raises(ValidationError) as info2:
         run(Note.create(text="a", priority=1))
-    assert "text='a', priority=1 already exists (text, priority must be unique)" in str(
-        info2.value
-    )
+    assert "text='a', priority=1 already exists (text, priority must be unique)" in str(info2.value)
     run(Note.create(text="a", priority=2))
     assert row_counts(env)["note"] == before["note"] + 2
     # An update that collides is refused too, and the stored row keeps its value.
@@ -294,9 +306,12 @@ def test_unique_constraints(env: Any) -> None:
         ({"name": "x" * 101}, ["Integration.name allows at most 100 characters", "got 101"]),
         (
             {"name": "x", "integration_category": "Banking"},
-            ["Integration.integration_category must be one of", "'Online Payment'",
-             "got 'Banking'"],
-        ),  # fmt: skip
+            [
+                "Integration.integration_category must be one of",
+                "'Online Payment'",
+                "got 'Banking'",
+            ],
+        ),
         ({"name": 42}, ["Integration.name expects text, got 42 (int)"]),
         ({"name": "x", "enabled": "yes"}, ["Integration.enabled expects true or false"]),
         ({"name": "x", "company": 999}, ["refers to Company #999, which does not exist"]),
@@ -322,7 +337,6 @@ def test_bad_create_is_a_sentence_and_writes_nothing(
 
 
 def test_bad_update_changes_nothing(env: Any) -> None:
-    _, _, Integration, _ = models(env)
     d = run(seed(env))
     before = table_rows(env, "Integration")
     s = d["s"]
@@ -434,14 +448,22 @@ def test_cls_methods_are_classmethods() -> None:
 
 
 def test_page_models_define_tables_and_round_trip(env: Any) -> None:
-    Company, Module, Integration, Mapper = models(env)
+    _, _, Integration, Mapper = models(env)
     integration_cols = set(Integration._table.c.keys())
     assert integration_cols == {
-        "id", "name", "description", "image", "company_id", "enabled", "module_id",
-        "integration_category", "cron_sync_method", "last_synced_date", "sandbox_mode",
-    }  # fmt: skip  (api_key / api_secret are company-scoped: no columns)
-    assert set(Mapper._table.c.keys()) == {
-        "id", "local_id", "remote_id", "integration_id", "model"}  # fmt: skip
+        "id",
+        "name",
+        "description",
+        "image",
+        "company_id",
+        "enabled",
+        "module_id",
+        "integration_category",
+        "cron_sync_method",
+        "last_synced_date",
+        "sandbox_mode",
+    }  # (api_key / api_secret are company-scoped: no columns)
+    assert set(Mapper._table.c.keys()) == {"id", "local_id", "remote_id", "integration_id", "model"}
     assert Integration._verbose_name == "Integration"
     assert Mapper._verbose_name == "Integration Mapper"
     assert Integration._fields["integration_category"].hint.startswith("Which category")
@@ -470,7 +492,7 @@ def test_page_enable_integration_detection_pattern(env: Any) -> None:
     mine = run(Module.create(identifier="my_service", state="Installed"))
     other = run(Module.create(identifier="other", state="Installed"))
     i = run(Integration.create(name="Mine", module=mine, company=env.cid))
-    with pytest.raises(UserError, match="Please enter your API Key before enabling."):
+    with pytest.raises(UserError, match=r"Please enter your API Key before enabling\."):
         run(i.enable_integration())
     assert run(Integration.get(i.id)).enabled is False
     i.api_key = "key"
@@ -489,8 +511,11 @@ def test_page_cron_sync_method_and_module_values(env: Any) -> None:
     assert Integration._values_for_module("payment_stripe") == {}
     assert isinstance(Integration._fields["cron_sync_method"], Char)  # still the field
     mine = run(Module.create(identifier="my_service", state="Installed"))
-    on = run(Integration.create(name="On", module=mine, enabled=True,
-                                **Integration._values_for_module("my_service")))  # fmt: skip
+    on = run(
+        Integration.create(
+            name="On", module=mine, enabled=True, **Integration._values_for_module("my_service")
+        )
+    )
     off = run(Integration.create(name="Off", module=mine, enabled=False))
     assert run(Integration.get(on.id)).cron_sync_method == "sync_my_service"
     method = getattr(Integration, on.cron_sync_method)
@@ -506,7 +531,7 @@ def test_page_cron_sync_method_and_module_values(env: Any) -> None:
 
 # -- company-scoped values ----------------------------------------------------------------
 def test_company_scoped_values_live_in_the_secret_store(env: Any) -> None:
-    Company, _, Integration, _ = models(env)
+    _, _, Integration, _ = models(env)
     acme_id, globex_id = env.cids
     i = run(Integration.create(name="Mine", api_key="sk_acme_123"))
     assert "api_key" not in Integration._table.c and "api_secret" not in Integration._table.c

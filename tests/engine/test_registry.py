@@ -48,8 +48,7 @@ def registry(tmp_path: Any) -> Registry:
 def test_only_the_given_declarations_are_used(registry: Registry) -> None:
     assert ShippingLabel in DECLARATIONS and ShippingLabelExtra in DECLARATIONS
     assert len(DECLARATIONS) > len(list(registry))  # other test modules declared more
-    assert set(registry) == {"Company", "Module", "UiView", "CronJob", "SyncRun",
-                             "ShippingLabel"}  # fmt: skip
+    assert set(registry) == {"Company", "Module", "UiView", "CronJob", "SyncRun", "ShippingLabel"}
     assert "ShippingLabel" in registry and "Integration" not in registry
     with pytest.raises(ValidationError) as info:
         registry["Integration"]
@@ -63,8 +62,15 @@ def test_final_class_shape(registry: Registry) -> None:
     assert registry["CronJob"]._verbose_name == "Scheduled Job"
     assert issubclass(Label, ShippingLabelExtra) and issubclass(Label, ShippingLabel)
     assert Label.__mro__[1:3] == (ShippingLabelExtra, ShippingLabel)
-    assert list(Label._fields) == ["carrier", "tracking", "weight", "barcode", "company",
-                                   "module", "insured"]  # fmt: skip
+    assert list(Label._fields) == [
+        "carrier",
+        "tracking",
+        "weight",
+        "barcode",
+        "company",
+        "module",
+        "insured",
+    ]
     assert Label._fields["tracking"].max_length == 80
     assert Label._fields["carrier"].choices == ["UPS", "DHL", "FedEx"]
     assert Label._fields["carrier"].model_name == "ShippingLabel"
@@ -78,8 +84,16 @@ def test_tables_columns_and_indexes(registry: Registry) -> None:
     table = registry["ShippingLabel"]._table
     assert table.name == "shipping_label" == table_name_for("ShippingLabel")
     assert table_name_for("IntegrationMapper") == "integration_mapper"
-    assert list(table.c.keys()) == ["id", "carrier", "tracking", "weight", "barcode",
-                                    "company_id", "module_id", "insured"]  # fmt: skip
+    assert list(table.c.keys()) == [
+        "id",
+        "carrier",
+        "tracking",
+        "weight",
+        "barcode",
+        "company_id",
+        "module_id",
+        "insured",
+    ]
     assert table.c.id.primary_key
     assert isinstance(table.c.tracking.type, sa.String) and table.c.tracking.type.length == 80
     indexes = {ix.name: (tuple(c.name for c in ix.columns), ix.unique) for ix in table.indexes}

@@ -66,14 +66,14 @@ def test_upgrade_adds_model_field_and_index_keeping_rows(make_env: Any) -> None:
     old.db.dispose()
 
     new = make_env([Parcel, ParcelTracking, ParcelEvent])  # same file, a rebuilt registry
-    assert columns(new, "parcel") == {"id", "reference", "grams", "tracking_code",
-                                      "carrier_rank"}  # fmt: skip
+    assert columns(new, "parcel") == {"id", "reference", "grams", "tracking_code", "carrier_rank"}
     assert "ix_parcel_tracking_code" in indexes(new, "parcel")
     assert "parcel_event" in sa.inspect(new.db.engine).get_table_names()
-    # Every row is still there, with the new columns empty.
+    # Every row is still there; the new columns are empty or hold the field's default.
     after_rows = table_rows(new, "Parcel")
     assert [{k: r[k] for k in ("id", "reference", "grams")} for r in after_rows] == before_rows
-    assert all(r["tracking_code"] is None and r["carrier_rank"] is None for r in after_rows)
+    assert all(r["tracking_code"] is None for r in after_rows)
+    assert all(r["carrier_rank"] == 7 for r in after_rows)  # the new field's default, back-filled
     counts = row_counts(new)
     assert {k: counts[k] for k in before_counts} == before_counts
     assert run(new.registry["Company"].get(company.id)).name == "Acme"

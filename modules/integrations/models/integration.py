@@ -1,7 +1,13 @@
 """The Integration model (as the reference page writes it) and its base behaviour."""
 
 from ffdesk.engine.base import *
-from ffdesk.sync.results import ConnectionResult, ConnectionUnreachable, SyncCapability
+from ffdesk.sync import (
+    ConnectionResult,
+    ConnectionUnreachable,
+    CredentialsRejected,
+    ProviderError,
+    SyncCapability,
+)
 
 
 class Integration(Model):
@@ -47,7 +53,13 @@ class Integration(Model):
         if missing:
             labels = ", ".join(f.label for f in missing)
             raise UserError(f"Please fill in {labels} before enabling {self.name}.")
-        result = await self.check_connection()
+        try:
+            result = await self.check_connection()
+        except CredentialsRejected as exc:
+            result = ConnectionResult("rejected", str(exc))
+        except ProviderError as exc:
+            # A provider that raises instead of answering: it could not be asked.
+            result = ConnectionResult("unreachable", str(exc))
         if result.outcome == "rejected":
             raise UserError(result.message)
         if result.outcome == "unreachable" and not getattr(self, "_enable_anyway", False):

@@ -204,6 +204,11 @@ class StripeIntegration(Model):
                 mappings = await self._mappings("Contact", [str(c.id) for c in batch])
                 for contact in batch:
                     await queue.put((contact, mappings.get(str(contact.id))))
+        except asyncio.CancelledError:
+            # The task itself was cancelled (window closing, Ctrl+C): the workers are separate
+            # tasks, so tell them too, or they would send every contact already queued.
+            run.cancel()
+            raise
         finally:
             for _ in workers:
                 await queue.put(None)
@@ -261,15 +266,14 @@ class StripeIntegration(Model):
             customer = (
                 await api.post("/v1/customers", data=body, headers={"Idempotency-Key": key})
             ).json()
-            Mapper = get_model("IntegrationMapper")
-            async with env_ctx.get().db.transaction():
-                await Mapper.create(
-                    integration=self.id,
-                    model="Contact",
-                    local_id=str(contact.id),
-                    remote_id=customer["id"],
-                    synced_at=contact.write_date or datetime.now(),
-                )
+            # One row, so its own short transaction: no enclosing one (and no SAVEPOINT).
+            await get_model("IntegrationMapper").create(
+                integration=self.id,
+                model="Contact",
+                local_id=str(contact.id),
+                remote_id=customer["id"],
+                synced_at=contact.write_date or datetime.now(),
+            )
             run.count("created")
             return
         stamp = contact.write_date.timestamp() if contact.write_date else 0

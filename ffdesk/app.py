@@ -1,0 +1,246 @@
+"""The window's composition root: QApplication, the qasync loop, the System, the scheduler."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import importlib
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+from types import TracebackType
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtWidgets import QApplication
+
+from ffdesk.engine.errors import UserError
+from ffdesk.redaction import redact
+from ffdesk.ui.errors import ErrorReport, report_error
+from ffdesk.ui.icons import app_icon
+from ffdesk.ui.main_window import LAST_COMPANY_KEY, MainWindow
+from ffdesk.ui.startup_error import StartupErrorWindow
+from ffdesk.ui.style import apply_style
+
+if TYPE_CHECKING:
+    from ffdesk.engine.system import System
+    from ffdesk.sync.scheduler import Scheduler
+
+log = logging.getLogger("ffdesk.app")
+# Imported on a worker thread while the window paints: SQLAlchemy, Alembic, httpx and keyring
+# take most of a second to import, which the user would otherwise watch as a blank screen.
+HEAVY_MODULES = (
+    "ffdesk.api",
+    "ffdesk.services.integrations",
+    "ffdesk.sync.runner",
+    "ffdesk.sync.scheduler",
+)
+
+APP_NAME = "ffdesk"
+ORGANIZATION = "Fullfinity"
+ORGANIZATION_DOMAIN = "fullfinity.io"
+EXECUTOR_THREADS = 4
+
+
+def parse_args(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
+    """`--database URL` and `--company NAME`; anything else is left for Qt."""
+    parser = argparse.ArgumentParser(prog="ffdesk", add_help=False)
+    parser.add_argument("--database", default=None)
+    parser.add_argument("--company", default=None)
+    return parser.parse_known_args(list(argv))
+
+
+def _setup_logging() -> None:
+    from ffdesk.logs import setup_logging
+
+    try:
+        path = setup_logging()
+    except OSError as exc:  # an unwritable log folder must not stop the window
+        logging.basicConfig(level=logging.INFO)
+        log.warning("cannot write the log file (%s); logging to standard error", exc)
+        return
+    log.info("ffdesk window starting; log file %s", path)
+
+
+def create_application(qt_args: Sequence[str] = ()) -> QApplication:
+    """The QApplication with ffdesk's names (for QSettings), icon and style."""
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication([APP_NAME, *qt_args])
+    app.setApplicationName(APP_NAME)
+    app.setOrganizationName(ORGANIZATION)
+    app.setOrganizationDomain(ORGANIZATION_DOMAIN)
+    app.setWindowIcon(app_icon())
+    apply_style(app)
+    return app
+
+
+class App:
+    """One run of the window: opens the System, fills the window, runs the scheduler."""
+
+    def __init__(self, app: QApplication, args: argparse.Namespace, window: MainWindow) -> None:
+        import asyncio
+
+        self.app = app
+        self.args = args
+        self.main_window = window
+        self.system: System | None = None
+        self.window: MainWindow | StartupErrorWindow | None = window
+        self.scheduler: Scheduler | None = None
+        self._closed = asyncio.Event()
+        self.warnings: list[str] = []
+        window.closed.connect(self._closed.set)
+
+    async def main(self) -> int:
+        """Runs until the window is closed; returns the exit code."""
+        import asyncio
+
+        window = self.main_window
+        try:
+            loop = asyncio.get_running_loop()
+            await loop.run_in_executor(None, _import_heavy_modules)
+            self.system = await self._open(window.settings)
+        except Exception as exc:
+            window.hide()
+            window.deleteLater()
+            return await self._show_startup_error(exc)
+        window.attach(self.system)
+        await window.refresh()
+        log.info("main window shown")
+        reason = getattr(self.system.secrets, "unavailable_reason", lambda: None)()
+        if reason:
+            self.warnings.append(reason)
+        if self.warnings:
+            window.show_message("warning", " ".join(self.warnings))
+        from ffdesk.sync.scheduler import Scheduler
+
+        self.scheduler = Scheduler(self.system.env)
+        self.scheduler.start()
+        try:
+            await self._closed.wait()
+        finally:
+            await self._shutdown(window)
+        return 0
+
+    async def _show_startup_error(self, exc: BaseException) -> int:
+        error_window = StartupErrorWindow(
+            startup_report(exc),
+            "Check the --database option or FFDESK_DATABASE_URL "
+            f"(now {self.args.database or _default_database_url()}), then start ffdesk again.",
+        )
+        self.window = error_window
+        self._closed.clear()
+        error_window.closed.connect(self._closed.set)
+        error_window.show()
+        log.info("start-up error window shown")
+        await self._closed.wait()
+        return 1
+
+    async def _open(self, settings: QSettings) -> System:
+        from ffdesk.api import open_system
+
+        system = await open_system(self.args.database)
+        wanted = self.args.company or settings.value(LAST_COMPANY_KEY)
+        if isinstance(wanted, str) and wanted:
+            try:
+                await system.select_company(wanted)
+            except UserError as exc:
+                if self.args.company:  # asked for on the command line: say it is not there
+                    self.warnings.append(str(exc))
+        return system
+
+    async def _shutdown(self, window: MainWindow) -> None:
+        window.save_settings()
+        window.hide()
+        if self.scheduler is not None:
+            await self.scheduler.stop()
+        if window.controller is not None:
+            await window.controller.shutdown()
+        if self.system is not None:
+            await self.system.close()
+
+    def request_quit(self) -> None:
+        """Stop as after closing the window (Ctrl+C or SIGTERM; unsaved edits are not saved)."""
+        self._closed.set()
+
+    def excepthook(
+        self,
+        kind: type[BaseException],
+        value: BaseException,
+        tb: TracebackType | None,
+    ) -> None:
+        """A bug in a slot: logged with its traceback and shown, the window keeps running."""
+        if issubclass(kind, KeyboardInterrupt):
+            self._closed.set()
+            return
+        report = report_error(value.with_traceback(tb), "handling an event")
+        if isinstance(self.window, MainWindow):
+            self.window.show_message("error", report.message, report.details)
+
+
+def _default_database_url() -> str:
+    from ffdesk.paths import default_database_url
+
+    return default_database_url()
+
+
+def _import_heavy_modules() -> None:
+    for name in HEAVY_MODULES:
+        importlib.import_module(name)
+
+
+def startup_report(exc: BaseException) -> ErrorReport:
+    """Why the System could not be opened: the first line of the cause, the traceback below."""
+    report = report_error(exc, "opening the database")
+    if report.is_bug:
+        reason = (
+            redact(str(exc).strip().splitlines()[0]) if str(exc).strip() else type(exc).__name__
+        )
+        return ErrorReport(f"The database could not be opened: {reason}", report.details)
+    return report
+
+
+def show_window(app: QApplication) -> MainWindow:
+    """The main window, painted before asyncio, qasync and the engine are even imported."""
+    window = MainWindow(settings=QSettings())
+    window.show()
+    app.processEvents()  # no event loop runs yet: this is the first paint
+    return window
+
+
+def run_app(argv: Sequence[str]) -> int:
+    """Open the window; returns the process exit code."""
+    args, qt_args = parse_args(argv)
+    app = create_application(qt_args)
+    app.setQuitOnLastWindowClosed(False)  # the main coroutine decides when to stop
+    window = show_window(app)
+    _setup_logging()
+    import asyncio
+
+    import qasync
+
+    loop = qasync.QEventLoop(app)
+    executor = qasync.QThreadExecutor(EXECUTOR_THREADS)
+    loop.set_default_executor(executor)  # owned: loop.close() shuts it down
+    asyncio.set_event_loop(loop)
+    runner = App(app, args, window)
+    previous_hook = sys.excepthook
+    sys.excepthook = runner.excepthook
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, lambda *_: loop.call_soon_threadsafe(runner.request_quit))
+    # Python runs signal handlers only when it gets control: wake it up now and then.
+    wake = QTimer()
+    wake.start(250)
+    wake.timeout.connect(lambda: None)
+    try:
+        return loop.run_until_complete(runner.main())
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        sys.excepthook = previous_hook
+        try:
+            loop.close()
+        except Exception:  # closing must not hide the real outcome; threads still stop below
+            with contextlib.suppress(RuntimeError):
+                executor.shutdown()
+        asyncio.set_event_loop(None)

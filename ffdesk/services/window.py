@@ -1,0 +1,311 @@
+"""What the window shows, read in a few batched queries: catalogue, pane details, problems.
+
+No Qt here: the window renders these value objects; the rules stay in the engine and modules.
+"""
+
+from __future__ import annotations
+
+import weakref
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from ffdesk.engine.errors import UserError, ValidationError
+
+if TYPE_CHECKING:  # the window imports this module before the engine is loaded (start-up)
+    from ffdesk.engine.forms import FormField
+    from ffdesk.engine.model import Model
+    from ffdesk.engine.system import System
+
+INTEGRATION_MODEL = "Integration"
+
+NOT_INSTALLED = "Not Installed"
+INSTALLED = "Installed"
+ENABLED = "Enabled"
+STATES = (NOT_INSTALLED, INSTALLED, ENABLED)
+#: Categories in the order the catalogue shows them; anything else comes after, by name.
+CATEGORY_ORDER = ("Online Payment", "Messaging", "Shipping")
+OTHER_CATEGORY = "Other"
+HISTORY_LIMIT = 50
+# Module record ids by identifier, per System: Module records are never deleted, so an id
+# once seen stays right (a module discovered later simply is not in the map yet).
+_module_ids: weakref.WeakKeyDictionary[System, dict[str, int]] = weakref.WeakKeyDictionary()
+MAPPINGS_LIMIT = 500
+
+
+@dataclass(frozen=True)
+class CatalogueEntry:
+    """One integration module as the catalogue lists it, with its state in the active company."""
+
+    identifier: str
+    name: str
+    description: str
+    category: str
+    image: str | None
+    state: str
+    problem: str | None = None
+
+
+@dataclass(frozen=True)
+class RunRow:
+    """One sync run as the history table shows it."""
+
+    run_id: int
+    trigger: str
+    state: str
+    started: datetime | None
+    finished: datetime | None
+    created: int
+    updated: int
+    skipped: int
+    failed: int
+    error: str | None
+
+
+@dataclass(frozen=True)
+class MappingRow:
+    """A local record and the remote object it is linked to."""
+
+    model: str
+    local_id: str
+    remote_id: str
+
+
+@dataclass(frozen=True)
+class ModuleProblem:
+    """A module that cannot be installed, with its one-line reason."""
+
+    identifier: str
+    name: str
+    reason: str
+
+
+@dataclass
+class IntegrationDetails:
+    """Everything the integration pane shows for one integration of the active company."""
+
+    identifier: str
+    record: Model
+    state: str
+    category: str
+    image: str | None
+    problem: str | None
+    sync_available: bool
+    sync_reason: str
+    last_synced: datetime | None
+    history: list[RunRow] = field(default_factory=list)
+    mappings: list[MappingRow] = field(default_factory=list)
+
+
+def state_of(module_installed: bool, enabled: bool) -> str:
+    """The rule of `Integration.get_state`, for many records at once."""
+    if not module_installed:
+        return NOT_INSTALLED
+    return ENABLED if enabled else INSTALLED
+
+
+def category_key(category: str) -> tuple[int, str]:
+    """Sort key putting the known categories first, in their documented order."""
+    if category in CATEGORY_ORDER:
+        return (CATEGORY_ORDER.index(category), category)
+    return (len(CATEGORY_ORDER), category)
+
+
+async def catalogue_entries(system: System) -> list[CatalogueEntry]:
+    """Every integration module with its state for the active company.
+
+    Two narrow queries (the columns needed, no record objects), so a catalogue of a thousand
+    modules loads in milliseconds; states follow the rule of `Integration.get_state`.
+    """
+    import sqlalchemy as sa
+
+    installed = set(system.installed)
+    registry = system.registry
+    modules = registry["Module"]._table
+    images: dict[str, str | None] = {}
+    enabled: dict[str, bool] = {}
+    with system.db.connect() as conn:
+        ids: dict[int, str] = {}
+        for row in conn.execute(sa.select(modules.c.id, modules.c.identifier, modules.c.image)):
+            ids[row.id] = row.identifier
+            images[row.identifier] = row.image
+        _module_ids.setdefault(system, {}).update({v: k for k, v in ids.items()})
+        if INTEGRATION_MODEL in registry:
+            model = registry[INTEGRATION_MODEL]
+            table, fields = model._table, model._fields
+            module_column = table.c[fields["module"].column_name]
+            company_column = table.c[fields["company"].column_name]
+            query = sa.select(module_column, table.c[fields["enabled"].column_name]).where(
+                company_column == system.env.cid
+            )
+            for module_id, flag in conn.execute(query):
+                identifier = ids.get(module_id)
+                if identifier is not None:
+                    enabled[identifier] = bool(flag)
+    entries = []
+    for module in system.integration_modules():
+        manifest = module.manifest
+        assert manifest is not None
+        identifier = module.identifier
+        entries.append(
+            CatalogueEntry(
+                identifier=identifier,
+                name=manifest.name,
+                description=_one_line(manifest.description),
+                category=manifest.integration_category or OTHER_CATEGORY,
+                # Recorded from the manifest at start-up; resolving 1,000 paths again is slow.
+                image=images[identifier] if identifier in images else system.image_path(identifier),
+                state=state_of(identifier in installed, enabled.get(identifier, False)),
+                problem=system.module_problem(identifier),
+            )
+        )
+    entries.sort(key=lambda e: (category_key(e.category), e.name.casefold(), e.identifier))
+    return entries
+
+
+def _one_line(text: str | None) -> str:
+    return " ".join((text or "").split())
+
+
+async def module_problems(system: System) -> list[ModuleProblem]:
+    """Modules whose manifest, data or code is broken (and those depending on them)."""
+    problems = []
+    for identifier, found in sorted(system.discovered.items()):
+        reason = system.module_problem(identifier)
+        if reason:
+            name = found.manifest.name if found.manifest is not None else identifier
+            problems.append(ModuleProblem(identifier, name, _one_line(reason)))
+    return problems
+
+
+async def integration_details(system: System, identifier: str) -> IntegrationDetails:
+    """The integration record of the active company with its state, runs and mappings."""
+    record = await find_integration(system, identifier)
+    state = str(await record.get_state())
+    module = system.discovered.get(identifier)
+    manifest = module.manifest if module is not None else None
+    sync_available, sync_reason = False, ""
+    if state == NOT_INSTALLED:
+        sync_reason = f"Install {record.name} first."
+    elif state == INSTALLED:
+        sync_reason = f"Enable {record.name} before syncing it."
+    else:
+        capability = await record.sync_capability()
+        sync_available, sync_reason = capability.available, capability.reason
+    return IntegrationDetails(
+        identifier=identifier,
+        record=record,
+        state=state,
+        category=(manifest.integration_category if manifest else None) or OTHER_CATEGORY,
+        image=system.image_path(identifier),
+        problem=system.module_problem(identifier),
+        sync_available=sync_available,
+        sync_reason=sync_reason,
+        last_synced=record.last_synced_date,
+        history=await sync_history(system, record),
+        mappings=await mapped_records(system, record),
+    )
+
+
+async def find_integration(system: System, identifier: str) -> Model:
+    """The Integration record of a module for the active company.
+
+    Same answer as `System.integration`, by two lookups on plain columns: a join through
+    `module__identifier` costs several milliseconds per call, and the window asks on every
+    selection.
+    """
+    if INTEGRATION_MODEL not in system.registry:
+        raise UserError("The integrations module is not installed.")
+    ids = _module_ids.setdefault(system, {})
+    if identifier not in ids:
+        module = await system.registry["Module"].filter(identifier=identifier).first()
+        if module is not None:
+            ids[identifier] = int(module.id)
+    record = None
+    if identifier in ids:
+        record = (
+            await system.registry[INTEGRATION_MODEL]
+            .filter(module=ids[identifier], company=system.env.cid)
+            .first()
+        )
+    if record is None:
+        return await system.integration(identifier)  # raises with the list of integrations
+    return record
+
+
+async def sync_history(system: System, record: Model, limit: int = HISTORY_LIMIT) -> list[RunRow]:
+    """The latest runs of an integration, newest first."""
+    SyncRun = system.registry["SyncRun"]
+    if "integration" not in SyncRun._fields or record.id is None:
+        return []
+    runs = await SyncRun.filter(integration=record.id).order_by("-id").limit(limit).all()
+    return [
+        RunRow(
+            run_id=int(run.id),  # type: ignore[arg-type]
+            trigger=run.trigger or "",
+            state=run.state or "",
+            started=run.started,
+            finished=run.finished,
+            created=run.created or 0,
+            updated=run.updated or 0,
+            skipped=run.skipped or 0,
+            failed=run.failed or 0,
+            error=run.error,
+        )
+        for run in runs
+    ]
+
+
+async def mapped_records(
+    system: System, record: Model, limit: int = MAPPINGS_LIMIT
+) -> list[MappingRow]:
+    """Local records linked to remote objects by this integration, newest first."""
+    if "IntegrationMapper" not in system.registry or record.id is None:
+        return []
+    Mapper = system.registry["IntegrationMapper"]
+    rows = await Mapper.filter(integration=record.id).order_by("-id").limit(limit).all()
+    return [MappingRow(m.model or "", m.local_id or "", m.remote_id or "") for m in rows]
+
+
+# -- editing ---------------------------------------------------------------------------
+def original_values(record: Model, form: list[FormField]) -> dict[str, Any]:
+    """The stored values of the form's fields (secrets excluded: they are never read back)."""
+    return {item.name: getattr(record, item.name) for item in form if not item.secret}
+
+
+def convert_edit(record: Model, name: str, value: Any) -> Any:
+    """What a widget produced, checked by the field: text is parsed, other values converted."""
+    try:
+        item = type(record)._fields[name]
+    except KeyError:
+        raise UserError(f"{record.name} has no field {name!r}.") from None
+    try:
+        if isinstance(value, str):
+            return item.parse_text(value)
+        return item.convert(value)
+    except ValidationError as exc:
+        raise ValidationError(f"{item.label}: {_field_message(str(exc))}") from None
+
+
+def _field_message(message: str) -> str:
+    # "Integration.secret_key allows at most ..." -> "allows at most ..."
+    head, _, rest = message.partition(" ")
+    return rest if "." in head and rest else message
+
+
+def apply_edits(record: Model, edits: dict[str, Any]) -> None:
+    """Put the user's unsaved edits on the record (values already converted)."""
+    for name, value in edits.items():
+        setattr(record, name, value)
+
+
+def reset_record(record: Model) -> None:
+    """Drop unsaved edits: the stored values and secrets are read again on next access."""
+    if record.id is None:
+        return
+    fresh = type(record)._load_one_sync(record.id)
+    assert fresh is not None
+    record._values = fresh._values
+    record._related = {}
+    record._secrets = {}
+    record._dirty = set()

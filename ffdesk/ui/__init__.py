@@ -1,0 +1,1 @@
+"""The window: Qt widgets that render what the engine and the services decide."""

@@ -1,0 +1,192 @@
+"""The "Sync history" and "Mapped records" tables of the integration pane."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QStackedWidget,
+    QTableView,
+    QWidget,
+)
+
+from ffdesk.services.window import MappingRow, RunRow
+from ffdesk.ui.style import RUN_STATE_COLORS
+
+Index = QModelIndex | QPersistentModelIndex
+_RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+_LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+
+
+def format_when(value: datetime | None) -> str:
+    """A timestamp as the tables show it: the time alone for today, else date and time."""
+    if value is None:
+        return ""
+    if value.date() == datetime.now().date():
+        return f"Today {value:%H:%M:%S}"
+    return f"{value:%Y-%m-%d %H:%M}"
+
+
+class RunsModel(QAbstractTableModel):
+    """Recent sync runs, newest first."""
+
+    HEADERS = ("Started", "Trigger", "State", "Created", "Updated", "Skipped", "Failed", "Error")
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.rows: list[RunRow] = []
+
+    def set_rows(self, rows: Sequence[RunRow]) -> None:
+        self.beginResetModel()
+        self.rows = list(rows)
+        self.endResetModel()
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.HEADERS[section]
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.TextAlignmentRole:
+            return _RIGHT if 3 <= section <= 6 else _LEFT
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        run = self.rows[index.row()]
+        column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            if run.state == "running" and 3 <= column <= 6:
+                return "…"  # counted as the run goes; shown when it finishes
+            values = (
+                format_when(run.started),
+                run.trigger.capitalize(),
+                run.state.capitalize(),
+                run.created,
+                run.updated,
+                run.skipped,
+                run.failed,
+                (run.error or "").splitlines()[0] if run.error else "",
+            )
+            return values[column]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if column == 7 and run.error:
+                return run.error
+            if column == 0 and run.finished is not None and run.started is not None:
+                seconds = (run.finished - run.started).total_seconds()
+                return f"Finished {run.finished:%Y-%m-%d %H:%M:%S} ({seconds:.1f} s)"
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if column == 2:
+                return QColor(RUN_STATE_COLORS.get(run.state, "#0F172A"))
+            if column == 6 and run.failed:
+                return QColor(RUN_STATE_COLORS["failed"])
+            if column == 7:
+                return QColor(RUN_STATE_COLORS["failed"])
+        if role == Qt.ItemDataRole.TextAlignmentRole and 3 <= column <= 6:
+            return _RIGHT
+        return None
+
+
+class MappingsModel(QAbstractTableModel):
+    """Local records and the remote objects they are linked to."""
+
+    HEADERS = ("Model", "Local ID", "Remote ID")
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.rows: list[MappingRow] = []
+
+    def set_rows(self, rows: Sequence[MappingRow]) -> None:
+        self.beginResetModel()
+        self.rows = list(rows)
+        self.endResetModel()
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.HEADERS[section]
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or role not in (
+            Qt.ItemDataRole.DisplayRole,
+            Qt.ItemDataRole.ToolTipRole,
+        ):
+            return None
+        row = self.rows[index.row()]
+        return (row.model, row.local_id, row.remote_id)[index.column()]
+
+
+class TablePage(QStackedWidget):
+    """A table, or a sentence in its place while it has no rows."""
+
+    def __init__(
+        self, model: QAbstractTableModel, empty_text: str, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.table = QTableView()
+        self.table.setModel(model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(False)
+        self.table.setShowGrid(False)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(26)
+        header = self.table.horizontalHeader()
+        header.setHighlightSections(False)
+        header.setDefaultAlignment(_LEFT)
+        header.setStretchLastSection(True)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.empty = QLabel(empty_text)
+        self.empty.setObjectName("emptyHint")
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.addWidget(self.table)
+        self.addWidget(self.empty)
+        model.modelReset.connect(self._on_model_reset)
+        self._on_model_reset()
+
+    def _on_model_reset(self) -> None:
+        has_rows = self.model.rowCount() > 0
+        self.setCurrentWidget(self.table if has_rows else self.empty)
+
+
+def size_run_columns(table: QTableView) -> None:
+    """Fixed widths that fit their content, the error column takes the rest."""
+    metrics = table.fontMetrics()
+    widths = {
+        0: metrics.horizontalAdvance("2026-12-31 23:59  "),
+        1: metrics.horizontalAdvance("Command line  "),
+        2: metrics.horizontalAdvance("Cancelled  "),
+    }
+    for column in range(3, 7):
+        widths[column] = metrics.horizontalAdvance("Updated  ") + 8
+    for column, width in widths.items():
+        table.setColumnWidth(column, width + 12)
+
+
+def size_mapping_columns(table: QTableView) -> None:
+    metrics = table.fontMetrics()
+    table.setColumnWidth(0, metrics.horizontalAdvance("PaymentTransaction") + 28)
+    table.setColumnWidth(1, metrics.horizontalAdvance("Local ID") + 60)

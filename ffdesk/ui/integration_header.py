@@ -1,0 +1,185 @@
+"""The top of the integration pane: logo, name, state badge, actions and sync progress."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ffdesk.services.window import ENABLED, INSTALLED, NOT_INSTALLED
+from ffdesk.ui.icons import IconCache
+from ffdesk.ui.style import badge_style
+
+LOGO = 48
+
+
+def describe_last_synced(value: datetime | None) -> str:
+    if value is None:
+        return "Never synced"
+    if value.date() == datetime.now().date():
+        return f"Last synced today at {value:%H:%M}"
+    return f"Last synced {value:%Y-%m-%d %H:%M}"
+
+
+class IntegrationHeader(QWidget):
+    """Shows one integration's identity and the buttons its state allows.
+
+    Emits `install_requested`, `uninstall_requested`, `enable_requested`, `disable_requested`,
+    `test_requested`, `sync_requested` and `cancel_requested`.
+    """
+
+    install_requested = Signal()
+    uninstall_requested = Signal()
+    enable_requested = Signal()
+    disable_requested = Signal()
+    test_requested = Signal()
+    sync_requested = Signal()
+    cancel_requested = Signal()
+
+    def __init__(self, icons: IconCache, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.icons = icons
+        self.state = NOT_INSTALLED
+        self.logo = QLabel()
+        self.logo.setFixedSize(LOGO, LOGO)
+        self.logo.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.title = QLabel()
+        self.title.setObjectName("paneTitle")
+        self.badge = QLabel()
+        self.badge.setObjectName("stateBadge")
+        self.badge.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        self.description = QLabel()
+        self.description.setObjectName("paneDescription")
+        self.description.setWordWrap(True)
+        self.meta = QLabel()
+        self.meta.setObjectName("paneSubtitle")
+
+        self.install_button = self._button("Install", "installButton", self.install_requested)
+        self.install_button.setProperty("primary", True)
+        self.uninstall_button = self._button(
+            "Uninstall", "uninstallButton", self.uninstall_requested
+        )
+        self.uninstall_button.setProperty("danger", True)
+        self.enable_button = self._button("Enable", "enableButton", self.enable_requested)
+        self.enable_button.setProperty("primary", True)
+        self.disable_button = self._button("Disable", "disableButton", self.disable_requested)
+        self.test_button = self._button("Test connection", "testButton", self.test_requested)
+        self.sync_button = self._button("Sync now", "syncButton", self.sync_requested)
+        self.sync_button.setProperty("primary", True)
+        self.cancel_button = self._button("Cancel", "cancelButton", self.cancel_requested)
+        self.cancel_button.setToolTip("Stop at the next record; what is done is kept")
+        self.progress = QProgressBar()
+        self.progress.setObjectName("syncProgress")
+        self.progress.setTextVisible(True)
+        self.progress.setMinimumWidth(160)
+        self.progress.hide()
+
+        titles = QHBoxLayout()
+        titles.setSpacing(10)
+        titles.addWidget(self.title)
+        titles.addWidget(self.badge, 0, Qt.AlignmentFlag.AlignVCenter)
+        titles.addStretch(1)
+        text = QVBoxLayout()
+        text.setSpacing(2)
+        text.addLayout(titles)
+        text.addWidget(self.description)
+        text.addWidget(self.meta)
+
+        actions = QHBoxLayout()
+        actions.setSpacing(6)
+        for button in (
+            self.install_button,
+            self.enable_button,
+            self.disable_button,
+            self.test_button,
+            self.sync_button,
+        ):
+            actions.addWidget(button)
+        actions.addWidget(self.progress, 1)
+        actions.addWidget(self.cancel_button)
+        actions.addStretch(0)
+        actions.addWidget(self.uninstall_button)
+
+        grid = QGridLayout(self)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setHorizontalSpacing(14)
+        grid.setVerticalSpacing(12)
+        grid.addWidget(self.logo, 0, 0, Qt.AlignmentFlag.AlignTop)
+        grid.addLayout(text, 0, 1)
+        grid.addLayout(actions, 1, 0, 1, 2)
+        grid.setColumnStretch(1, 1)
+
+    def _button(self, text: str, name: str, signal: Signal) -> QPushButton:
+        button = QPushButton(text)
+        button.setObjectName(name)
+        button.clicked.connect(signal)
+        return button
+
+    # -- rendering -----------------------------------------------------------------------
+    def show_integration(
+        self, name: str, image: str | None, state: str, description: str, meta: str
+    ) -> None:
+        self.title.setText(name)
+        self.logo.setPixmap(self.icons.pixmap(image, LOGO, self.devicePixelRatioF()))
+        self.description.setText(description)
+        self.description.setVisible(bool(description))
+        self.meta.setText(meta)
+        self.set_state(state)
+
+    def set_state(self, state: str, label: str | None = None) -> None:
+        self.state = state
+        text = label or state
+        if text != self.badge.text():  # a new style sheet re-polishes: only when it changes
+            self.badge.setText(text)
+            self.badge.setStyleSheet(badge_style(text))
+
+    def set_actions(
+        self,
+        *,
+        state: str,
+        running: bool,
+        busy: bool,
+        can_install: bool,
+        install_reason: str,
+        can_sync: bool,
+        sync_reason: str,
+    ) -> None:
+        """Show the buttons that apply to `state`; disable them all while an action runs."""
+        installed = state in (INSTALLED, ENABLED)
+        self.install_button.setVisible(state == NOT_INSTALLED)
+        self.install_button.setEnabled(can_install and not busy)
+        self.install_button.setToolTip(install_reason if not can_install else "")
+        self.uninstall_button.setVisible(installed)
+        self.uninstall_button.setEnabled(not busy and not running)
+        self.enable_button.setVisible(state == INSTALLED)
+        self.enable_button.setEnabled(not busy)
+        self.disable_button.setVisible(state == ENABLED)
+        self.disable_button.setEnabled(not busy and not running)
+        self.test_button.setVisible(installed)
+        self.test_button.setEnabled(not busy)
+        self.sync_button.setVisible(installed and not running)
+        self.sync_button.setEnabled(can_sync and not busy)
+        self.sync_button.setToolTip(sync_reason if not can_sync else "Sync now")
+        self.cancel_button.setVisible(running)
+        self.cancel_button.setEnabled(True)
+        self.progress.setVisible(running)
+
+    def show_progress(self, done: int, total: int | None) -> None:
+        if total is None or total <= 0:
+            self.progress.setRange(0, 0)  # busy indicator
+            self.progress.setFormat(f"{done} records")
+        else:
+            self.progress.setRange(0, total)
+            self.progress.setValue(min(done, total))
+            self.progress.setFormat(f"{done} / {total}")
+        self.progress.setToolTip(self.progress.format())

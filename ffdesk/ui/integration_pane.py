@@ -1,0 +1,489 @@
+"""The right side: one integration with its actions, form, sync history and mapped records.
+
+Async slots stay tiny: mark busy, await the service, render the result, unmark busy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import QLabel, QSplitter, QStackedWidget, QTabWidget, QVBoxLayout, QWidget
+from qasync import asyncSlot
+
+from ffdesk.engine.env import env_ctx
+from ffdesk.engine.model import Model
+from ffdesk.engine.system import System
+from ffdesk.services import integrations
+from ffdesk.services.window import NOT_INSTALLED, IntegrationDetails, integration_details
+from ffdesk.sync.results import ConnectionUnreachable
+from ffdesk.sync.runner import RunOutcome, RunState
+from ffdesk.ui import dialogs
+from ffdesk.ui.errors import report_error
+from ffdesk.ui.form_widget import FormWidget
+from ffdesk.ui.history_tables import (
+    MappingsModel,
+    RunsModel,
+    TablePage,
+    size_mapping_columns,
+    size_run_columns,
+)
+from ffdesk.ui.icons import IconCache
+from ffdesk.ui.integration_header import IntegrationHeader, describe_last_synced
+from ffdesk.ui.message_bar import MessageBar
+from ffdesk.ui.sync_controller import SyncController
+from ffdesk.ui.tasks import spawn
+
+T = TypeVar("T")
+TABLES_MIN_HEIGHT = 170
+CONNECTION_KINDS = {"ok": "success", "rejected": "error", "unreachable": "warning"}
+CONNECTION_TITLES = {
+    "ok": "Connection ok",
+    "rejected": "Connection rejected",
+    "unreachable": "Provider unreachable",
+}
+
+
+def describe_outcome(outcome: RunOutcome) -> tuple[str, str]:
+    """The message kind and sentence for a finished run."""
+    counts = (
+        f"{outcome.created} created, {outcome.updated} updated, "
+        f"{outcome.skipped} skipped, {outcome.failed} failed"
+    )
+    if outcome.state == RunState.CANCELLED:
+        return "warning", f"Sync cancelled; what was done is kept ({counts})."
+    if outcome.state == RunState.FAILED:
+        return "error", f"Sync failed: {outcome.error or 'see the run log'} ({counts})."
+    if outcome.failed:
+        return "warning", f"Sync finished with failures: {counts}."
+    return "success", f"Sync finished: {counts}."
+
+
+class IntegrationPane(QWidget):
+    """Shows and acts on the selected integration of the active company.
+
+    Emits `state_changed(str identifier, str state)`, `modules_changed()` (after install or
+    uninstall), `dirty_changed(bool)` and `status_reported(str)`.
+    """
+
+    state_changed = Signal(str, str)
+    modules_changed = Signal()
+    dirty_changed = Signal(bool)
+    status_reported = Signal(str)
+
+    def __init__(
+        self,
+        system: System,
+        controller: SyncController,
+        icons: IconCache,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("integrationPane")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.system = system
+        self.controller = controller
+        self.identifier: str | None = None
+        self.details: IntegrationDetails | None = None
+        self._busy = False
+        self._generation = 0
+
+        self.header = IntegrationHeader(icons)
+        self.message = MessageBar()
+        self.form = FormWidget(system)
+        self.runs_model = RunsModel(self)
+        self.mappings_model = MappingsModel(self)
+        self.runs_page = TablePage(self.runs_model, "No sync has run yet.")
+        self.mappings_page = TablePage(
+            self.mappings_model, "No local record is linked to a remote one yet."
+        )
+        size_run_columns(self.runs_page.table)
+        size_mapping_columns(self.mappings_page.table)
+        self.runs_page.table.setObjectName("syncHistory")
+        self.mappings_page.table.setObjectName("mappedRecords")
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(False)
+        self.tabs.addTab(self.runs_page, "Sync history")
+        self.tabs.addTab(self.mappings_page, "Mapped records")
+
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.addWidget(self.form)
+        self.splitter.addWidget(self.tabs)
+        self.splitter.setStretchFactor(0, 2)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setHandleWidth(10)
+        self.splitter.setObjectName("paneSplitter")
+        self.splitter.setSizes([480, 260])
+        self._user_sized = False
+        self.splitter.splitterMoved.connect(self._on_splitter_splitter_moved)
+
+        content = QWidget()
+        layout = QVBoxLayout(content)
+        layout.setContentsMargins(20, 18, 20, 14)
+        layout.setSpacing(12)
+        layout.addWidget(self.header)
+        layout.addWidget(self.message)
+        layout.addWidget(self.splitter, 1)
+        self.placeholder = QLabel("Select an integration on the left to see its settings.")
+        self.placeholder.setObjectName("emptyHint")
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.placeholder)
+        self.stack.addWidget(content)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(self.stack)
+
+        self.header.install_requested.connect(self._on_header_install_requested)
+        self.header.uninstall_requested.connect(self._on_header_uninstall_requested)
+        self.header.enable_requested.connect(self._on_header_enable_requested)
+        self.header.disable_requested.connect(self._on_header_disable_requested)
+        self.header.test_requested.connect(self._on_header_test_requested)
+        self.header.sync_requested.connect(self._on_header_sync_requested)
+        self.header.cancel_requested.connect(self._on_header_cancel_requested)
+        self.form.save_requested.connect(self._on_form_save_requested)
+        self.form.discard_requested.connect(self._on_form_discard_requested)
+        self.form.dirty_changed.connect(self.dirty_changed)
+        self.message.details_requested.connect(self._on_message_details_requested)
+        controller.sync_started.connect(self._on_controller_sync_started)
+        controller.sync_progressed.connect(self._on_controller_sync_progressed)
+        controller.sync_finished.connect(self._on_controller_sync_finished)
+        controller.sync_failed.connect(self._on_controller_sync_failed)
+
+    # -- state -------------------------------------------------------------------------
+    @property
+    def record(self) -> Model | None:
+        return self.form.record
+
+    @property
+    def dirty(self) -> bool:
+        return self.form.dirty
+
+    @property
+    def running(self) -> bool:
+        record = self.record
+        return record is not None and self.controller.is_running(record.id)
+
+    # -- loading -----------------------------------------------------------------------
+    async def show_integration(self, identifier: str | None) -> None:
+        """Show another integration (or none); unsaved edits of the previous one are dropped."""
+        self._generation += 1
+        generation = self._generation
+        self.message.clear()
+        self.identifier = identifier
+        if identifier is None:
+            self.details = None
+            self.form.set_record(None)
+            self.stack.setCurrentWidget(self.placeholder)
+            return
+        env_ctx.set(self.system.env)
+        try:
+            details = await integration_details(self.system, identifier)
+        except Exception as exc:
+            self._show_error(exc, f"opening {identifier}")
+            return
+        if generation == self._generation:
+            self._render(details, keep_form=False)
+
+    async def reload(self) -> None:
+        """Read the shown integration again; unsaved edits stay in the form."""
+        if self.identifier is None:
+            return
+        env_ctx.set(self.system.env)
+        try:
+            details = await integration_details(self.system, self.identifier)
+        except Exception as exc:
+            self._show_error(exc, f"reloading {self.identifier}")
+            return
+        self._render(details, keep_form=self.form.dirty)
+
+    def _render(self, details: IntegrationDetails, *, keep_form: bool) -> None:
+        self.details = details
+        record = details.record
+        if not keep_form:
+            self.form.set_record(record)
+            self._fit_splitter()
+        meta = details.category
+        if details.state != NOT_INSTALLED:
+            meta += " · " + describe_last_synced(details.last_synced)
+        self.header.show_integration(
+            record.name, details.image, details.state, record.description or "", meta
+        )
+        self.runs_model.set_rows(details.history)
+        self.mappings_model.set_rows(details.mappings)
+        self.tabs.setTabText(0, f"Sync history ({len(details.history)})")
+        self.tabs.setTabText(1, f"Mapped records ({len(details.mappings)})")
+        if details.problem and details.state == NOT_INSTALLED and not self.message.text:
+            self.message.show_message(
+                "warning", f"This module cannot be installed: {details.problem}"
+            )
+        self._render_actions()
+        if self.running:
+            self.header.show_progress(*self.controller.progress(int(record.id)))  # type: ignore[arg-type]
+        self.stack.setCurrentIndex(1)
+        self.state_changed.emit(details.identifier, details.state)
+
+    def _render_actions(self) -> None:
+        details = self.details
+        if details is None:
+            return
+        running = self.running
+        self.header.set_actions(
+            state=details.state,
+            running=running,
+            busy=self._busy,
+            can_install=details.problem is None,
+            install_reason=details.problem or "",
+            can_sync=details.sync_available,
+            sync_reason=details.sync_reason,
+        )
+        if running:
+            self.header.set_state(details.state, "Syncing")
+        else:
+            self.header.set_state(details.state)
+
+    def _fit_splitter(self) -> None:
+        """Give the form the height it needs; the tables keep at least TABLES_MIN_HEIGHT."""
+        if self._user_sized:
+            return
+        available = sum(self.splitter.sizes())
+        if available <= 0:
+            return
+        needed = self.form.body.sizeHint().height() + self.form.buttons_height()
+        tables = max(TABLES_MIN_HEIGHT, available - needed)
+        self.splitter.setSizes([available - tables, tables])
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_splitter()
+
+    @Slot(int, int)
+    def _on_splitter_splitter_moved(self, _pos: int, _index: int) -> None:
+        self._user_sized = True
+
+    # -- actions -----------------------------------------------------------------------
+    async def _act(self, action: str, work: Callable[[], Awaitable[T]]) -> T | None:
+        """Run one service call with the buttons disabled; errors are shown in the pane."""
+        env_ctx.set(self.system.env)
+        self._busy = True
+        self._render_actions()
+        try:
+            return await work()
+        except Exception as exc:
+            self._show_error(exc, action)
+            return None
+        finally:
+            self._busy = False
+            self._render_actions()
+
+    def _show_error(self, exc: BaseException, action: str) -> None:
+        report = report_error(exc, action)
+        self.message.show_report(report)
+
+    async def save(self) -> bool:
+        """Save the form's edits; False (with the reason shown) when they cannot be saved."""
+        record = self.record
+        if record is None or not self.form.dirty:
+            return True
+        if self.form.invalid:
+            self.message.show_message("error", "Correct the highlighted fields before saving.")
+            return False
+        saved = await self._act(f"saving {record.name}", self._save_record)
+        return bool(saved)
+
+    async def _save_record(self) -> bool:
+        record = self.record
+        assert record is not None
+        await record.save()
+        self.form.mark_saved()
+        self.message.show_message("success", f"{record.name}: changes saved.")
+        return True
+
+    def discard(self) -> None:
+        self.form.discard()
+        self.message.clear()
+
+    @asyncSlot()
+    async def _on_form_save_requested(self) -> None:
+        await self.save()
+
+    @Slot()
+    def _on_form_discard_requested(self) -> None:
+        self.discard()
+
+    @asyncSlot()
+    async def _on_header_install_requested(self) -> None:
+        identifier = self.identifier
+        if identifier is None:
+            return
+        installed = await self._act(
+            f"installing {identifier}", lambda: self.system.install_module(identifier)
+        )
+        if installed is None:  # refused: the module's problem is now known, show it everywhere
+            await self.reload()
+            self.modules_changed.emit()
+            return
+        await self._after_modules_changed(f"{self._name()} installed.", installed)
+
+    @Slot()
+    def _on_header_uninstall_requested(self) -> None:
+        name = self._name()
+        dialogs.confirm(
+            self,
+            "Uninstall",
+            f"Uninstall {name}?",
+            "Uninstall",
+            lambda: spawn(self._uninstall()),
+            informative="Its integrations are disabled in every company. "
+            "Synced data and settings stay in the database.",
+            name="uninstallDialog",
+        )
+
+    async def _uninstall(self) -> None:
+        identifier = self.identifier
+        if identifier is None:
+            return
+        removed = await self._act(
+            f"uninstalling {identifier}", lambda: self.system.uninstall_module(identifier)
+        )
+        if removed is not None:
+            await self._after_modules_changed(f"{self._name()} uninstalled.", removed)
+
+    async def _after_modules_changed(self, message: str, modules: list[str]) -> None:
+        others = [m for m in modules if m != self.identifier]
+        suffix = f" Also: {', '.join(others)}." if others else ""
+        self.message.show_message("success", message + suffix)
+        self.status_reported.emit(message)
+        self.form.set_record(None)
+        await self.reload()
+        self.modules_changed.emit()
+
+    @asyncSlot()
+    async def _on_header_enable_requested(self) -> None:
+        await self._enable(anyway=False)
+
+    async def _enable(self, *, anyway: bool) -> None:
+        record = self.record
+        if record is None:
+            return
+        env_ctx.set(self.system.env)
+        self._busy = True
+        self._render_actions()
+        try:
+            await integrations.enable(record, anyway=anyway)
+        except ConnectionUnreachable as exc:
+            self.message.show_message("warning", exc.result.message)
+            dialogs.confirm(
+                self,
+                "Provider unreachable",
+                f"{record.name} could not be reached.",
+                "Enable anyway",
+                lambda: spawn(self._enable(anyway=True)),
+                informative=f"{exc.result.message}\n\nEnable it anyway?",
+                name="enableAnywayDialog",
+            )
+            return
+        except Exception as exc:
+            self._show_error(exc, f"enabling {record.name}")
+            return
+        finally:
+            self._busy = False
+            self._render_actions()
+        self.form.mark_saved()
+        self.message.show_message("success", f"{record.name} is enabled.")
+        await self.reload()
+
+    @asyncSlot()
+    async def _on_header_disable_requested(self) -> None:
+        record = self.record
+        if record is None:
+            return
+        state = await self._act(f"disabling {record.name}", lambda: integrations.disable(record))
+        if state is not None:
+            self.form.mark_saved()
+            self.message.show_message("info", f"{record.name} is disabled.")
+            await self.reload()
+
+    @asyncSlot()
+    async def _on_header_test_requested(self) -> None:
+        record = self.record
+        if record is None:
+            return
+        self.message.show_message("info", f"Testing the connection to {record.name}…")
+        result = await self._act(
+            f"testing {record.name}", lambda: integrations.test_connection(record)
+        )
+        if result is not None:
+            title = CONNECTION_TITLES[result.outcome]
+            self.message.show_message(
+                CONNECTION_KINDS[result.outcome], f"{title}: {result.message}"
+            )
+
+    @asyncSlot()
+    async def _on_header_sync_requested(self) -> None:
+        record, identifier = self.record, self.identifier
+        if record is None or identifier is None:
+            return
+        if self.form.dirty:
+            self.message.show_message(
+                "info", "Syncing with the saved settings; your unsaved changes are not used."
+            )
+        else:
+            self.message.clear()
+        await self.controller.run(identifier, int(record.company_id))
+
+    @Slot()
+    def _on_header_cancel_requested(self) -> None:
+        record = self.record
+        if record is not None and self.controller.cancel(int(record.id)):  # type: ignore[arg-type]
+            self.header.cancel_button.setEnabled(False)
+            self.message.show_message(
+                "info", "Cancelling: the sync stops after the current record."
+            )
+
+    # -- sync reports --------------------------------------------------------------------
+    def _is_current(self, integration_id: int) -> bool:
+        record = self.record
+        return record is not None and record.id == integration_id
+
+    @asyncSlot(int)
+    async def _on_controller_sync_started(self, integration_id: int) -> None:
+        if self._is_current(integration_id):
+            self._render_actions()
+            self.header.show_progress(0, None)
+            await self.reload()  # the new run is listed as running
+
+    @Slot(int, int, int)
+    def _on_controller_sync_progressed(self, integration_id: int, done: int, total: int) -> None:
+        if self._is_current(integration_id):
+            self.header.show_progress(done, None if total < 0 else total)
+
+    @asyncSlot(int, object)
+    async def _on_controller_sync_finished(self, integration_id: int, outcome: RunOutcome) -> None:
+        if not self._is_current(integration_id):
+            return
+        kind, text = describe_outcome(outcome)
+        self.message.show_message(kind, text)
+        await self.reload()
+
+    @asyncSlot(int, str, str)
+    async def _on_controller_sync_failed(
+        self, integration_id: int, message: str, details: str
+    ) -> None:
+        if not self._is_current(integration_id):
+            return
+        self.message.show_message("error", message, details or None)
+        await self.reload()
+
+    @Slot(str, str)
+    def _on_message_details_requested(self, message: str, details: str) -> None:
+        dialogs.show_details(self, message, details)
+
+    def _name(self) -> str:
+        record = self.record
+        if record is not None:
+            return str(record.name)
+        return self.identifier or ""

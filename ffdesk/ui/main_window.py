@@ -1,0 +1,476 @@
+"""The main window: toolbar (company, search), catalogue | integration pane, problems dock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, Signal, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QSizePolicy,
+    QSplitter,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ffdesk.engine.env import env_ctx
+from ffdesk.services.window import catalogue_entries, module_problems
+from ffdesk.ui import dialogs
+from ffdesk.ui.catalogue_view import CatalogueView
+from ffdesk.ui.company_switcher import CompanySwitcher
+from ffdesk.ui.errors import report_error
+from ffdesk.ui.icons import IconCache, app_icon, glyph
+from ffdesk.ui.message_bar import MessageBar
+from ffdesk.ui.problems_view import ProblemsView
+from ffdesk.ui.tasks import spawn
+
+if TYPE_CHECKING:  # the pane pulls in the engine; the window shows before it is loaded
+    from ffdesk.engine.system import System
+    from ffdesk.sync.runner import RunOutcome
+    from ffdesk.ui.integration_pane import IntegrationPane
+    from ffdesk.ui.sync_controller import SyncController
+
+TITLE = "ffdesk"
+DEFAULT_SIZE = QSize(1280, 800)
+CATALOGUE_WIDTH = 420
+LAST_COMPANY_KEY = "company/last"
+
+
+class MainWindow(QMainWindow):
+    """The administrator's window over one System.
+
+    It can be shown before the System is open (start-up paints at once, "Opening…" on the
+    right) and gets it with `attach()`. Emits `company_changed(int id)`,
+    `integration_selected(str identifier)` and `closed()`.
+    """
+
+    company_changed = Signal(int)
+    integration_selected = Signal(str)
+    closed = Signal()
+
+    def __init__(
+        self,
+        system: System | None = None,
+        *,
+        settings: QSettings | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.system: System | None = None
+        self.pane: IntegrationPane | None = None
+        self.controller: SyncController | None = None
+        self.settings = settings if settings is not None else QSettings()
+        self.icons = IconCache()
+        self._close_confirmed = False
+        self.setWindowTitle(TITLE)
+        self.setWindowIcon(app_icon())
+        self.setObjectName("mainWindow")
+
+        # toolbar
+        self.switcher = CompanySwitcher()
+        self.search = QLineEdit()
+        self.search.setObjectName("searchBox")
+        self.search.setPlaceholderText("Search integrations (Ctrl+F)")
+        self.search.setClearButtonEnabled(True)
+        self.search.addAction(glyph("search", "#94A3B8"), QLineEdit.ActionPosition.LeadingPosition)
+        self.search.setMinimumWidth(280)
+        self.search.setMaximumWidth(420)
+        self.search.setAccessibleName("Search integrations")
+        toolbar = QToolBar("Main")
+        toolbar.setObjectName("mainToolbar")
+        toolbar.setMovable(False)
+        toolbar.setFloatable(False)
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        company_label = QLabel("Company")
+        company_label.setBuddy(self.switcher)
+        toolbar.addWidget(company_label)
+        toolbar.addWidget(self.switcher)
+        toolbar.addSeparator()
+        toolbar.addWidget(self.search)
+        spacer = QWidget()
+        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        toolbar.addWidget(spacer)
+        self.problems_action = QAction(glyph("warning", "#B45309"), "Problems", self)
+        self.problems_action.setObjectName("problemsAction")
+        self.problems_action.setCheckable(True)
+        self.refresh_action = QAction(glyph("refresh"), "Refresh", self)
+        self.refresh_action.setObjectName("refreshAction")
+        self.refresh_action.setShortcut(QKeySequence("F5"))
+        self.refresh_action.setToolTip("Read everything again (F5)")
+        toolbar.addAction(self.problems_action)
+        toolbar.addAction(self.refresh_action)
+        self.addToolBar(toolbar)
+
+        # centre
+        self.catalogue = CatalogueView(self.icons)
+        self.opening = QLabel("Opening the database…")
+        self.opening.setObjectName("emptyHint")
+        self.opening.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("mainSplitter")
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.addWidget(self.catalogue)
+        self.splitter.addWidget(self.opening)
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([420, 860])
+        self.catalogue.setMinimumWidth(300)
+        self.message = MessageBar()
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        self.message_holder = QWidget()
+        holder = QVBoxLayout(self.message_holder)
+        holder.setContentsMargins(12, 8, 12, 0)
+        holder.addWidget(self.message)
+        self.message_holder.hide()
+        layout.addWidget(self.message_holder)
+        layout.addWidget(self.splitter, 1)
+        self.setCentralWidget(central)
+
+        # problems dock
+        self.problems = ProblemsView()
+        self.problems_dock = QDockWidget("Module problems", self)
+        self.problems_dock.setObjectName("problemsDock")
+        self.problems_dock.setWidget(self.problems)
+        self.problems_dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetClosable
+            | QDockWidget.DockWidgetFeature.DockWidgetMovable
+        )
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.problems_dock)
+        self.problems_dock.hide()
+
+        # status bar
+        self.company_status = QLabel()
+        self.statusBar().addPermanentWidget(self.company_status)
+
+        # keyboard
+        self.find_action = self._shortcut("Ctrl+F", self._on_find_action_triggered, "findAction")
+        self.save_action = self._shortcut("Ctrl+S", self._on_save_action_triggered, "saveAction")
+        self.quit_action = self._shortcut("Ctrl+Q", self.close, "quitAction")
+
+        # wiring
+        self.switcher.company_change_requested.connect(self._on_switcher_company_change_requested)
+        self.switcher.new_company_requested.connect(self._on_switcher_new_company_requested)
+        self.switcher.rename_requested.connect(self._on_switcher_rename_requested)
+        self.search.textChanged.connect(self.catalogue.set_search_text)
+        self.catalogue.integration_selected.connect(self._on_catalogue_integration_selected)
+        self.problems_action.toggled.connect(self._on_problems_action_toggled)
+        self.problems_dock.visibilityChanged.connect(self._on_problems_dock_visibility_changed)
+        self.refresh_action.triggered.connect(self._on_refresh_action_triggered)
+        self.message.details_requested.connect(self._on_message_details_requested)
+        self._restore_settings()
+        if system is not None:
+            self.attach(system)
+
+    def attach(self, system: System) -> None:
+        """Work on `system` from now on: the integration pane replaces "Opening…"."""
+        from ffdesk.ui.integration_pane import IntegrationPane
+        from ffdesk.ui.sync_controller import SyncController
+
+        env_ctx.set(system.env)  # sync code of the window (forms, secrets) reads it
+        self.system = system
+        self.controller = SyncController(system, self)
+        self.pane = IntegrationPane(system, self.controller, self.icons)
+        sizes = self.splitter.sizes()
+        self.splitter.replaceWidget(1, self.pane)
+        if sum(sizes):
+            self.splitter.setSizes(sizes)
+        self.opening.deleteLater()
+        self.pane.state_changed.connect(self._on_pane_state_changed)
+        self.pane.modules_changed.connect(self._on_pane_modules_changed)
+        self.pane.status_reported.connect(self._on_pane_status_reported)
+        self.pane.dirty_changed.connect(self._on_pane_dirty_changed)
+        self.controller.sync_finished.connect(self._on_controller_sync_finished)
+
+    @property
+    def dirty(self) -> bool:
+        """Whether the shown integration has edits that are not saved."""
+        return self.pane is not None and self.pane.dirty
+
+    def _shortcut(self, keys: str, slot: Callable[[], object], name: str) -> QAction:
+        action = QAction(self)
+        action.setObjectName(name)
+        action.setShortcut(QKeySequence(keys))
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    # -- loading -------------------------------------------------------------------------
+    async def refresh(self) -> None:
+        """Read companies, catalogue, problems and the shown integration again."""
+        if self.system is None or self.pane is None:
+            return
+        env_ctx.set(self.system.env)
+        try:
+            await self._refresh_companies()
+            await self.refresh_catalogue()
+            identifier = self.pane.identifier or self.catalogue.current_identifier()
+            if identifier is None or self.catalogue.model.entry(identifier) is None:
+                identifier = self.catalogue.first_identifier()
+            self.catalogue.select(identifier, notify=False)
+            await self.pane.show_integration(identifier)
+        except Exception as exc:
+            self.show_error(exc, "refreshing")
+
+    async def _refresh_companies(self) -> None:
+        assert self.system is not None
+        companies = await self.system.companies()
+        cid = self.system.env.cid
+        self.switcher.set_companies([(int(c.id), str(c.name)) for c in companies], cid)  # type: ignore[arg-type]
+        name = next((str(c.name) for c in companies if c.id == cid), "")
+        self.setWindowTitle(f"{TITLE} — {name}" if name else TITLE)
+        self.company_status.setText(f"Company: {name}")
+
+    async def refresh_catalogue(self) -> None:
+        """The catalogue entries with their states, and the module problems."""
+        assert self.system is not None
+        entries = await catalogue_entries(self.system)
+        self.catalogue.set_entries(entries)
+        problems = await module_problems(self.system)
+        self.problems.set_problems(problems)
+        count = len(problems)
+        self.problems_action.setText(f"Problems ({count})" if count else "No problems")
+        self.problems_action.setIcon(
+            glyph("warning", "#B45309") if count else glyph("ok", "#15803D")
+        )
+        self.problems_action.setToolTip(
+            f"{count} module(s) cannot be installed: show why" if count else "No module problems"
+        )
+
+    async def select_integration(self, identifier: str | None) -> None:
+        """Select an entry and show it (no unsaved-changes check: callers do that)."""
+        assert self.pane is not None
+        self.catalogue.select(identifier, notify=False)
+        await self.pane.show_integration(identifier)
+        if identifier is not None:
+            self.integration_selected.emit(identifier)
+
+    async def switch_company(self, company_id: int) -> None:
+        """Make another company active and show its own values everywhere."""
+        assert self.system is not None
+        env_ctx.set(self.system.env)
+        try:
+            company = await self.system.select_company(company_id)
+        except Exception as exc:
+            self.show_error(exc, "switching company")
+            return
+        self.settings.setValue(LAST_COMPANY_KEY, company.name)
+        self.message.clear()
+        self.message_holder.hide()
+        await self.refresh()
+        self.company_changed.emit(company_id)
+
+    def show_error(self, exc: BaseException, action: str = "") -> None:
+        """An error of a window-wide action, shown under the toolbar."""
+        report = report_error(exc, action)
+        self.show_message("error", report.message, report.details)
+
+    def show_message(self, kind: str, text: str, details: str | None = None) -> None:
+        self.message.show_message(kind, text, details)
+        self.message_holder.show()
+
+    # -- unsaved changes ---------------------------------------------------------------------
+    def guard_unsaved(self, proceed: Callable[[], object]) -> None:
+        """Run `proceed` now, or after the user saved or discarded the pane's edits."""
+        pane = self.pane
+        if pane is None or not pane.dirty:
+            proceed()
+            return
+
+        def answered(answer: str) -> None:
+            if answer == dialogs.SAVE:
+                spawn(self._save_then(proceed))
+            elif answer == dialogs.DISCARD:
+                pane.discard()
+                proceed()
+
+        dialogs.ask_unsaved_changes(self, pane._name(), answered)
+
+    async def _save_then(self, proceed: Callable[[], object]) -> None:
+        if self.pane is not None and await self.pane.save():
+            proceed()
+
+    # -- slots -------------------------------------------------------------------------------
+    @Slot(str)
+    def _on_catalogue_integration_selected(self, identifier: str) -> None:
+        pane = self.pane
+        if pane is None or identifier == pane.identifier:
+            return
+        if pane.dirty:
+            self.catalogue.select(pane.identifier, notify=False)
+        self.guard_unsaved(lambda: spawn(self.select_integration(identifier)))
+
+    @Slot(int)
+    def _on_switcher_company_change_requested(self, company_id: int) -> None:
+        self.guard_unsaved(lambda: spawn(self.switch_company(company_id)))
+
+    @Slot()
+    def _on_switcher_new_company_requested(self) -> None:
+        self.guard_unsaved(
+            lambda: dialogs.ask_text(
+                self,
+                "New company",
+                "Name of the new company:",
+                lambda name: spawn(self._create_company(name)),
+                ok_label="Create",
+                name="newCompanyDialog",
+            )
+        )
+
+    async def _create_company(self, name: str) -> None:
+        assert self.system is not None
+        env_ctx.set(self.system.env)
+        try:
+            company = await self.system.add_company(name)
+        except Exception as exc:
+            self.show_error(exc, "creating a company")
+            return
+        await self.switch_company(int(company.id))  # type: ignore[arg-type]
+        self.statusBar().showMessage(f"Company {company.name} created.", 5000)
+
+    @Slot()
+    def _on_switcher_rename_requested(self) -> None:
+        company = self.system.env.company if self.system is not None else None
+        if company is None:
+            return
+        dialogs.ask_text(
+            self,
+            "Rename company",
+            "New name:",
+            lambda name: spawn(self._rename_company(int(company.id), name)),  # type: ignore[arg-type]
+            text=str(company.name),
+            ok_label="Rename",
+            name="renameCompanyDialog",
+        )
+
+    async def _rename_company(self, company_id: int, name: str) -> None:
+        assert self.system is not None
+        env_ctx.set(self.system.env)
+        try:
+            company = await self.system.rename_company(company_id, name)
+        except Exception as exc:
+            self.show_error(exc, "renaming the company")
+            return
+        self.settings.setValue(LAST_COMPANY_KEY, company.name)
+        await self._refresh_companies()
+        self.statusBar().showMessage(f"Company renamed to {company.name}.", 5000)
+
+    @Slot()
+    def _on_find_action_triggered(self) -> None:
+        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search.selectAll()
+
+    @Slot()
+    def _on_save_action_triggered(self) -> None:
+        if self.pane is not None and self.pane.dirty:
+            spawn(self.pane.save())
+
+    @Slot()
+    def _on_refresh_action_triggered(self) -> None:
+        self.guard_unsaved(lambda: spawn(self._refresh_all()))
+
+    async def _refresh_all(self) -> None:
+        if self.pane is not None:
+            self.pane.discard()
+        await self.refresh()
+        self.statusBar().showMessage("Refreshed.", 3000)
+
+    @Slot(str, str)
+    def _on_pane_state_changed(self, identifier: str, state: str) -> None:
+        self.catalogue.update_entry(identifier, state=state)
+
+    @Slot()
+    def _on_pane_modules_changed(self) -> None:
+        spawn(self._reload_modules())
+
+    async def _reload_modules(self) -> None:
+        assert self.system is not None
+        env_ctx.set(self.system.env)
+        try:
+            await self.refresh_catalogue()
+        except Exception as exc:
+            self.show_error(exc, "reading the modules")
+
+    @Slot(str)
+    def _on_pane_status_reported(self, text: str) -> None:
+        self.statusBar().showMessage(text, 5000)
+
+    @Slot(bool)
+    def _on_pane_dirty_changed(self, dirty: bool) -> None:
+        self.setWindowModified(dirty)
+
+    @Slot(int, object)
+    def _on_controller_sync_finished(self, integration_id: int, outcome: RunOutcome) -> None:
+        from ffdesk.ui.integration_pane import describe_outcome
+
+        _kind, text = describe_outcome(outcome)
+        self.statusBar().showMessage(f"{outcome.integration}: {text}", 8000)
+
+    @Slot(bool)
+    def _on_problems_action_toggled(self, checked: bool) -> None:
+        if checked and self.problems_dock.isHidden():
+            self.problems_dock.show()
+            self.resizeDocks([self.problems_dock], [200], Qt.Orientation.Vertical)
+        elif not checked:
+            self.problems_dock.hide()
+
+    @Slot(bool)
+    def _on_problems_dock_visibility_changed(self, visible: bool) -> None:
+        self.problems_action.setChecked(visible)
+
+    @Slot(str, str)
+    def _on_message_details_requested(self, message: str, details: str) -> None:
+        dialogs.show_details(self, message, details)
+
+    # -- settings and closing ----------------------------------------------------------------
+    def _restore_settings(self) -> None:
+        geometry = self.settings.value("window/geometry")
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(DEFAULT_SIZE)
+        state = self.settings.value("window/state")
+        if isinstance(state, QByteArray) and not state.isEmpty():
+            self.restoreState(state)
+        splitter = self.settings.value("window/splitter")
+        self._splitter_restored = isinstance(splitter, QByteArray) and not splitter.isEmpty()
+        if self._splitter_restored:
+            self.splitter.restoreState(splitter)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._splitter_restored:  # first start: a catalogue column of a fixed width
+            self._splitter_restored = True
+            total = sum(self.splitter.sizes()) or self.width()
+            self.splitter.setSizes([CATALOGUE_WIDTH, max(0, total - CATALOGUE_WIDTH)])
+
+    def save_settings(self) -> None:
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/state", self.saveState())
+        self.settings.setValue("window/splitter", self.splitter.saveState())
+        company = self.system.env.company if self.system is not None else None
+        if company is not None:
+            self.settings.setValue(LAST_COMPANY_KEY, company.name)
+        self.settings.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.dirty and not self._close_confirmed:
+            event.ignore()
+            self.guard_unsaved(self._close_confirmed_now)
+            return
+        self.save_settings()
+        event.accept()
+        self.closed.emit()
+
+    def _close_confirmed_now(self) -> None:
+        self._close_confirmed = True
+        self.close()

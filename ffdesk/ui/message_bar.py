@@ -1,0 +1,87 @@
+"""An inline message shown where the user acted (info, success, warning or error)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolButton, QWidget
+
+from ffdesk.ui.errors import ErrorReport
+from ffdesk.ui.icons import glyph
+from ffdesk.ui.style import MESSAGE_COLORS
+
+_ICONS = {"info": "info", "success": "ok", "warning": "warning", "error": "error"}
+
+
+class MessageBar(QFrame):
+    """Text with an icon, an optional "Details…" button and a close button.
+
+    Emits `details_requested(str message, str details)` when Details is clicked.
+    """
+
+    details_requested = Signal(str, str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("messageBar")
+        self.kind = "info"
+        self._details: str | None = None
+        self.icon = QLabel()
+        self.icon.setFixedSize(18, 18)
+        self.label = QLabel()
+        self.label.setObjectName("messageText")
+        self.label.setWordWrap(True)
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.details_button = QPushButton("Details…")
+        self.details_button.setObjectName("messageDetails")
+        self.close_button = QToolButton()
+        self.close_button.setIcon(glyph("clear", "#64748B"))
+        self.close_button.setAutoRaise(True)
+        self.close_button.setToolTip("Dismiss")
+        self.close_button.setAccessibleName("Dismiss message")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(10, 8, 6, 8)
+        layout.setSpacing(8)
+        layout.addWidget(self.icon, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addWidget(self.label, 1)
+        layout.addWidget(self.details_button, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addWidget(self.close_button, 0, Qt.AlignmentFlag.AlignTop)
+        self.details_button.clicked.connect(self._on_details_button_clicked)
+        self.close_button.clicked.connect(self.clear)
+        self.hide()
+
+    @property
+    def text(self) -> str:
+        return self.label.text() if self.isVisibleTo(self.parentWidget()) else ""
+
+    def show_message(self, kind: str, text: str, details: str | None = None) -> None:
+        changed = kind != self.kind or not self.styleSheet()
+        self.kind = kind
+        self._details = details
+        color, fill, border = MESSAGE_COLORS[kind]
+        if changed:
+            self._style(color, fill, border)
+        self.label.setText(text)
+        self.details_button.setVisible(details is not None)
+        self.setAccessibleDescription(text)
+        self.show()
+
+    def _style(self, color: str, fill: str, border: str) -> None:
+        self.setStyleSheet(
+            f"QFrame#messageBar {{ background: {fill}; border: 1px solid {border};"
+            f" border-radius: 6px; }} QLabel#messageText {{ color: {color}; }}"
+        )
+        self.icon.setPixmap(glyph(_ICONS[self.kind], color).pixmap(18, 18))
+
+    def show_report(self, report: ErrorReport) -> None:
+        self.show_message("error", report.message, report.details)
+
+    @Slot()
+    def clear(self) -> None:
+        self._details = None
+        self.label.clear()
+        self.hide()
+
+    @Slot()
+    def _on_details_button_clicked(self) -> None:
+        if self._details is not None:
+            self.details_requested.emit(self.label.text(), self._details)

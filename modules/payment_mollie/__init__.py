@@ -1,0 +1,3 @@
+"""Mollie: credentials, connection check and sync of customers and payments."""
+
+from . import models  # noqa: F401

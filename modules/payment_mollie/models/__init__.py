@@ -1,0 +1,3 @@
+"""Mollie's extension of the Integration model."""
+
+from . import integration  # noqa: F401

@@ -1,0 +1,440 @@
+"""Mollie fields, key checks, connection test and sync (customers and payments).
+
+API reference: https://docs.mollie.com/reference/ (Bearer API key, JSON bodies, HAL answers
+with `_embedded` lists paged by `_links.next.href`, errors `{"status", "title", "detail"}`).
+"""
+
+import asyncio
+import hashlib
+import os
+from urllib.parse import urlsplit
+
+from ffdesk.engine.base import *
+from ffdesk.sync import (
+    ConnectionResult,
+    CredentialsRejected,
+    ProviderClient,
+    ProviderError,
+    ProviderRequestError,
+    ProviderUnavailable,
+    SyncCapability,
+    api_base,
+    last_successful_run,
+    sync_enabled,
+)
+
+IDENTIFIER = "payment_mollie"
+# One host for both modes: the mode is the key's prefix (test_ / live_).
+DEFAULT_BASE = "https://api.mollie.com"
+TEST_PREFIX = "test_"
+LIVE_PREFIX = "live_"
+PAGE_SIZE = 250  # the most a Mollie list returns per call
+BATCH = 500
+CONCURRENCY = 4
+# Mollie publishes no fixed request rate; stay modest, the HTTP layer retries any 429.
+RATE_LIMIT = 10.0
+OVERLAP = 300  # seconds of overlap with the previous run, so nothing created meanwhile is missed
+STATES = {
+    "open": "pending",
+    "pending": "pending",
+    "authorized": "authorized",
+    "paid": "done",
+    "canceled": "cancelled",
+    "expired": "cancelled",
+    "failed": "failed",
+}
+
+
+class MollieIntegration(Model):
+    """Mollie's credentials (company-scoped) and behaviour on the Integration model."""
+
+    __inherit__ = "Integration"
+
+    mollie_api_key = Char(
+        max_length=255,
+        description="API Key",
+        hint=(
+            "Starts with test_ (test mode) or live_ (live mode). "
+            "Dashboard > Developers > API keys, for the website profile to sync."
+        ),
+        company_scoped=True,
+    )
+    sandbox_mode = Boolean(
+        description="Sandbox Mode",
+        hint="On: test keys and test data. Off: live keys and real payments.",
+        default=True,
+    )
+
+    async def _is_mollie(self):
+        await self.fetch_related("module")
+        return bool(self.module and self.module.identifier == IDENTIFIER)
+
+    # -- credentials ------------------------------------------------------------------
+    def _mollie_credential_problem(self):
+        key = (self.mollie_api_key or "").strip()
+        if not key:
+            return "Please enter your Mollie API Key before enabling."
+        if key.startswith("access_"):
+            return (
+                "That is an organization access token (access_...): enter the API key of "
+                "the website profile instead (test_... or live_..., Dashboard > Developers > "
+                "API keys)."
+            )
+        if not key.startswith((TEST_PREFIX, LIVE_PREFIX)) or any(c.isspace() for c in key):
+            return (
+                "The Mollie API Key must start with test_ or live_ "
+                "(copy it from Dashboard > Developers > API keys)."
+            )
+        live = key.startswith(LIVE_PREFIX)
+        sandbox = bool(self.sandbox_mode)
+        if sandbox and live:
+            return (
+                "The API Key is a live key (live_...) but Sandbox Mode is on: turn Sandbox "
+                "Mode off, or enter the test API key (test_...)."
+            )
+        if not sandbox and not live:
+            return (
+                "The API Key is a test key (test_...) but Sandbox Mode is off: turn Sandbox "
+                "Mode on, or enter the live API key (live_...)."
+            )
+        return None
+
+    async def enable_integration(self):
+        if await self._is_mollie():
+            problem = self._mollie_credential_problem()
+            if problem:
+                raise UserError(problem)
+        await super().enable_integration()
+
+    def _mollie_client(self):
+        key = (self.mollie_api_key or "").strip()
+        configured = os.environ.get("FFDESK_PAYMENT_MOLLIE_RATE_LIMIT")
+        rate = float(configured) if configured else RATE_LIMIT
+        return ProviderClient(
+            provider="Mollie",
+            base_url=api_base(IDENTIFIER, DEFAULT_BASE),
+            headers={"Authorization": f"Bearer {key}"},
+            secrets=[key],
+            max_concurrency=CONCURRENCY,
+            rate_limit=rate or None,
+            credential_label="API key",
+        )
+
+    async def check_connection(self):
+        if not await self._is_mollie():
+            return await super().check_connection()
+        problem = self._mollie_credential_problem()
+        if problem:
+            return ConnectionResult("rejected", problem)
+        try:
+            async with self._mollie_client() as api:
+                listing = (await api.get("/v2/methods")).json()
+        except (CredentialsRejected, ProviderRequestError) as exc:
+            return ConnectionResult("rejected", str(exc))
+        except ProviderError as exc:
+            return ConnectionResult("unreachable", str(exc))
+        except ValueError:
+            return ConnectionResult(
+                "unreachable", "Mollie answered with something that is not JSON."
+            )
+        mode = "live" if (self.mollie_api_key or "").strip().startswith(LIVE_PREFIX) else "test"
+        methods = [
+            m.get("description") or m.get("id") or "?"
+            for m in ((listing.get("_embedded") or {}).get("methods") or [])
+        ]
+        if methods:
+            suffix = f" Payment methods enabled: {', '.join(methods)}."
+        else:
+            suffix = " No payment method is enabled yet (Dashboard > Settings > Payment methods)."
+        return ConnectionResult("ok", f"Connected to Mollie ({mode} mode).{suffix}")
+
+    # -- sync -------------------------------------------------------------------------
+    async def sync_capability(self):
+        if not await self._is_mollie():
+            return await super().sync_capability()
+        return SyncCapability(True)
+
+    async def sync_payment_mollie(cls):
+        """Cron job: sync every enabled Mollie integration."""
+        return await sync_enabled(IDENTIFIER)
+
+    async def sync_integration(self, run):
+        if not await self._is_mollie():
+            return await super().sync_integration(run)
+        problem = self._mollie_credential_problem()
+        if problem:
+            raise UserError(problem)
+        async with self._mollie_client() as api:
+            sync = _MollieSync(self, api, run)
+            await sync.push_contacts()
+            await sync.pull_payments()
+
+
+class _MollieSync:
+    """One run's work: contacts out as customers, payments in as PaymentTransactions.
+
+    A plain class (not a model extension) so its helpers cannot collide with another
+    provider's methods on the shared Integration model.
+    """
+
+    def __init__(self, integration, api, run):
+        self.integration = integration
+        self.api = api
+        self.run = run
+        self.fatal = []
+        self.contact_of = {}  # remote customer id -> local contact id (or None)
+
+    # -- push ---------------------------------------------------------------------------
+    async def push_contacts(self):
+        """Create or update a Mollie customer for each contact changed since it was sent."""
+        run = self.run
+        contacts = get_model("Contact").filter(company=self.integration.company_id)
+        run.set_total(await contacts.count())
+        queue = asyncio.Queue(maxsize=CONCURRENCY * 4)
+        workers = [asyncio.ensure_future(self._worker(queue)) for _ in range(CONCURRENCY)]
+        try:
+            last_id = 0
+            while not run.cancel_requested and not self.fatal:
+                batch = await contacts.filter(id__gt=last_id).order_by("id").limit(BATCH).all()
+                if not batch:
+                    break
+                last_id = batch[-1].id
+                mappings = await _mappings(self.integration, [str(c.id) for c in batch])
+                for contact in batch:
+                    await queue.put((contact, mappings.get(str(contact.id))))
+        except asyncio.CancelledError:
+            # The task itself was cancelled (window closing, Ctrl+C): the workers are separate
+            # tasks, so tell them too, or they would send every contact already queued.
+            run.cancel()
+            raise
+        finally:
+            for _ in workers:
+                await queue.put(None)
+            results = await asyncio.gather(*workers, return_exceptions=True)
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
+        if self.fatal:
+            raise self.fatal[0]
+        run.checkpoint()
+
+    async def _worker(self, queue):
+        # Workers never stop early: the producer may be waiting for room in the queue.
+        while True:
+            item = await queue.get()
+            if item is None:
+                return
+            if self.run.cancel_requested or self.fatal:
+                continue  # drain: stop at the record boundary, keep what is done
+            contact, mapping = item
+            try:
+                await self._push(contact, mapping)
+            except (CredentialsRejected, ProviderUnavailable) as exc:
+                self.fatal.append(exc)  # no point going on; the run fails with this error
+            except (ProviderError, ValidationError) as exc:
+                self.run.record_failure(f"contact {contact.name!r}", exc)
+
+    async def _push(self, contact, mapping):
+        run = self.run
+        if (
+            mapping is not None
+            and mapping.synced_at
+            and contact.write_date
+            and contact.write_date <= mapping.synced_at
+        ):
+            run.count("skipped")
+            return
+        body = {"name": contact.name or ""}
+        if contact.email:
+            body["email"] = contact.email.strip()
+        if mapping is None:
+            await self._create(contact, body, _idempotency_key(self.integration, contact))
+            return
+        try:
+            await self.api.request("PATCH", f"/v2/customers/{mapping.remote_id}", json=body)
+        except ProviderRequestError as exc:
+            if exc.status not in (404, 410):
+                raise
+            # Deleted in the Mollie Dashboard: make it again, under a key of its own (the
+            # first key would replay the creation of the customer that is gone).
+            stamp = int(contact.write_date.timestamp()) if contact.write_date else 0
+            key = f"{_idempotency_key(self.integration, contact)}-{stamp}"
+            await self._create(contact, body, key, replace=mapping)
+            return
+        mapping.synced_at = contact.write_date or datetime.now()
+        await mapping.save()
+        run.count("updated")
+
+    async def _create(self, contact, body, key, replace=None):
+        body = {**body, "metadata": {"ffdesk_contact_id": str(contact.id)}}
+        # Mollie honours an Idempotency-Key on POST: a retry of a create whose answer was lost
+        # (timeout, dropped connection) replays the first answer instead of making a second
+        # customer, so the HTTP layer may repeat it. Mollie keeps keys for a limited time only
+        # and has no customer search, so a run killed before it committed and re-run much
+        # later can still make a duplicate; the metadata names the contact for clean-up.
+        customer = (
+            await self.api.post("/v2/customers", json=body, headers={"Idempotency-Key": key})
+        ).json()
+        values = {
+            "integration": self.integration.id,
+            "model": "Contact",
+            "local_id": str(contact.id),
+            "remote_id": customer["id"],
+            "synced_at": contact.write_date or datetime.now(),
+        }
+        Mapper = get_model("IntegrationMapper")
+        if replace is None:
+            await Mapper.create(**values)  # one row, so its own short transaction
+        else:
+            async with env_ctx.get().db.transaction():  # the old link goes with the new one
+                await replace.delete()
+                await Mapper.create(**values)
+        self.run.count("created")
+
+    # -- pull ---------------------------------------------------------------------------
+    async def pull_payments(self):
+        """Payments created since the last successful run (newest first), into
+        PaymentTransaction; paging follows `_links.next` and stops at the first older one."""
+        run = self.run
+        previous = await last_successful_run(self.integration)
+        cutoff = None
+        if previous is not None and previous.started is not None:
+            cutoff = previous.started.astimezone().timestamp() - OVERLAP
+        run.set_total(None)
+        path, params = "/v2/payments", {"limit": PAGE_SIZE}
+        while path:
+            run.checkpoint()
+            page = (await self.api.get(path, params=params)).json()
+            items = (page.get("_embedded") or {}).get("payments") or []
+            for payment in items:
+                run.checkpoint()
+                created = _parse_time(payment.get("createdAt"))
+                if cutoff is not None and created is not None and created.timestamp() < cutoff:
+                    return  # the list is newest first: everything after this is older still
+                try:
+                    await self._store(payment, created)
+                except ValidationError as exc:
+                    run.record_failure(f"payment {payment.get('id')}", exc)
+            path, params = _next_page(page)
+            if not items:
+                break
+
+    async def _store(self, payment, created):
+        amount = payment.get("amount") or {}
+        value = _decimal(amount.get("value"))
+        refunded = _decimal((payment.get("amountRefunded") or {}).get("value"))
+        status = payment.get("status")
+        state = STATES.get(status, "pending")
+        if status == "paid" and value > 0 and refunded >= value:
+            state = "refunded"
+        customer = payment.get("customerId")
+        values = {
+            "reference": payment["id"],
+            "amount": value,
+            "currency": (amount.get("currency") or "").upper()[:3] or None,
+            "state": state,
+            "provider_status": status,
+            "date": created.astimezone().replace(tzinfo=None) if created else None,
+            "description": payment.get("description"),
+            "customer_remote_id": customer,
+            "contact": await self._contact(customer),
+            "integration": self.integration.id,
+            "company": self.integration.company_id,
+        }
+        await _store_transaction(self.integration, self.run, payment["id"], values)
+
+    async def _contact(self, customer):
+        if not customer:
+            return None
+        if customer not in self.contact_of:
+            link = (
+                await get_model("IntegrationMapper")
+                .filter(integration=self.integration.id, model="Contact", remote_id=customer)
+                .first()
+            )
+            self.contact_of[customer] = int(link.local_id) if link else None
+        return self.contact_of[customer]
+
+
+def _idempotency_key(integration, contact):
+    """The same key for the same (database, integration, model, local id)."""
+    source = f"{env_ctx.get().db.id}:{integration.id}:Contact:{contact.id}"
+    return "ffdesk-" + hashlib.sha256(source.encode()).hexdigest()[:32]
+
+
+def _next_page(page):
+    """(path, params) of `_links.next`, or (None, None) on the last page.
+
+    Only the path and query of the link are used, resolved against the configured API base,
+    so the bearer key never follows a link to another host.
+    """
+    link = (page.get("_links") or {}).get("next")
+    href = link.get("href") if isinstance(link, dict) else None
+    if not href:
+        return None, None
+    split = urlsplit(href)
+    return (f"{split.path}?{split.query}" if split.query else split.path), None
+
+
+def _parse_time(value):
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.astimezone()
+
+
+def _decimal(value):
+    try:
+        return float(value) if value is not None else 0.0
+    except (TypeError, ValueError):
+        return 0.0
+
+
+async def _mappings(integration, local_ids):
+    Mapper = get_model("IntegrationMapper")
+    found = await Mapper.filter(
+        integration=integration.id, model="Contact", local_id__in=local_ids
+    ).all()
+    return {m.local_id: m for m in found}
+
+
+async def _store_transaction(integration, run, remote_id, values):
+    """Create or refresh the PaymentTransaction of `remote_id`, with its mapper row."""
+    Mapper = get_model("IntegrationMapper")
+    Transaction = get_model("PaymentTransaction")
+    mapping = await Mapper.filter(
+        integration=integration.id, model="PaymentTransaction", remote_id=remote_id
+    ).first()
+    async with env_ctx.get().db.transaction():
+        if mapping is None:
+            record = await Transaction.create(**values)
+            await Mapper.create(
+                integration=integration.id,
+                model="PaymentTransaction",
+                local_id=str(record.id),
+                remote_id=remote_id,
+                synced_at=datetime.now(),
+            )
+            run.count("created")
+            return
+        record = await Transaction.filter(id=int(mapping.local_id)).first()
+        if record is None:  # deleted locally: bring it back
+            record = await Transaction.create(**values)
+            mapping.local_id = str(record.id)
+            await mapping.save()
+            run.count("created")
+            return
+        stored = record.read_values()
+        changed = False
+        for name, value in values.items():
+            if stored.get(name) != value:
+                setattr(record, name, value)
+                changed = True
+        if changed:
+            await record.save()
+            run.count("updated")
+        else:
+            run.count("skipped")

@@ -1,0 +1,505 @@
+"""PayPal fields, credential checks, connection test (OAuth2 token) and transaction sync."""
+
+import hashlib
+import os
+import time
+from datetime import UTC, timedelta
+
+from ffdesk.engine.base import *
+from ffdesk.sync import (
+    ConnectionResult,
+    CredentialsRejected,
+    ProviderClient,
+    ProviderError,
+    ProviderRequestError,
+    ProviderUnavailable,
+    RateLimiter,
+    SyncCapability,
+    api_base,
+    last_successful_run,
+    sync_enabled,
+)
+
+IDENTIFIER = "payment_paypal"
+PROVIDER = "PayPal"
+SANDBOX_BASE = "https://api-m.sandbox.paypal.com"
+LIVE_BASE = "https://api-m.paypal.com"
+TOKEN_PATH = "/v1/oauth2/token"
+TRANSACTIONS_PATH = "/v1/reporting/transactions"
+CREDENTIAL_LABEL = "PayPal Client ID and Secret"
+PAGE_SIZE = 500  # the most PayPal's Transaction Search returns per page
+WINDOW = timedelta(days=31)  # Transaction Search refuses wider date ranges
+DEFAULT_HISTORY_DAYS = 31
+MAX_HISTORY_DAYS = 3 * 365  # Transaction Search lists the previous three years
+# "It takes a maximum of three hours for executed transactions to appear in the list."
+REPORTING_DELAY = timedelta(hours=3)
+TOKEN_MARGIN = 60.0  # renew this many seconds before PayPal says the token expires
+RATE_LIMIT = 10.0  # requests per second; PayPal publishes no figure, stay modest
+MIN_ID_LENGTH = 20
+STATES = {"S": "done", "P": "pending", "V": "refunded", "D": "failed"}
+
+# Access tokens by (API base, client id, fingerprint of the secret): in memory only, never
+# persisted or logged, so several runs (and the connection test) share one token until it
+# expires. `_clock` is a module global so that tests can move time forward.
+_TOKENS: dict[tuple[str, str, str], tuple[str, float]] = {}
+_clock = time.monotonic
+
+
+def _token_key(base, client_id, secret):
+    fingerprint = hashlib.sha256(f"{client_id}\0{secret}".encode()).hexdigest()[:16]
+    return (base, client_id, fingerprint)
+
+
+def _lifetime(expires_in):
+    """Seconds a token may be used: PayPal's `expires_in` less a safety margin."""
+    try:
+        seconds = float(expires_in)
+    except (TypeError, ValueError):
+        seconds = 0.0
+    return max(0.0, seconds - min(TOKEN_MARGIN, seconds / 10))
+
+
+def _json(response):
+    try:
+        body = response.json()
+    except ValueError:
+        raise ProviderUnavailable(
+            "PayPal answered with something that is not JSON. Try again later.", provider=PROVIDER
+        ) from None
+    if not isinstance(body, dict):
+        raise ProviderUnavailable(
+            "PayPal answered with an unexpected document. Try again later.", provider=PROVIDER
+        )
+    return body
+
+
+def _rate_limit():
+    configured = os.environ.get("FFDESK_PAYMENT_PAYPAL_RATE_LIMIT")
+    rate = float(configured) if configured else RATE_LIMIT
+    return RateLimiter(rate) if rate > 0 else None
+
+
+class _PayPalApi:
+    """One sync's (or test's) connection: the cached OAuth2 token and the API calls.
+
+    A call answered 401 (token expired or revoked early) drops the token, asks for a new one
+    and is sent once more; a second 401 is the error.
+    """
+
+    def __init__(self, base, client_id, secret, sandbox):
+        self.base = base
+        self.sandbox = sandbox
+        self._key = _token_key(base, client_id, secret)
+        self._limiter = _rate_limit()
+        self._auth = ProviderClient(
+            provider=PROVIDER,
+            base_url=base,
+            auth=(client_id, secret),
+            headers={"Accept": "application/json", "Accept-Language": "en_US"},
+            secrets=[secret],
+            credential_label=CREDENTIAL_LABEL,
+            rate_limit=self._limiter,
+        )
+        self._clients = {}  # token -> ProviderClient sending it
+
+    async def __aenter__(self):
+        return self
+
+    async def __aexit__(self, *exc):
+        await self.aclose()
+
+    async def aclose(self):
+        for client in [self._auth, *self._clients.values()]:
+            await client.aclose()
+        self._clients.clear()
+
+    async def token(self, *, fresh=False):
+        """A valid access token: the cached one unless `fresh` or expired, else a new one."""
+        cached = _TOKENS.get(self._key)
+        if not fresh and cached is not None and cached[1] > _clock():
+            return cached[0]
+        try:
+            response = await self._auth.post(TOKEN_PATH, data={"grant_type": "client_credentials"})
+        except CredentialsRejected as exc:
+            raise CredentialsRejected(
+                f"{exc.message} {self._mode_hint()}",
+                provider=PROVIDER,
+                status=exc.status,
+                detail=exc.detail,
+            ) from None
+        body = _json(response)
+        token = body.get("access_token")
+        if not isinstance(token, str) or not token:
+            raise ProviderUnavailable(
+                "PayPal answered the token request without an access token. Try again later.",
+                provider=PROVIDER,
+            )
+        _TOKENS[self._key] = (token, _clock() + _lifetime(body.get("expires_in")))
+        return token
+
+    def _mode_hint(self):
+        if self.sandbox:
+            return (
+                "Sandbox Mode is on, so they must be the Sandbox credentials of your REST app "
+                "(developer.paypal.com > Apps & Credentials > Sandbox); for Live credentials "
+                "turn Sandbox Mode off."
+            )
+        return (
+            "Sandbox Mode is off, so they must be the Live credentials of your REST app "
+            "(developer.paypal.com > Apps & Credentials > Live); for Sandbox credentials "
+            "turn Sandbox Mode on."
+        )
+
+    def _client(self, token):
+        client = self._clients.get(token)
+        if client is None:
+            # The token travels in a constructor header, so the client masks it in any log.
+            client = ProviderClient(
+                provider=PROVIDER,
+                base_url=self.base,
+                headers={
+                    "Authorization": f"Bearer {token}",
+                    "Accept": "application/json",
+                    "Accept-Language": "en_US",
+                },
+                credential_label=CREDENTIAL_LABEL,
+                rate_limit=self._limiter,
+            )
+            self._clients[token] = client
+        return client
+
+    def _forget(self, token):
+        cached = _TOKENS.get(self._key)
+        if cached is not None and cached[0] == token:
+            del _TOKENS[self._key]
+
+    async def get_json(self, path, params=None):
+        token = await self.token()
+        try:
+            response = await self._client(token).get(path, params=params)
+        except CredentialsRejected as exc:
+            if exc.status != 401:
+                raise
+            # Expired or revoked before its time: one new token, one more try.
+            self._forget(token)
+            token = await self.token(fresh=True)
+            response = await self._client(token).get(path, params=params)
+        return _json(response)
+
+
+def _paypal_date(moment):
+    """RFC 3339 with seconds and an explicit offset, as Transaction Search wants it."""
+    return moment.astimezone(UTC).replace(microsecond=0).isoformat()
+
+
+def _parse_date(text):
+    """A PayPal timestamp (`2024-05-01T10:00:00+0000` or RFC 3339) as naive local time."""
+    if not isinstance(text, str) or not text.strip():
+        return None
+    text = text.strip()
+    if text[-1] in "Zz":
+        text = text[:-1] + "+00:00"
+    elif len(text) > 5 and text[-5] in "+-" and text[-4:].isdigit():
+        text = f"{text[:-2]}:{text[-2:]}"
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone().replace(tzinfo=None)
+    return moment.replace(microsecond=0)
+
+
+def _windows(start, end):
+    """(start, end) ranges of at most 31 days covering start..end, oldest first."""
+    while start < end:
+        stop = min(start + WINDOW, end)
+        yield start, stop
+        start = stop
+
+
+def _amount(money):
+    if not isinstance(money, dict):
+        return None, None
+    try:
+        value = float(money.get("value"))
+    except (TypeError, ValueError):
+        value = None
+    currency = money.get("currency_code")
+    currency = currency.upper()[:3] if isinstance(currency, str) and currency else None
+    return value, currency
+
+
+class PayPalIntegration(Model):
+    """PayPal's credentials (company-scoped) and behaviour on the Integration model."""
+
+    __inherit__ = "Integration"
+
+    paypal_client_id = Char(
+        max_length=255,
+        description="Client ID",
+        hint=(
+            "The Client ID of your PayPal REST app: developer.paypal.com > Apps & Credentials "
+            "(Sandbox or Live, matching Sandbox Mode)."
+        ),
+        company_scoped=True,
+    )
+    paypal_client_secret = Char(
+        max_length=255,
+        description="Secret",
+        hint="The Secret shown under the Client ID of the same REST app.",
+        company_scoped=True,
+    )
+    sandbox_mode = Boolean(
+        description="Sandbox Mode",
+        hint="On: test keys and test data. Off: live keys and real payments.",
+        default=True,
+    )
+    paypal_history_days = Integer(
+        description="History (days)",
+        hint=(
+            "How far back the first sync reaches, 1 to 1095 days (PayPal keeps three years). "
+            "Later syncs start from the last successful one."
+        ),
+        default=DEFAULT_HISTORY_DAYS,
+    )
+
+    async def _is_paypal(self):
+        await self.fetch_related("module")
+        return bool(self.module and self.module.identifier == IDENTIFIER)
+
+    # -- credentials ------------------------------------------------------------------
+    def _paypal_credential_problem(self):
+        client_id = (self.paypal_client_id or "").strip()
+        secret = (self.paypal_client_secret or "").strip()
+        if not client_id:
+            return "Please enter your PayPal Client ID before enabling."
+        if not secret:
+            return "Please enter your PayPal Secret before enabling."
+        where = "developer.paypal.com > Apps & Credentials"
+        if len(client_id) < MIN_ID_LENGTH or any(c.isspace() for c in client_id):
+            return (
+                "The PayPal Client ID looks incomplete: it is a long string of letters, digits, "
+                f"dashes and underscores without spaces. Copy it again from {where}."
+            )
+        if len(secret) < MIN_ID_LENGTH or any(c.isspace() for c in secret):
+            return (
+                "The PayPal Secret looks incomplete: it is a long string of letters, digits, "
+                f"dashes and underscores without spaces. Copy it again from {where}."
+            )
+        if client_id == secret:
+            return (
+                "The PayPal Client ID and Secret are the same: paste the Secret (shown under "
+                f"the Client ID in {where}) into the Secret field."
+            )
+        days = self.paypal_history_days
+        if days is not None and not 1 <= days <= MAX_HISTORY_DAYS:
+            return (
+                f"History (days) must be between 1 and {MAX_HISTORY_DAYS}: PayPal lists "
+                "transactions of the last three years only."
+            )
+        return None
+
+    async def enable_integration(self):
+        if await self._is_paypal():
+            problem = self._paypal_credential_problem()
+            if problem:
+                raise UserError(problem)
+        await super().enable_integration()
+
+    def _paypal_api(self):
+        sandbox = bool(self.sandbox_mode)
+        return _PayPalApi(
+            api_base(IDENTIFIER, SANDBOX_BASE if sandbox else LIVE_BASE),
+            (self.paypal_client_id or "").strip(),
+            (self.paypal_client_secret or "").strip(),
+            sandbox,
+        )
+
+    async def check_connection(self):
+        if not await self._is_paypal():
+            return await super().check_connection()
+        problem = self._paypal_credential_problem()
+        if problem:
+            return ConnectionResult("rejected", problem)
+        mode = "sandbox" if self.sandbox_mode else "live"
+        try:
+            async with self._paypal_api() as api:
+                # Always a new token: the test is that PayPal accepts these credentials now.
+                await api.token(fresh=True)
+        except CredentialsRejected as exc:
+            return ConnectionResult("rejected", str(exc))
+        except ProviderRequestError as exc:
+            return ConnectionResult("rejected", str(exc))
+        except ProviderError as exc:
+            return ConnectionResult("unreachable", str(exc))
+        return ConnectionResult("ok", f"Connected to PayPal ({mode} mode).")
+
+    # -- sync -------------------------------------------------------------------------
+    async def sync_capability(self):
+        if not await self._is_paypal():
+            return await super().sync_capability()
+        return SyncCapability(True)
+
+    async def sync_payment_paypal(cls):
+        """Cron job: sync every enabled PayPal integration."""
+        return await sync_enabled(IDENTIFIER)
+
+    async def sync_integration(self, run):
+        if not await self._is_paypal():
+            return await super().sync_integration(run)
+        problem = self._paypal_credential_problem()
+        if problem:
+            raise UserError(problem)
+        async with self._paypal_api() as api:
+            await self._pull_paypal_transactions(api, run)
+
+    async def _paypal_sync_start(self, end):
+        """Where this pull starts: the last successful run (less PayPal's reporting delay),
+        else `paypal_history_days` back; never before PayPal's three years."""
+        earliest = end - timedelta(days=MAX_HISTORY_DAYS)
+        previous = await last_successful_run(self)
+        if previous is not None and previous.started is not None:
+            start = previous.started.astimezone(UTC) - REPORTING_DELAY
+        else:
+            days = self.paypal_history_days or DEFAULT_HISTORY_DAYS
+            start = end - timedelta(days=min(max(days, 1), MAX_HISTORY_DAYS))
+        return max(start, earliest).replace(microsecond=0)
+
+    async def _pull_paypal_transactions(self, api, run):
+        """Transactions of every 31-day window since the start, into PaymentTransaction."""
+        end = datetime.now(UTC).replace(microsecond=0)
+        start = await self._paypal_sync_start(end)
+        windows = list(_windows(start, end))
+        run.log(
+            f"Transactions from {start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} UTC "
+            f"({len(windows)} window(s) of at most 31 days)"
+        )
+        run.set_total(None)
+        seen = set()
+        contacts = {}
+        for window_start, window_end in windows:
+            page = 1
+            while True:
+                run.checkpoint()
+                params = {
+                    "start_date": _paypal_date(window_start),
+                    "end_date": _paypal_date(window_end),
+                    "fields": "all",
+                    "page_size": PAGE_SIZE,
+                    "page": page,
+                }
+                try:
+                    body = await api.get_json(TRANSACTIONS_PATH, params=params)
+                except CredentialsRejected as exc:
+                    if exc.status == 403:
+                        raise UserError(
+                            "PayPal refused the transaction history: the REST app lacks the "
+                            "Transaction Search permission. Tick Transaction search in the "
+                            "app's settings (developer.paypal.com > Apps & Credentials > your "
+                            "app) and sync again; PayPal may take a few hours to grant it."
+                        ) from None
+                    raise
+                details = body.get("transaction_details") or []
+                total_pages = body.get("total_pages")
+                if page == 1 and isinstance(body.get("total_items"), int):
+                    run.set_total(run.done + body["total_items"])
+                for detail in details:
+                    run.checkpoint()
+                    info = detail.get("transaction_info") if isinstance(detail, dict) else None
+                    remote_id = info.get("transaction_id") if isinstance(info, dict) else None
+                    if not remote_id:
+                        run.record_failure("a transaction", "PayPal sent it without an id")
+                        continue
+                    if remote_id in seen:
+                        # The reporting system may list one id twice (balance affecting or
+                        # not): the first one is kept.
+                        run.count("skipped")
+                        continue
+                    seen.add(remote_id)
+                    try:
+                        await self._store_paypal_transaction(detail, info, contacts, run)
+                    except ValidationError as exc:
+                        run.record_failure(f"transaction {remote_id}", exc)
+                if not details or not isinstance(total_pages, int) or page >= total_pages:
+                    break
+                page += 1
+        run.checkpoint()
+
+    async def _paypal_contact(self, payer, contacts):
+        """The local contact with the payer's email address, if there is one."""
+        email = payer.get("email_address") if isinstance(payer, dict) else None
+        if not isinstance(email, str) or not email.strip():
+            return None
+        email = email.strip()
+        if email not in contacts:
+            Contact = get_model("Contact")
+            found = await Contact.filter(company=self.company_id, email=email).first()
+            contacts[email] = found.id if found else None
+        return contacts[email]
+
+    async def _store_paypal_transaction(self, detail, info, contacts, run):
+        Mapper = get_model("IntegrationMapper")
+        Transaction = get_model("PaymentTransaction")
+        remote_id = str(info["transaction_id"])
+        payer = detail.get("payer_info") or {}
+        amount, currency = _amount(info.get("transaction_amount"))
+        status = info.get("transaction_status")
+        description = (
+            info.get("transaction_subject")
+            or info.get("transaction_note")
+            or (f"Invoice {info['invoice_id']}" if info.get("invoice_id") else None)
+        )
+        values = {
+            "reference": remote_id,
+            "amount": amount,
+            "currency": currency,
+            "state": STATES.get(status, "pending"),
+            "provider_status": (
+                f"{status} {info.get('transaction_event_code') or ''}".strip()[:64]
+                if status
+                else None
+            ),
+            "date": _parse_date(info.get("transaction_initiation_date")),
+            "description": description,
+            "customer_remote_id": payer.get("account_id") if isinstance(payer, dict) else None,
+            "contact": await self._paypal_contact(payer, contacts),
+            "integration": self.id,
+            "company": self.company_id,
+        }
+        mapping = await Mapper.filter(
+            integration=self.id, model="PaymentTransaction", remote_id=remote_id
+        ).first()
+        record = None
+        if mapping is not None:
+            record = await Transaction.filter(id=int(mapping.local_id)).first()
+        if record is not None:
+            stored = record.read_values()
+            changed = {k: v for k, v in values.items() if stored.get(k) != v}
+            if not changed:
+                run.count("skipped")
+                return
+            async with env_ctx.get().db.transaction():
+                for name, value in changed.items():
+                    setattr(record, name, value)
+                await record.save()
+                mapping.synced_at = datetime.now()
+                await mapping.save()
+            run.count("updated")
+            return
+        # New (or its local record was deleted): the record and its mapping in one commit.
+        async with env_ctx.get().db.transaction():
+            record = await Transaction.create(**values)
+            if mapping is None:
+                await Mapper.create(
+                    integration=self.id,
+                    model="PaymentTransaction",
+                    local_id=str(record.id),
+                    remote_id=remote_id,
+                    synced_at=datetime.now(),
+                )
+            else:
+                mapping.local_id = str(record.id)
+                mapping.synced_at = datetime.now()
+                await mapping.save()
+        run.count("created")

@@ -1,0 +1,404 @@
+"""Razorpay fields, key checks, connection test and sync (customers and payments).
+
+API reference: https://razorpay.com/docs/api/ (Basic auth with key_id:key_secret, JSON bodies,
+collections `{"entity": "collection", "count": n, "items": [...]}` paged with count/skip).
+"""
+
+import asyncio
+import os
+import re
+import time
+
+from ffdesk.engine.base import *
+from ffdesk.sync import (
+    ConnectionResult,
+    CredentialsRejected,
+    ProviderClient,
+    ProviderError,
+    ProviderRequestError,
+    ProviderUnavailable,
+    SyncCapability,
+    api_base,
+    last_successful_run,
+    sync_enabled,
+)
+
+IDENTIFIER = "payment_razorpay"
+# One host for both modes: the mode is the key's prefix (rzp_test_ / rzp_live_).
+DEFAULT_BASE = "https://api.razorpay.com"
+TEST_PREFIX = "rzp_test_"
+LIVE_PREFIX = "rzp_live_"
+PAGE_SIZE = 100  # the most GET /v1/payments returns per call
+BATCH = 500
+CONCURRENCY = 4
+# Razorpay publishes no fixed request rate; stay modest, the HTTP layer retries any 429.
+RATE_LIMIT = 10.0
+OVERLAP = 300  # seconds of overlap with the previous run, so nothing created meanwhile is missed
+# ISO 4217 exponents that differ from 2 (amounts arrive in the currency's smallest unit).
+ZERO_DECIMAL = {
+    "BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF",
+    "UGX", "VND", "VUV", "XAF", "XOF", "XPF",
+}  # fmt: skip
+THREE_DECIMAL = {"BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"}
+STATES = {
+    "created": "pending",
+    "authorized": "authorized",
+    "captured": "done",
+    "refunded": "refunded",
+    "failed": "failed",
+}
+_PHONE_NOISE = re.compile(r"[\s().\-/]")
+
+
+class RazorpayIntegration(Model):
+    """Razorpay's credentials (company-scoped) and behaviour on the Integration model."""
+
+    __inherit__ = "Integration"
+
+    razorpay_key_id = Char(
+        max_length=64,
+        description="Key ID",
+        hint=(
+            "Starts with rzp_test_ (Test Mode) or rzp_live_ (Live Mode). "
+            "Dashboard > Account & Settings > API Keys."
+        ),
+        company_scoped=True,
+    )
+    razorpay_key_secret = Char(
+        max_length=255,
+        description="Key Secret",
+        hint="Shown once, when the key is generated; regenerate the key if it is lost.",
+        company_scoped=True,
+    )
+    sandbox_mode = Boolean(
+        description="Sandbox Mode",
+        hint="On: test keys and test data. Off: live keys and real payments.",
+        default=True,
+    )
+
+    async def _is_razorpay(self):
+        await self.fetch_related("module")
+        return bool(self.module and self.module.identifier == IDENTIFIER)
+
+    # -- credentials ------------------------------------------------------------------
+    def _razorpay_credential_problem(self):
+        key_id = (self.razorpay_key_id or "").strip()
+        if not key_id:
+            return "Please enter your Razorpay Key ID before enabling."
+        if not key_id.startswith((TEST_PREFIX, LIVE_PREFIX)):
+            return (
+                "The Razorpay Key ID must start with rzp_test_ or rzp_live_ "
+                "(copy it from Dashboard > Account & Settings > API Keys)."
+            )
+        live = key_id.startswith(LIVE_PREFIX)
+        sandbox = bool(self.sandbox_mode)
+        if sandbox and live:
+            return (
+                "The Key ID is a Live Mode key (rzp_live_...) but Sandbox Mode is on: turn "
+                "Sandbox Mode off, or enter a Test Mode Key ID (rzp_test_...) and its secret."
+            )
+        if not sandbox and not live:
+            return (
+                "The Key ID is a Test Mode key (rzp_test_...) but Sandbox Mode is off: turn "
+                "Sandbox Mode on, or enter a Live Mode Key ID (rzp_live_...) and its secret."
+            )
+        if not (self.razorpay_key_secret or "").strip():
+            return "Please enter the Razorpay Key Secret that belongs to this Key ID."
+        return None
+
+    async def enable_integration(self):
+        if await self._is_razorpay():
+            problem = self._razorpay_credential_problem()
+            if problem:
+                raise UserError(problem)
+        await super().enable_integration()
+
+    def _razorpay_client(self):
+        key_id = (self.razorpay_key_id or "").strip()
+        secret = (self.razorpay_key_secret or "").strip()
+        configured = os.environ.get("FFDESK_PAYMENT_RAZORPAY_RATE_LIMIT")
+        rate = float(configured) if configured else RATE_LIMIT
+        return ProviderClient(
+            provider="Razorpay",
+            base_url=api_base(IDENTIFIER, DEFAULT_BASE),
+            auth=(key_id, secret),
+            secrets=[secret],
+            max_concurrency=CONCURRENCY,
+            rate_limit=rate or None,
+            credential_label="Key ID and Key Secret",
+        )
+
+    async def check_connection(self):
+        if not await self._is_razorpay():
+            return await super().check_connection()
+        problem = self._razorpay_credential_problem()
+        if problem:
+            return ConnectionResult("rejected", problem)
+        try:
+            async with self._razorpay_client() as api:
+                (await api.get("/v1/payments", params={"count": 1})).json()
+        except (CredentialsRejected, ProviderRequestError) as exc:
+            return ConnectionResult("rejected", str(exc))
+        except ProviderError as exc:
+            return ConnectionResult("unreachable", str(exc))
+        except ValueError:
+            return ConnectionResult(
+                "unreachable", "Razorpay answered with something that is not JSON."
+            )
+        mode = "Live" if (self.razorpay_key_id or "").strip().startswith(LIVE_PREFIX) else "Test"
+        return ConnectionResult("ok", f"Connected to Razorpay ({mode} Mode).")
+
+    # -- sync -------------------------------------------------------------------------
+    async def sync_capability(self):
+        if not await self._is_razorpay():
+            return await super().sync_capability()
+        return SyncCapability(True)
+
+    async def sync_payment_razorpay(cls):
+        """Cron job: sync every enabled Razorpay integration."""
+        return await sync_enabled(IDENTIFIER)
+
+    async def sync_integration(self, run):
+        if not await self._is_razorpay():
+            return await super().sync_integration(run)
+        problem = self._razorpay_credential_problem()
+        if problem:
+            raise UserError(problem)
+        async with self._razorpay_client() as api:
+            sync = _RazorpaySync(self, api, run)
+            await sync.push_contacts()
+            await sync.pull_payments()
+
+
+class _RazorpaySync:
+    """One run's work: contacts out as customers, payments in as PaymentTransactions.
+
+    A plain class (not a model extension) so its helpers cannot collide with another
+    provider's methods on the shared Integration model.
+    """
+
+    def __init__(self, integration, api, run):
+        self.integration = integration
+        self.api = api
+        self.run = run
+        self.fatal = []
+        self.contact_of = {}  # remote customer id -> local contact id (or None)
+
+    # -- push ---------------------------------------------------------------------------
+    async def push_contacts(self):
+        """Create or update a Razorpay customer for each contact changed since it was sent."""
+        run = self.run
+        contacts = get_model("Contact").filter(company=self.integration.company_id)
+        run.set_total(await contacts.count())
+        queue = asyncio.Queue(maxsize=CONCURRENCY * 4)
+        workers = [asyncio.ensure_future(self._worker(queue)) for _ in range(CONCURRENCY)]
+        try:
+            last_id = 0
+            while not run.cancel_requested and not self.fatal:
+                batch = await contacts.filter(id__gt=last_id).order_by("id").limit(BATCH).all()
+                if not batch:
+                    break
+                last_id = batch[-1].id
+                mappings = await _mappings(self.integration, [str(c.id) for c in batch])
+                for contact in batch:
+                    await queue.put((contact, mappings.get(str(contact.id))))
+        except asyncio.CancelledError:
+            # The task itself was cancelled (window closing, Ctrl+C): the workers are separate
+            # tasks, so tell them too, or they would send every contact already queued.
+            run.cancel()
+            raise
+        finally:
+            for _ in workers:
+                await queue.put(None)
+            results = await asyncio.gather(*workers, return_exceptions=True)
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
+        if self.fatal:
+            raise self.fatal[0]
+        run.checkpoint()
+
+    async def _worker(self, queue):
+        # Workers never stop early: the producer may be waiting for room in the queue.
+        while True:
+            item = await queue.get()
+            if item is None:
+                return
+            if self.run.cancel_requested or self.fatal:
+                continue  # drain: stop at the record boundary, keep what is done
+            contact, mapping = item
+            try:
+                await self._push(contact, mapping)
+            except (CredentialsRejected, ProviderUnavailable) as exc:
+                self.fatal.append(exc)  # no point going on; the run fails with this error
+            except (ProviderError, ValidationError) as exc:
+                self.run.record_failure(f"contact {contact.name!r}", exc)
+
+    async def _push(self, contact, mapping):
+        run = self.run
+        if (
+            mapping is not None
+            and mapping.synced_at
+            and contact.write_date
+            and contact.write_date <= mapping.synced_at
+        ):
+            run.count("skipped")
+            return
+        body = _customer_body(contact)
+        if mapping is not None:
+            await self.api.request("PUT", f"/v1/customers/{mapping.remote_id}", json=body)
+            mapping.synced_at = contact.write_date or datetime.now()
+            await mapping.save()
+            run.count("updated")
+            return
+        body["fail_existing"] = "0"
+        body["notes"] = {"ffdesk_contact_id": str(contact.id)}
+        # Razorpay has no idempotency key. fail_existing=0 makes the create safe to repeat:
+        # a customer with the same email and phone is answered back instead of duplicated, so
+        # a retried request or a run killed before it committed maps to the same customer.
+        # Without email or phone there is nothing to match on, so such a create is sent once.
+        unique = bool(body.get("email") or body.get("contact"))
+        customer = (await self.api.post("/v1/customers", json=body, retry=unique)).json()
+        remote_id = customer["id"]
+        Mapper = get_model("IntegrationMapper")
+        taken = await Mapper.filter(
+            integration=self.integration.id, model="Contact", remote_id=remote_id
+        ).first()
+        if taken is not None and taken.local_id != str(contact.id):
+            run.record_failure(
+                f"contact {contact.name!r}",
+                f"Razorpay keeps one customer per email and phone, and {remote_id} already "
+                f"belongs to contact #{taken.local_id} with the same email and phone",
+            )
+            return
+        # One row, so its own short transaction.
+        await Mapper.create(
+            integration=self.integration.id,
+            model="Contact",
+            local_id=str(contact.id),
+            remote_id=remote_id,
+            synced_at=contact.write_date or datetime.now(),
+        )
+        run.count("created")
+
+    # -- pull ---------------------------------------------------------------------------
+    async def pull_payments(self):
+        """Payments created since the last successful run, into PaymentTransaction."""
+        run = self.run
+        previous = await last_successful_run(self.integration)
+        # A fixed upper bound: payments made while we page do not shift the skip offsets.
+        params = {"count": PAGE_SIZE, "skip": 0, "to": int(time.time())}
+        if previous is not None and previous.started is not None:
+            params["from"] = max(0, int(previous.started.timestamp()) - OVERLAP)
+        run.set_total(None)
+        while True:
+            run.checkpoint()
+            page = (await self.api.get("/v1/payments", params=params)).json()
+            items = page.get("items") or []
+            for payment in items:
+                run.checkpoint()
+                try:
+                    await self._store(payment)
+                except ValidationError as exc:
+                    run.record_failure(f"payment {payment.get('id')}", exc)
+            if len(items) < PAGE_SIZE:
+                break
+            params["skip"] += len(items)
+
+    async def _store(self, payment):
+        customer = payment.get("customer_id")
+        currency = (payment.get("currency") or "").upper()
+        created = payment.get("created_at")
+        values = {
+            "reference": payment["id"],
+            "amount": _amount(payment.get("amount") or 0, currency),
+            "currency": currency[:3] or None,
+            "state": STATES.get(payment.get("status"), "pending"),
+            "provider_status": payment.get("status"),
+            "date": datetime.fromtimestamp(created) if created else None,
+            "description": payment.get("description"),
+            "customer_remote_id": customer,
+            "contact": await self._contact(customer),
+            "integration": self.integration.id,
+            "company": self.integration.company_id,
+        }
+        await _store_transaction(self.integration, self.run, payment["id"], values)
+
+    async def _contact(self, customer):
+        if not customer:
+            return None
+        if customer not in self.contact_of:
+            link = (
+                await get_model("IntegrationMapper")
+                .filter(integration=self.integration.id, model="Contact", remote_id=customer)
+                .first()
+            )
+            self.contact_of[customer] = int(link.local_id) if link else None
+        return self.contact_of[customer]
+
+
+def _customer_body(contact):
+    """Razorpay's customer fields: name (3-50 characters), email, contact (max 15)."""
+    body = {"name": (contact.name or "").strip()[:50]}
+    if contact.email:
+        body["email"] = contact.email.strip()
+    if contact.phone:
+        # "+44 20 1234 5678" -> "+442012345678": Razorpay counts every character.
+        body["contact"] = _PHONE_NOISE.sub("", contact.phone)
+    return body
+
+
+async def _mappings(integration, local_ids):
+    Mapper = get_model("IntegrationMapper")
+    found = await Mapper.filter(
+        integration=integration.id, model="Contact", local_id__in=local_ids
+    ).all()
+    return {m.local_id: m for m in found}
+
+
+async def _store_transaction(integration, run, remote_id, values):
+    """Create or refresh the PaymentTransaction of `remote_id`, with its mapper row."""
+    Mapper = get_model("IntegrationMapper")
+    Transaction = get_model("PaymentTransaction")
+    mapping = await Mapper.filter(
+        integration=integration.id, model="PaymentTransaction", remote_id=remote_id
+    ).first()
+    async with env_ctx.get().db.transaction():
+        if mapping is None:
+            record = await Transaction.create(**values)
+            await Mapper.create(
+                integration=integration.id,
+                model="PaymentTransaction",
+                local_id=str(record.id),
+                remote_id=remote_id,
+                synced_at=datetime.now(),
+            )
+            run.count("created")
+            return
+        record = await Transaction.filter(id=int(mapping.local_id)).first()
+        if record is None:  # deleted locally: bring it back
+            record = await Transaction.create(**values)
+            mapping.local_id = str(record.id)
+            await mapping.save()
+            run.count("created")
+            return
+        stored = record.read_values()
+        changed = False
+        for name, value in values.items():
+            if stored.get(name) != value:
+                setattr(record, name, value)
+                changed = True
+        if changed:
+            await record.save()
+            run.count("updated")
+        else:
+            run.count("skipped")
+
+
+def _amount(minor, currency):
+    code = (currency or "").upper()
+    if code in ZERO_DECIMAL:
+        return float(minor)
+    if code in THREE_DECIMAL:
+        return minor / 1000.0
+    return minor / 100.0

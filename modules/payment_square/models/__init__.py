@@ -1,0 +1,3 @@
+"""Square's extension of the Integration model."""
+
+from . import integration  # noqa: F401

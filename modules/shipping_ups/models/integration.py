@@ -1,0 +1,524 @@
+"""UPS fields, credential checks, connection test (OAuth2 token) and shipment tracking."""
+
+import asyncio
+import hashlib
+import os
+import time
+import uuid
+from datetime import UTC
+from urllib.parse import quote
+
+from ffdesk.engine.base import *
+from ffdesk.sync import (
+    ConnectionResult,
+    CredentialsRejected,
+    ProviderClient,
+    ProviderError,
+    ProviderRequestError,
+    ProviderUnavailable,
+    RateLimiter,
+    SyncCapability,
+    api_base,
+    sync_enabled,
+)
+
+IDENTIFIER = "shipping_ups"
+PROVIDER = "UPS"
+TEST_BASE = "https://wwwcie.ups.com"  # Customer Integration Environment
+LIVE_BASE = "https://onlinetools.ups.com"
+TOKEN_PATH = "/security/v1/oauth/token"
+TRACK_PATH = "/api/track/v1/details/"
+TRANSACTION_SRC = "ffdesk"
+CREDENTIAL_LABEL = "UPS Client ID, Client Secret and account number"
+CARRIER = "UPS"
+TOKEN_MARGIN = 60.0  # renew this many seconds before UPS says the token expires
+RATE_LIMIT = 10.0  # requests per second; UPS publishes no figure, stay modest
+CONCURRENCY = 8
+BATCH = 32  # shipments tracked concurrently before their results are stored
+MIN_ID_LENGTH = 20
+# UPS activity status types: M manifest (label created), MV manifest voided, P pickup,
+# I in transit, O out for delivery, W warehousing, DO/DD delivered to an origin/destination
+# freight station, D delivered, X exception, RS returned to shipper, NA not available.
+STATUS_TYPES = {
+    "M": "Label Created",
+    "MV": "Exception",
+    "P": "In Transit",
+    "I": "In Transit",
+    "W": "In Transit",
+    "DO": "In Transit",
+    "DD": "In Transit",
+    "O": "Out for Delivery",
+    "D": "Delivered",
+    "X": "Exception",
+    "RS": "Exception",
+    "NA": "Unknown",
+}
+
+# Access tokens by (API base, client id, fingerprint of secret and account): in memory only,
+# never persisted or logged. `_clock` is a module global so that tests can move time forward.
+_TOKENS: dict[tuple[str, str, str], tuple[str, float]] = {}
+_clock = time.monotonic
+
+
+class _NotTracked(Exception):
+    """UPS has no tracking for this number (yet); the shipment fails, the run goes on."""
+
+
+def _token_key(base, client_id, secret, account):
+    fingerprint = hashlib.sha256(f"{client_id}\0{secret}\0{account}".encode()).hexdigest()[:16]
+    return (base, client_id, fingerprint)
+
+
+def _lifetime(expires_in):
+    """Seconds a token may be used: UPS's `expires_in` (a string) less a safety margin."""
+    try:
+        seconds = float(expires_in)
+    except (TypeError, ValueError):
+        seconds = 0.0
+    return max(0.0, seconds - min(TOKEN_MARGIN, seconds / 10))
+
+
+def _json(response):
+    try:
+        body = response.json()
+    except ValueError:
+        raise ProviderUnavailable(
+            "UPS answered with something that is not JSON. Try again later.", provider=PROVIDER
+        ) from None
+    if not isinstance(body, dict):
+        raise ProviderUnavailable(
+            "UPS answered with an unexpected document. Try again later.", provider=PROVIDER
+        )
+    return body
+
+
+def _rate_limit():
+    configured = os.environ.get("FFDESK_SHIPPING_UPS_RATE_LIMIT")
+    rate = float(configured) if configured else RATE_LIMIT
+    return RateLimiter(rate) if rate > 0 else None
+
+
+class _UpsApi:
+    """One sync's (or test's) connection: the cached OAuth2 token and the API calls.
+
+    A call answered 401 (token expired or revoked early) gets a new token and is sent once
+    more; concurrent calls share one renewal. A second 401 is the error.
+    """
+
+    def __init__(self, base, client_id, secret, account, sandbox):
+        self.base = base
+        self.sandbox = sandbox
+        self._key = _token_key(base, client_id, secret, account)
+        self._lock = asyncio.Lock()
+        self._limiter = _rate_limit()
+        self._auth = ProviderClient(
+            provider=PROVIDER,
+            base_url=base,
+            auth=(client_id, secret),
+            headers={"Accept": "application/json", "x-merchant-id": account},
+            secrets=[secret],
+            credential_label=CREDENTIAL_LABEL,
+            rate_limit=self._limiter,
+        )
+        self._clients = {}  # token -> ProviderClient sending it
+
+    async def __aenter__(self):
+        return self
+
+    async def __aexit__(self, *exc):
+        await self.aclose()
+
+    async def aclose(self):
+        for client in [self._auth, *self._clients.values()]:
+            await client.aclose()
+        self._clients.clear()
+
+    def _cached(self, not_this=None):
+        cached = _TOKENS.get(self._key)
+        if cached is not None and cached[0] != not_this and cached[1] > _clock():
+            return cached[0]
+        return None
+
+    async def token(self, *, fresh=False):
+        """A valid access token: the cached one unless `fresh` or expired, else a new one."""
+        if not fresh and (token := self._cached()):
+            return token
+        async with self._lock:
+            if not fresh and (token := self._cached()):
+                return token  # another call fetched one meanwhile
+            return await self._fetch()
+
+    async def _renew(self, stale):
+        async with self._lock:
+            if token := self._cached(not_this=stale):
+                return token  # another call already renewed it
+            cached = _TOKENS.get(self._key)
+            if cached is not None and cached[0] == stale:
+                del _TOKENS[self._key]
+            return await self._fetch()
+
+    async def _fetch(self):
+        response = await self._auth.post(TOKEN_PATH, data={"grant_type": "client_credentials"})
+        body = _json(response)
+        token = body.get("access_token")
+        if not isinstance(token, str) or not token:
+            raise ProviderUnavailable(
+                "UPS answered the token request without an access token. Try again later.",
+                provider=PROVIDER,
+            )
+        _TOKENS[self._key] = (token, _clock() + _lifetime(body.get("expires_in")))
+        return token
+
+    def _client(self, token):
+        client = self._clients.get(token)
+        if client is None:
+            # The token travels in a constructor header, so the client masks it in any log.
+            client = ProviderClient(
+                provider=PROVIDER,
+                base_url=self.base,
+                headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
+                credential_label=CREDENTIAL_LABEL,
+                max_concurrency=CONCURRENCY,
+                rate_limit=self._limiter,
+            )
+            self._clients[token] = client
+        return client
+
+    async def get_json(self, path, params=None, headers=None):
+        token = await self.token()
+        try:
+            response = await self._client(token).get(path, params=params, headers=headers)
+        except CredentialsRejected as exc:
+            if exc.status != 401:
+                raise
+            token = await self._renew(token)
+            response = await self._client(token).get(path, params=params, headers=headers)
+        return _json(response)
+
+    async def track(self, number):
+        """The first package of UPS's tracking answer for `number`."""
+        headers = {"transId": uuid.uuid4().hex, "transactionSrc": TRANSACTION_SRC}
+        params = {
+            "locale": "en_US",
+            "returnSignature": "false",
+            "returnMilestones": "false",
+            "returnPOD": "false",
+        }
+        try:
+            body = await self.get_json(TRACK_PATH + quote(number, safe=""), params, headers)
+        except ProviderRequestError as exc:
+            # 404 "Tracking Information Not Found", 400 invalid inquiry number: this
+            # shipment's problem, not the run's.
+            raise _NotTracked(exc.detail or str(exc)) from None
+        shipments = (body.get("trackResponse") or {}).get("shipment") or []
+        shipment = shipments[0] if shipments and isinstance(shipments[0], dict) else {}
+        packages = shipment.get("package") or []
+        if not packages or not isinstance(packages[0], dict):
+            warnings = [
+                w.get("message") or w.get("code")
+                for w in shipment.get("warnings") or []
+                if isinstance(w, dict)
+            ]
+            raise _NotTracked("; ".join(w for w in warnings if w) or "UPS sent no package")
+        return packages[0]
+
+
+def _text(value):
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def _ups_moment(day, clock, offset=None):
+    """`20240410` + `132500` (or `13:25:00`) as a datetime; aware when `offset` is given."""
+    day = _text(day)
+    if not day or len(day) != 8 or not day.isdigit():
+        return None
+    clock = (_text(clock) or "000000").replace(":", "").zfill(6)[:6]
+    if not clock.isdigit():
+        clock = "000000"
+    try:
+        moment = datetime(
+            int(day[:4]), int(day[4:6]), int(day[6:]), int(clock[:2]), int(clock[2:4]),
+            int(clock[4:]),
+        )  # fmt: skip
+    except ValueError:
+        return None
+    if offset is not None:
+        moment = moment.replace(tzinfo=offset)
+    return moment
+
+
+def _activity_moment(activity):
+    """When an activity happened: from its GMT date and time (as local time), else as UPS
+    wrote it in the time zone of the place it happened."""
+    utc = _ups_moment(activity.get("gmtDate"), activity.get("gmtTime"), UTC)
+    if utc is not None:
+        return utc.astimezone().replace(tzinfo=None)
+    return _ups_moment(activity.get("date"), activity.get("time"))
+
+
+def _location(activity):
+    address = (activity.get("location") or {}).get("address") or {}
+    parts = [
+        _text(address.get("city")),
+        _text(address.get("stateProvince")),
+        _text(address.get("countryCode")) or _text(address.get("country")),
+    ]
+    return ", ".join(p for p in parts if p) or None
+
+
+def _status(current, latest):
+    """Our status from UPS's current status (or latest activity) type and wording."""
+    kind = _text(current.get("type")) or _text((latest.get("status") or {}).get("type"))
+    words = " ".join(
+        t
+        for t in (
+            _text(current.get("simplifiedTextDescription")),
+            _text(current.get("description")),
+            _text((latest.get("status") or {}).get("description")),
+        )
+        if t
+    ).lower()
+    status = STATUS_TYPES.get((kind or "").upper(), "Unknown")
+    if status == "In Transit" and "out for delivery" in words:
+        status = "Out for Delivery"
+    if status == "Unknown" and "delivered" in words and "not delivered" not in words:
+        status = "Delivered"
+    return status
+
+
+def _delivered(package, latest, latest_moment):
+    """When the package was delivered: the delivery scan, else UPS's delivery date and time
+    (written in the time zone of the place of delivery)."""
+    if latest_moment is not None and (latest.get("status") or {}).get("type") == "D":
+        return latest_moment
+    day = None
+    for entry in package.get("deliveryDate") or []:
+        if isinstance(entry, dict) and entry.get("type") == "DEL":
+            day = entry.get("date")
+    times = package.get("deliveryTime") or {}
+    clock = times.get("endTime") if times.get("type") == "DEL" else None
+    return _ups_moment(day, clock) or latest_moment
+
+
+def shipment_values(package):
+    """Shipment field values from one package of UPS's tracking answer."""
+    activities = [a for a in package.get("activity") or [] if isinstance(a, dict)]
+    latest = activities[0] if activities else {}  # UPS lists the most recent first
+    current = package.get("currentStatus") or {}
+    status = _status(current, latest)
+    latest_moment = _activity_moment(latest) if latest else None
+    description = (
+        _text(current.get("description"))
+        or _text(current.get("simplifiedTextDescription"))
+        or _text((latest.get("status") or {}).get("description"))
+    )
+    delivered = _delivered(package, latest, latest_moment) if status == "Delivered" else None
+    service = _text((package.get("service") or {}).get("description"))
+    return {
+        "status": status,
+        "status_description": description[:255] if description else None,
+        "last_event": _text((latest.get("status") or {}).get("description")),
+        "last_event_date": latest_moment,
+        "last_location": _location(latest) if latest else None,
+        "delivered_date": delivered,
+        "service": service[:100] if service else None,
+    }
+
+
+class UpsIntegration(Model):
+    """UPS's credentials (company-scoped) and behaviour on the Integration model."""
+
+    __inherit__ = "Integration"
+
+    ups_client_id = Char(
+        max_length=255,
+        description="Client ID",
+        hint="The Client ID of your app at developer.ups.com > My Apps.",
+        company_scoped=True,
+    )
+    ups_client_secret = Char(
+        max_length=255,
+        description="Client Secret",
+        hint="The Client Secret of the same app.",
+        company_scoped=True,
+    )
+    ups_account_number = Char(
+        max_length=32,
+        description="Account Number",
+        hint="Your 6-character UPS account (shipper) number, linked to the app.",
+        company_scoped=True,
+    )
+    sandbox_mode = Boolean(
+        description="Sandbox Mode",
+        hint="On: test keys and test data. Off: live keys and real payments.",
+        default=True,
+    )
+
+    async def _is_ups(self):
+        await self.fetch_related("module")
+        return bool(self.module and self.module.identifier == IDENTIFIER)
+
+    # -- credentials ------------------------------------------------------------------
+    def _ups_credential_problem(self):
+        client_id = (self.ups_client_id or "").strip()
+        secret = (self.ups_client_secret or "").strip()
+        account = (self.ups_account_number or "").strip()
+        where = "developer.ups.com > My Apps"
+        if not client_id:
+            return "Please enter your UPS Client ID before enabling."
+        if not secret:
+            return "Please enter your UPS Client Secret before enabling."
+        if not account:
+            return "Please enter your UPS account number before enabling."
+        if len(client_id) < MIN_ID_LENGTH or any(c.isspace() for c in client_id):
+            return (
+                "The UPS Client ID looks incomplete: it is a long string of letters and digits "
+                f"without spaces. Copy it again from {where}."
+            )
+        if len(secret) < MIN_ID_LENGTH or any(c.isspace() for c in secret):
+            return (
+                "The UPS Client Secret looks incomplete: it is a long string of letters and "
+                f"digits without spaces. Copy it again from {where}."
+            )
+        if client_id == secret:
+            return (
+                "The UPS Client ID and Client Secret are the same: paste the Client Secret of "
+                f"the app ({where}) into the Client Secret field."
+            )
+        if len(account) != 6 or not account.isalnum() or not account.isascii():
+            return (
+                "The UPS account number is the 6-character shipper number (letters and digits, "
+                "e.g. A1B2C3) shown on your UPS invoices and at ups.com > Account Summary."
+            )
+        return None
+
+    async def enable_integration(self):
+        if await self._is_ups():
+            problem = self._ups_credential_problem()
+            if problem:
+                raise UserError(problem)
+        await super().enable_integration()
+
+    def _ups_api(self):
+        sandbox = bool(self.sandbox_mode)
+        return _UpsApi(
+            api_base(IDENTIFIER, TEST_BASE if sandbox else LIVE_BASE),
+            (self.ups_client_id or "").strip(),
+            (self.ups_client_secret or "").strip(),
+            (self.ups_account_number or "").strip().upper(),
+            sandbox,
+        )
+
+    async def check_connection(self):
+        if not await self._is_ups():
+            return await super().check_connection()
+        problem = self._ups_credential_problem()
+        if problem:
+            return ConnectionResult("rejected", problem)
+        where = "the CIE test environment" if self.sandbox_mode else "production"
+        try:
+            async with self._ups_api() as api:
+                # Always a new token: the test is that UPS accepts these credentials now.
+                await api.token(fresh=True)
+        except CredentialsRejected as exc:
+            return ConnectionResult("rejected", str(exc))
+        except ProviderRequestError as exc:
+            return ConnectionResult("rejected", str(exc))
+        except ProviderError as exc:
+            return ConnectionResult("unreachable", str(exc))
+        return ConnectionResult("ok", f"Connected to UPS ({where}).")
+
+    # -- sync -------------------------------------------------------------------------
+    async def sync_capability(self):
+        if not await self._is_ups():
+            return await super().sync_capability()
+        return SyncCapability(True)
+
+    async def sync_shipping_ups(cls):
+        """Cron job: refresh the tracking of every enabled UPS integration."""
+        return await sync_enabled(IDENTIFIER)
+
+    async def sync_integration(self, run):
+        if not await self._is_ups():
+            return await super().sync_integration(run)
+        problem = self._ups_credential_problem()
+        if problem:
+            raise UserError(problem)
+        async with self._ups_api() as api:
+            await self._refresh_ups_tracking(api, run)
+
+    def _ups_shipments(self):
+        """This company's UPS shipments not yet delivered (ours, or not yet tracked by anyone)."""
+        Shipment = get_model("Shipment")
+        return Shipment.filter(
+            Q(integration=self.id) | Q(integration__isnull=True),
+            company=self.company_id,
+            carrier=CARRIER,
+            status__neq="Delivered",
+        )
+
+    async def _refresh_ups_tracking(self, api, run):
+        shipments = self._ups_shipments()
+        run.set_total(await shipments.count())
+        last_id = 0
+        while True:
+            run.checkpoint()
+            batch = await shipments.filter(id__gt=last_id).order_by("id").limit(BATCH).all()
+            if not batch:
+                break
+            last_id = batch[-1].id
+            results = await asyncio.gather(
+                *(api.track(s.tracking_number) for s in batch), return_exceptions=True
+            )
+            fatal = None
+            for shipment, result in zip(batch, results, strict=True):
+                if isinstance(result, _NotTracked):
+                    run.record_failure(f"shipment {shipment.tracking_number}", result)
+                elif isinstance(result, BaseException):
+                    # Credentials refused, UPS down, rate limit: the run stops with this error
+                    # after keeping what the other calls of the batch brought.
+                    fatal = fatal or result
+                else:
+                    run.checkpoint()
+                    try:
+                        await self._store_ups_tracking(shipment, result, run)
+                    except ValidationError as exc:
+                        run.record_failure(f"shipment {shipment.tracking_number}", exc)
+            if fatal is not None:
+                raise fatal
+        run.checkpoint()
+
+    async def _store_ups_tracking(self, shipment, package, run):
+        Mapper = get_model("IntegrationMapper")
+        values = shipment_values(package)
+        values["integration"] = self.id
+        stored = shipment.read_values()
+        changed = {k: v for k, v in values.items() if stored.get(k) != v}
+        mapping = await Mapper.filter(
+            integration=self.id, model="Shipment", local_id=str(shipment.id)
+        ).first()
+        now = datetime.now().replace(microsecond=0)
+        async with env_ctx.get().db.transaction():
+            for name, value in changed.items():
+                setattr(shipment, name, value)
+            shipment.tracked_at = now
+            await shipment.save()
+            if mapping is None:
+                await Mapper.create(
+                    integration=self.id,
+                    model="Shipment",
+                    local_id=str(shipment.id),
+                    remote_id=shipment.tracking_number,
+                    synced_at=now,
+                )
+            else:
+                if mapping.remote_id != shipment.tracking_number:
+                    mapping.remote_id = shipment.tracking_number
+                mapping.synced_at = now
+                await mapping.save()
+        if changed.keys() - {"integration"}:
+            if "status" in changed:
+                run.log(f"{shipment.tracking_number}: {values['status']}")
+            run.count("updated")
+        else:
+            run.count("skipped")

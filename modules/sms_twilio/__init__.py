@@ -1,0 +1,3 @@
+"""Twilio: credentials, connection check, sending queued SMS and following their statuses."""
+
+from . import models  # noqa: F401

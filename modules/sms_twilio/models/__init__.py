@@ -1,0 +1,3 @@
+"""Twilio's extension of the Integration model."""
+
+from . import integration  # noqa: F401

@@ -1,0 +1,160 @@
+"""SPEC 1: the layers' "never imports" column, checked at run time and in the source."""
+
+from __future__ import annotations
+
+import ast
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+QT = ("PySide6", "shiboken6", "qasync")
+HIGHER = (
+    "ffdesk.ui",
+    "ffdesk.sync",
+    "ffdesk.secrets",
+    "ffdesk.services",
+    "ffdesk.api",
+    "ffdesk.cli",
+    "ffdesk.app",
+    "ffdesk.__main__",
+)
+# layer: (packages to import, names that must not be imported)
+LAYERS = {
+    "engine": (["ffdesk.engine"], (*QT, "httpx", "keyring", *HIGHER)),
+    "secrets": (["ffdesk.secrets"], (*QT, "ffdesk.ui")),
+    "sync": (["ffdesk.sync"], (*QT, "ffdesk.ui")),
+}
+MODULE_ALLOWED = ("ffdesk.engine.base", "ffdesk.sync", "httpx", "__future__")
+
+PROBE = r"""
+import importlib, json, pkgutil, sys
+names = json.loads(sys.argv[1])
+imported = []
+for name in names:
+    module = importlib.import_module(name)
+    imported.append(name)
+    for info in pkgutil.walk_packages(getattr(module, "__path__", []), prefix=name + "."):
+        importlib.import_module(info.name)
+        imported.append(info.name)
+print(json.dumps({"imported": imported, "modules": sorted(sys.modules)}))
+"""
+
+
+def _loaded(packages: list[str]) -> tuple[list[str], list[str]]:
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE, json.dumps(packages)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout.strip().splitlines()[-1])
+    return data["imported"], data["modules"]
+
+
+def _hits(modules: list[str], forbidden: tuple[str, ...]) -> list[str]:
+    return [m for m in modules if any(m == f or m.startswith(f + ".") for f in forbidden)]
+
+
+@pytest.mark.parametrize("layer", sorted(LAYERS))
+def test_importing_a_layer_never_loads_what_it_must_not(layer: str) -> None:
+    packages, forbidden = LAYERS[layer]
+    imported, modules = _loaded(packages)
+    assert len(imported) >= 1
+    if layer == "engine":
+        for expected in (
+            "ffdesk.engine.base",
+            "ffdesk.engine.q",
+            "ffdesk.engine.model",
+            "ffdesk.engine.registry",
+            "ffdesk.engine.schema",
+        ):
+            assert expected in imported
+        assert "sqlalchemy" in modules
+    assert _hits(modules, forbidden) == [], f"{layer} loaded {_hits(modules, forbidden)}"
+
+
+def _imports(path: Path) -> list[tuple[int, str, int]]:
+    """(line, imported module, relative level) for every import in a file, nested ones too."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    found: list[tuple[int, str, int]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.extend((node.lineno, alias.name, 0) for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            found.append((node.lineno, node.module or "", node.level))
+    return found
+
+
+def _layer_files(layer: str) -> list[Path]:
+    if layer == "secrets":
+        single = ROOT / "ffdesk" / "secrets.py"
+        package = ROOT / "ffdesk" / "secrets"
+        return [single] if single.exists() else sorted(package.rglob("*.py"))
+    return sorted((ROOT / "ffdesk" / layer).rglob("*.py"))
+
+
+@pytest.mark.parametrize("layer", sorted(LAYERS))
+def test_layer_sources_never_import_what_they_must_not(layer: str) -> None:
+    """Also imports inside functions, which a run-time check only sees when they run."""
+    _, forbidden = LAYERS[layer]
+    files = _layer_files(layer)
+    assert files
+    bad = [
+        f"{path.relative_to(ROOT)}:{line}: {name}"
+        for path in files
+        for line, name, level in _imports(path)
+        if level == 0 and _hits([name], forbidden)
+    ]
+    assert bad == []
+
+
+def _module_sources() -> list[Path]:
+    return sorted(p for p in (ROOT / "modules").rglob("*.py") if "__pycache__" not in p.parts)
+
+
+def _allowed_in_module(name: str, level: int) -> bool:
+    if level > 0:
+        return True  # the module's own files
+    if any(name == a or name.startswith(a + ".") for a in MODULE_ALLOWED):
+        return True
+    return name.split(".")[0] in sys.stdlib_module_names
+
+
+def test_the_module_rule_itself() -> None:
+    assert _allowed_in_module("ffdesk.engine.base", 0)
+    assert _allowed_in_module("ffdesk.sync.results", 0)
+    assert _allowed_in_module("datetime", 0) and _allowed_in_module("urllib.parse", 0)
+    assert _allowed_in_module("models", 1) and _allowed_in_module("httpx", 0)
+    for bad in (
+        "ffdesk.engine.model",
+        "ffdesk.engine",
+        "ffdesk.ui.dialogs",
+        "PySide6.QtCore",
+        "qasync",
+        "keyring",
+        "ffdesk.secrets",
+        "ffdesk",
+        "sqlalchemy",
+        "requests",
+    ):
+        assert not _allowed_in_module(bad, 0), bad
+
+
+def test_integration_modules_import_only_the_public_api() -> None:
+    files = _module_sources()
+    if not files:
+        pytest.skip("modules/ has no Python files yet")
+    bad = [
+        f"{path.relative_to(ROOT)}:{line}: {name or '.'}"
+        for path in files
+        for line, name, level in _imports(path)
+        if not _allowed_in_module(name, level)
+    ]
+    assert bad == [], "modules may import only ffdesk.engine.base, ffdesk.sync, httpx, stdlib"
