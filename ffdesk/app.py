@@ -16,16 +16,15 @@ from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
 from ffdesk.engine.errors import UserError
-from ffdesk.redaction import redact
-from ffdesk.ui.errors import ErrorReport, report_error
 from ffdesk.ui.icons import app_icon
 from ffdesk.ui.main_window import LAST_COMPANY_KEY, MainWindow
-from ffdesk.ui.startup_error import StartupErrorWindow
 from ffdesk.ui.style import apply_style
 
 if TYPE_CHECKING:
     from ffdesk.engine.system import System
     from ffdesk.sync.scheduler import Scheduler
+    from ffdesk.ui.errors import ErrorReport
+    from ffdesk.ui.startup_error import StartupErrorWindow
 
 log = logging.getLogger("ffdesk.app")
 # Imported on a worker thread while the window paints: SQLAlchemy, Alembic, httpx and keyring
@@ -123,6 +122,8 @@ class App:
         return 0
 
     async def _show_startup_error(self, exc: BaseException) -> int:
+        from ffdesk.ui.startup_error import StartupErrorWindow
+
         error_window = StartupErrorWindow(
             startup_report(exc),
             "Check the --database option or FFDESK_DATABASE_URL "
@@ -173,6 +174,8 @@ class App:
         if issubclass(kind, KeyboardInterrupt):
             self._closed.set()
             return
+        from ffdesk.ui.errors import report_error
+
         report = report_error(value.with_traceback(tb), "handling an event")
         if isinstance(self.window, MainWindow):
             self.window.show_message("error", report.message, report.details)
@@ -191,6 +194,9 @@ def _import_heavy_modules() -> None:
 
 def startup_report(exc: BaseException) -> ErrorReport:
     """Why the System could not be opened: the first line of the cause, the traceback below."""
+    from ffdesk.redaction import redact
+    from ffdesk.ui.errors import ErrorReport, report_error
+
     report = report_error(exc, "opening the database")
     if report.is_bug:
         reason = (

@@ -19,6 +19,12 @@ def register_secret(value: str | None) -> None:
             _secrets.add(value)
 
 
+def forget_all() -> None:
+    """Forget every registered secret (tests start each case from a clean slate)."""
+    with _lock:
+        _secrets.clear()
+
+
 def redact(text: str) -> str:
     """Replace every known secret value in `text` with `***` (longest first)."""
     with _lock:

@@ -13,7 +13,16 @@ import keyring
 import pytest
 import qasync
 
+from ffdesk.redaction import forget_all
 from tests.helpers.memory_keyring import MemoryKeyring
+
+
+@pytest.fixture(autouse=True)
+def _fresh_redaction() -> Iterator[None]:
+    # The registry of known secrets is process-wide: a short test secret such as "rejected"
+    # would otherwise mask that word in every later test's messages.
+    yield
+    forget_all()
 
 
 @pytest.fixture(autouse=True)

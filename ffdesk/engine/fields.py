@@ -116,9 +116,7 @@ class Field:
     # -- values ------------------------------------------------------------------------
     def _fail(self, value: Any, why: str | None = None) -> ValidationError:
         reason = why or f"expects {self.expects}"
-        return ValidationError(
-            f"{self.model_name}.{self.name} {reason}, got {_describe(value)}."
-        )
+        return ValidationError(f"{self.model_name}.{self.name} {reason}, got {_describe(value)}.")
 
     def convert(self, value: Any) -> Any:
         """Check and normalise a value given by code; raise ValidationError if it is wrong."""

@@ -162,8 +162,21 @@ def _env_names() -> Mapping[str, Any]:
 def evaluate_form(
     views: ViewService, record: Model, view_identifier: str = FORM_VIEW
 ) -> list[FormField]:
-    """Every field of the merged view, with visible / readonly / required for this record."""
-    return views.compiled_form(view_identifier, type(record)).evaluate(record)
+    """Every field of the merged view, with visible / readonly / required for this record.
+
+    A field that several modules place (each provider's `sandbox_mode`, visible for its own
+    integration only) appears once: where it is visible, else at its first place.
+    """
+    fields = views.compiled_form(view_identifier, type(record)).evaluate(record)
+    names = [f.name for f in fields]
+    if len(set(names)) == len(names):
+        return fields
+    chosen: dict[str, FormField] = {}
+    for item in fields:
+        kept = chosen.get(item.name)
+        if kept is None or (item.visible and not kept.visible):
+            chosen[item.name] = item
+    return [item for item in fields if chosen[item.name] is item]
 
 
 def missing_required(form: list[FormField], record: Model) -> list[FormField]:

@@ -216,11 +216,7 @@ class Model:
         comodel = self._registry[field.comodel_name]
         inverse = comodel._fields[field.inverse_name]
         table = comodel._table
-        stmt = (
-            sa.select(table)
-            .where(table.c[inverse.column_name] == self.id)
-            .order_by(table.c.id)
-        )
+        stmt = sa.select(table).where(table.c[inverse.column_name] == self.id).order_by(table.c.id)
         with self._registry.db.connect() as conn:
             return [comodel._from_row(row) for row in conn.execute(stmt)]
 

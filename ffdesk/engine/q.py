@@ -86,7 +86,9 @@ class D:
         return dt.date.today() + delta
 
     def __repr__(self) -> str:
-        extra = "".join(f", {k}={getattr(self, k)!r}" for k in ("days", "hours") if getattr(self, k))
+        extra = "".join(
+            f", {k}={getattr(self, k)!r}" for k in ("days", "hours") if getattr(self, k)
+        )
         return f"D({self.base!r}{extra})"
 
 
@@ -106,7 +108,9 @@ def _resolve(value: Any, names: Mapping[str, Any]) -> Any:
         out: list[Any] = []
         for item in value:
             resolved = _resolve(item, names)
-            out.extend(resolved if isinstance(item, Name) and isinstance(resolved, list) else [resolved])
+            out.extend(
+                resolved if isinstance(item, Name) and isinstance(resolved, list) else [resolved]
+            )
         return out
     return value
 
@@ -280,8 +284,10 @@ def _normalise_value(value: Any, key: str) -> Any:
         return value.id  # a record stands for its id
     if isinstance(value, float) and not math.isfinite(value):
         raise ValidationError(f"Lookup {key!r}: {value!r} is not a number that can be compared.")
-    if isinstance(value, int) and not isinstance(value, bool) and not (
-        INT64_MIN <= value <= INT64_MAX
+    if (
+        isinstance(value, int)
+        and not isinstance(value, bool)
+        and not (INT64_MIN <= value <= INT64_MAX)
     ):
         raise ValidationError(f"Lookup {key!r}: {value} is too large a number.")
     if value is None or isinstance(value, (str, int, float, bool, Name, D, dt.date)):
@@ -584,10 +590,18 @@ def _check_value(model: type[Model], lookup: Lookup, resolved: _Resolved) -> Non
         raise ValidationError(
             f"Lookup {text!r}: {label} is company-scoped and cannot be reached through a relation."
         )
-    if op in ORDER_OPS and field is not None and not (field.ordered or isinstance(field, ManyToOne)):
-        raise ValidationError(f"Lookup {text!r}: {label} ({type_name}) cannot be compared with {op}.")
+    if (
+        op in ORDER_OPS
+        and field is not None
+        and not (field.ordered or isinstance(field, ManyToOne))
+    ):
+        raise ValidationError(
+            f"Lookup {text!r}: {label} ({type_name}) cannot be compared with {op}."
+        )
     if op in TEXT_OPS and (field is None or not field.textual):
-        raise ValidationError(f"Lookup {text!r}: {op} works on text fields, not on {label} ({type_name}).")
+        raise ValidationError(
+            f"Lookup {text!r}: {op} works on text fields, not on {label} ({type_name})."
+        )
     if op in ("isnull", "isnotnull"):
         return
     values = value if isinstance(value, list) else [value]
@@ -599,15 +613,25 @@ def _check_value(model: type[Model], lookup: Lookup, resolved: _Resolved) -> Non
         if isinstance(item, Name):
             if item.name == "cids" and op not in ("in", "nin"):
                 raise ValidationError(f"Lookup {text!r}: cids is a list; use __in or __nin.")
-            if field is not None and not isinstance(field, ManyToOne) and field.type_name not in ("Integer", "Float"):
-                raise ValidationError(f"Lookup {text!r}: {item.name} is an id, {label} is {type_name}.")
+            if (
+                field is not None
+                and not isinstance(field, ManyToOne)
+                and field.type_name not in ("Integer", "Float")
+            ):
+                raise ValidationError(
+                    f"Lookup {text!r}: {item.name} is an id, {label} is {type_name}."
+                )
             continue
         if isinstance(item, D):
             if not isinstance(field, (Date, Datetime)):
-                raise ValidationError(f"Lookup {text!r}: D() compares with dates, {label} is {type_name}.")
+                raise ValidationError(
+                    f"Lookup {text!r}: D() compares with dates, {label} is {type_name}."
+                )
             continue
-        ok = field.check_q_value(op, item) if field is not None else (
-            isinstance(item, int) and not isinstance(item, bool)
+        ok = (
+            field.check_q_value(op, item)
+            if field is not None
+            else (isinstance(item, int) and not isinstance(item, bool))
         )
         if ok and isinstance(field, (Date, Datetime)) and isinstance(item, str):
             try:
@@ -650,7 +674,9 @@ def _lookup_sql(
             "store), so records cannot be filtered on it."
         )
     dialect = model._registry.db.dialect_name
-    return _path_sql(model, table, list(resolved.hops), resolved.terminal, lookup.op, value, missing, dialect)
+    return _path_sql(
+        model, table, list(resolved.hops), resolved.terminal, lookup.op, value, missing, dialect
+    )
 
 
 def _path_sql(
@@ -731,7 +757,11 @@ def _compare_sql(column: Any, op: str, value: Any, dialect: str) -> sa.ColumnEle
     if dialect != "sqlite":
         # LIKE is case-sensitive on PostgreSQL; the pattern's wildcards are escaped.
         escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        pattern = {"contains": f"%{escaped}%", "startswith": f"{escaped}%", "endswith": f"%{escaped}"}
+        pattern = {
+            "contains": f"%{escaped}%",
+            "startswith": f"{escaped}%",
+            "endswith": f"%{escaped}",
+        }
         return column.like(pattern[base], escape="\\")
     # SQLite's LIKE ignores ASCII case, so compare characters exactly with instr/substr.
     length = len(text)
@@ -845,7 +875,9 @@ class _Parser:
         if isinstance(node, ast.Name):
             if node.id in NAMES:
                 return Name(node.id)
-            raise self._error(f"the name {node.id!r} is not allowed (only {', '.join(NAMES)})", node)
+            raise self._error(
+                f"the name {node.id!r} is not allowed (only {', '.join(NAMES)})", node
+            )
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "D":
             return self._date(node)
         raise self._error(f"{_describe_node(node)} is not allowed as a value", node)

@@ -80,7 +80,9 @@ class Query:
         for name in names:
             bare = name.lstrip("-")
             field = self.model._fields.get(bare)
-            if bare != "id" and (field is None or not field.stored or field.type_name == "OneToMany"):
+            if bare != "id" and (
+                field is None or not field.stored or field.type_name == "OneToMany"
+            ):
                 raise ValidationError(f"{self.model._name} cannot be ordered by {bare!r}.")
         return self._copy(order=tuple(names))
 

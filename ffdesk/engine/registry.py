@@ -185,12 +185,14 @@ class Registry:
         name = table_name_for(model._name)
         columns: list[sa.Column[Any]] = [sa.Column("id", sa.Integer, primary_key=True)]
         indexes: list[sa.Index] = []
-        for field_name, field in model._fields.items():
+        for field in model._fields.values():
             if not field.stored:
                 continue
             columns.append(sa.Column(field.column_name, field.sa_type(), nullable=True))
             if field.unique:
-                indexes.append(sa.Index(f"uq_{name}_{field.column_name}", field.column_name, unique=True))
+                indexes.append(
+                    sa.Index(f"uq_{name}_{field.column_name}", field.column_name, unique=True)
+                )
             elif field.index:
                 indexes.append(sa.Index(f"ix_{name}_{field.column_name}", field.column_name))
         for group in model._unique_together:
@@ -199,7 +201,8 @@ class Registry:
                 field = model._fields.get(field_name)
                 if field is None or not field.stored:
                     raise ModelDefinitionError(
-                        "base", f"{model._name}._unique_together names unknown field {field_name!r}."
+                        "base",
+                        f"{model._name}._unique_together names unknown field {field_name!r}.",
                     )
                 cols.append(field.column_name)
             indexes.append(sa.Index(f"uq_{name}_{'_'.join(cols)}", *cols, unique=True))

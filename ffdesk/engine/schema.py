@@ -28,11 +28,11 @@ def _fill_default(conn: sa.Connection, registry: Registry, table: sa.Table, colu
     for model in registry.models.values():
         if model._table is not table:
             continue
-        for field in model._fields.values():
-            if field.stored and field.column_name == column and field.has_default:
-                if callable(field._default):
+        for declared in model._fields.values():
+            if declared.stored and declared.column_name == column and declared.has_default:
+                if callable(declared._default):
                     return  # per-record defaults (timestamps, lists) cannot be back-filled
-                value = field.to_column(field.get_default())
+                value = declared.to_column(declared.get_default())
                 if value is not None:
                     conn.execute(
                         sa.update(table).where(table.c[column].is_(None)).values({column: value})

@@ -233,26 +233,57 @@ async def find_integration(system: System, identifier: str) -> Model:
     return record
 
 
+def _latest(
+    system: System, model_name: str, names: tuple[str, ...], integration_id: int, limit: int
+) -> list[dict[str, Any]]:
+    """Some columns of the newest rows of a model that belong to one integration.
+
+    Narrow Core selects rather than records: the pane asks on every selection, and building
+    hundreds of mapping records would cost more than a frame.
+    """
+    import sqlalchemy as sa
+
+    model = system.registry[model_name]
+    table, fields = model._table, [model._fields[name] for name in names]
+    integration = table.c[model._fields["integration"].column_name]
+    query = (
+        sa.select(table.c.id, *(table.c[f.column_name] for f in fields))
+        .where(integration == integration_id)
+        .order_by(table.c.id.desc())
+        .limit(limit)
+    )
+    with system.db.connect() as conn:
+        return [
+            {
+                "id": row[0],
+                **{f.name: f.from_column(v) for f, v in zip(fields, row[1:], strict=True)},
+            }
+            for row in conn.execute(query)
+        ]
+
+
+RUN_COLUMNS = ("trigger", "state", "started", "finished", "created", "updated", "skipped")
+RUN_COLUMNS += ("failed", "error")
+
+
 async def sync_history(system: System, record: Model, limit: int = HISTORY_LIMIT) -> list[RunRow]:
     """The latest runs of an integration, newest first."""
-    SyncRun = system.registry["SyncRun"]
-    if "integration" not in SyncRun._fields or record.id is None:
+    if "integration" not in system.registry["SyncRun"]._fields or record.id is None:
         return []
-    runs = await SyncRun.filter(integration=record.id).order_by("-id").limit(limit).all()
     return [
         RunRow(
-            run_id=int(run.id),  # type: ignore[arg-type]
-            trigger=run.trigger or "",
-            state=run.state or "",
-            started=run.started,
-            finished=run.finished,
-            created=run.created or 0,
-            updated=run.updated or 0,
-            skipped=run.skipped or 0,
-            failed=run.failed or 0,
-            error=run.error,
+            run_id=int(run["id"]),
+            trigger=run["trigger"] or "",
+            state=run["state"] or "",
+            started=run["started"],
+            finished=run["finished"],
+            created=run["created"] or 0,
+            updated=run["updated"] or 0,
+            skipped=run["skipped"] or 0,
+            failed=run["failed"] or 0,
+            error=run["error"],
         )
-        for run in runs
+        for run in _latest(system, "SyncRun", RUN_COLUMNS, int(record.id), limit)
     ]
 
 
@@ -262,9 +293,11 @@ async def mapped_records(
     """Local records linked to remote objects by this integration, newest first."""
     if "IntegrationMapper" not in system.registry or record.id is None:
         return []
-    Mapper = system.registry["IntegrationMapper"]
-    rows = await Mapper.filter(integration=record.id).order_by("-id").limit(limit).all()
-    return [MappingRow(m.model or "", m.local_id or "", m.remote_id or "") for m in rows]
+    columns = ("model", "local_id", "remote_id")
+    return [
+        MappingRow(m["model"] or "", m["local_id"] or "", m["remote_id"] or "")
+        for m in _latest(system, "IntegrationMapper", columns, int(record.id), limit)
+    ]
 
 
 # -- editing ---------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """Sync: runs and their lock, the scheduler and the shared HTTP layer (no Qt)."""
 
+from ffdesk.redaction import register_secret
 from ffdesk.sync.errors import (
     CredentialsRejected,
     ProviderError,
@@ -39,6 +40,7 @@ __all__ = [
     "SyncJob",
     "api_base",
     "last_successful_run",
+    "register_secret",
     "run_sync",
     "sync_enabled",
 ]

@@ -127,7 +127,7 @@ def glyph(name: str, color: str = "#475569") -> QIcon:
     if icon is None:
         icon = QIcon()
         data = _svg(_GLYPHS[name], color)
-        for size in (16, 20, 24, 32):
+        for size in (16, 24):  # Qt scales the nearest for other sizes
             pixmap = render_image(data, size)
             if pixmap is not None:
                 icon.addPixmap(pixmap)

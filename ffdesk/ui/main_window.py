@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, Signal, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
     QLabel,
@@ -19,21 +19,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ffdesk.engine.env import env_ctx
-from ffdesk.services.window import catalogue_entries, module_problems
 from ffdesk.ui import dialogs
-from ffdesk.ui.catalogue_view import CatalogueView
 from ffdesk.ui.company_switcher import CompanySwitcher
-from ffdesk.ui.errors import report_error
 from ffdesk.ui.icons import IconCache, app_icon, glyph
-from ffdesk.ui.message_bar import MessageBar
-from ffdesk.ui.problems_view import ProblemsView
 from ffdesk.ui.tasks import spawn
 
-if TYPE_CHECKING:  # the pane pulls in the engine; the window shows before it is loaded
+if TYPE_CHECKING:
+    # Imported by attach(): start-up paints the window before the engine and the widgets
+    # that show its data are even loaded.
     from ffdesk.engine.system import System
     from ffdesk.sync.runner import RunOutcome
+    from ffdesk.ui.catalogue_view import CatalogueView
     from ffdesk.ui.integration_pane import IntegrationPane
+    from ffdesk.ui.message_bar import MessageBar
+    from ffdesk.ui.problems_view import ProblemsView
     from ffdesk.ui.sync_controller import SyncController
 
 TITLE = "ffdesk"
@@ -107,45 +106,18 @@ class MainWindow(QMainWindow):
         toolbar.addAction(self.refresh_action)
         self.addToolBar(toolbar)
 
-        # centre
-        self.catalogue = CatalogueView(self.icons)
+        # centre: "Opening…" until attach() puts the catalogue and the pane there
         self.opening = QLabel("Opening the database…")
         self.opening.setObjectName("emptyHint")
         self.opening.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.splitter.setObjectName("mainSplitter")
-        self.splitter.setChildrenCollapsible(False)
-        self.splitter.addWidget(self.catalogue)
-        self.splitter.addWidget(self.opening)
-        self.splitter.setStretchFactor(0, 0)
-        self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([420, 860])
-        self.catalogue.setMinimumWidth(300)
-        self.message = MessageBar()
-        central = QWidget()
-        layout = QVBoxLayout(central)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(0)
-        self.message_holder = QWidget()
-        holder = QVBoxLayout(self.message_holder)
-        holder.setContentsMargins(12, 8, 12, 0)
-        holder.addWidget(self.message)
-        self.message_holder.hide()
-        layout.addWidget(self.message_holder)
-        layout.addWidget(self.splitter, 1)
-        self.setCentralWidget(central)
-
-        # problems dock
-        self.problems = ProblemsView()
-        self.problems_dock = QDockWidget("Module problems", self)
-        self.problems_dock.setObjectName("problemsDock")
-        self.problems_dock.setWidget(self.problems)
-        self.problems_dock.setFeatures(
-            QDockWidget.DockWidgetFeature.DockWidgetClosable
-            | QDockWidget.DockWidgetFeature.DockWidgetMovable
-        )
-        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.problems_dock)
-        self.problems_dock.hide()
+        self.setCentralWidget(self.opening)
+        # Made by attach():
+        self.catalogue: CatalogueView
+        self.message: MessageBar
+        self.message_holder: QWidget
+        self.problems: ProblemsView
+        self.problems_dock: QDockWidget
+        self.splitter: QSplitter
 
         # status bar
         self.company_status = QLabel()
@@ -160,35 +132,77 @@ class MainWindow(QMainWindow):
         self.switcher.company_change_requested.connect(self._on_switcher_company_change_requested)
         self.switcher.new_company_requested.connect(self._on_switcher_new_company_requested)
         self.switcher.rename_requested.connect(self._on_switcher_rename_requested)
-        self.search.textChanged.connect(self.catalogue.set_search_text)
-        self.catalogue.integration_selected.connect(self._on_catalogue_integration_selected)
         self.problems_action.toggled.connect(self._on_problems_action_toggled)
-        self.problems_dock.visibilityChanged.connect(self._on_problems_dock_visibility_changed)
         self.refresh_action.triggered.connect(self._on_refresh_action_triggered)
-        self.message.details_requested.connect(self._on_message_details_requested)
-        self._restore_settings()
+        self._restore_geometry()
         if system is not None:
             self.attach(system)
 
     def attach(self, system: System) -> None:
-        """Work on `system` from now on: the integration pane replaces "Opening…"."""
+        """Work on `system` from now on: the catalogue and the pane replace "Opening…"."""
+        from ffdesk.ui.catalogue_view import CatalogueView
         from ffdesk.ui.integration_pane import IntegrationPane
+        from ffdesk.ui.message_bar import MessageBar
+        from ffdesk.ui.problems_view import ProblemsView
         from ffdesk.ui.sync_controller import SyncController
 
-        env_ctx.set(system.env)  # sync code of the window (forms, secrets) reads it
         self.system = system
+        self._bind_env()  # sync code of the window (forms, secrets) reads it
         self.controller = SyncController(system, self)
+        self.catalogue = CatalogueView(self.icons)
+        self.catalogue.setMinimumWidth(300)
         self.pane = IntegrationPane(system, self.controller, self.icons)
-        sizes = self.splitter.sizes()
-        self.splitter.replaceWidget(1, self.pane)
-        if sum(sizes):
-            self.splitter.setSizes(sizes)
-        self.opening.deleteLater()
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("mainSplitter")
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.addWidget(self.catalogue)
+        self.splitter.addWidget(self.pane)
+        self.splitter.setStretchFactor(0, 0)  # the catalogue keeps its width on resize
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([CATALOGUE_WIDTH, DEFAULT_SIZE.width() - CATALOGUE_WIDTH])
+        self.message = MessageBar()
+        self.message_holder = QWidget()
+        holder = QVBoxLayout(self.message_holder)
+        holder.setContentsMargins(12, 8, 12, 0)
+        holder.addWidget(self.message)
+        self.message_holder.hide()
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.message_holder)
+        layout.addWidget(self.splitter, 1)
+        self.setCentralWidget(central)  # deletes "Opening…"
+
+        self.problems = ProblemsView()
+        self.problems_dock = QDockWidget("Module problems", self)
+        self.problems_dock.setObjectName("problemsDock")
+        self.problems_dock.setWidget(self.problems)
+        self.problems_dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetClosable
+            | QDockWidget.DockWidgetFeature.DockWidgetMovable
+        )
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.problems_dock)
+        self.problems_dock.hide()
+        self._restore_layout()
+
+        self.search.textChanged.connect(self.catalogue.set_search_text)
+        self.catalogue.set_search_text(self.search.text())
+        self.catalogue.integration_selected.connect(self._on_catalogue_integration_selected)
+        self.problems_dock.visibilityChanged.connect(self._on_problems_dock_visibility_changed)
+        self.message.details_requested.connect(self._on_message_details_requested)
         self.pane.state_changed.connect(self._on_pane_state_changed)
         self.pane.modules_changed.connect(self._on_pane_modules_changed)
         self.pane.status_reported.connect(self._on_pane_status_reported)
         self.pane.dirty_changed.connect(self._on_pane_dirty_changed)
         self.controller.sync_finished.connect(self._on_controller_sync_finished)
+
+    def _bind_env(self) -> None:
+        """Make the System's environment current (in this task, or Qt's own context)."""
+        from ffdesk.engine.env import env_ctx
+
+        if self.system is not None:
+            env_ctx.set(self.system.env)
 
     @property
     def dirty(self) -> bool:
@@ -209,7 +223,7 @@ class MainWindow(QMainWindow):
         """Read companies, catalogue, problems and the shown integration again."""
         if self.system is None or self.pane is None:
             return
-        env_ctx.set(self.system.env)
+        self._bind_env()
         try:
             await self._refresh_companies()
             await self.refresh_catalogue()
@@ -232,6 +246,8 @@ class MainWindow(QMainWindow):
 
     async def refresh_catalogue(self) -> None:
         """The catalogue entries with their states, and the module problems."""
+        from ffdesk.services.window import catalogue_entries, module_problems
+
         assert self.system is not None
         entries = await catalogue_entries(self.system)
         self.catalogue.set_entries(entries)
@@ -257,7 +273,7 @@ class MainWindow(QMainWindow):
     async def switch_company(self, company_id: int) -> None:
         """Make another company active and show its own values everywhere."""
         assert self.system is not None
-        env_ctx.set(self.system.env)
+        self._bind_env()
         try:
             company = await self.system.select_company(company_id)
         except Exception as exc:
@@ -271,10 +287,15 @@ class MainWindow(QMainWindow):
 
     def show_error(self, exc: BaseException, action: str = "") -> None:
         """An error of a window-wide action, shown under the toolbar."""
+        from ffdesk.ui.errors import report_error
+
         report = report_error(exc, action)
         self.show_message("error", report.message, report.details)
 
     def show_message(self, kind: str, text: str, details: str | None = None) -> None:
+        if self.system is None:  # not attached yet: no message bar
+            self.statusBar().showMessage(text)
+            return
         self.message.show_message(kind, text, details)
         self.message_holder.show()
 
@@ -328,7 +349,7 @@ class MainWindow(QMainWindow):
 
     async def _create_company(self, name: str) -> None:
         assert self.system is not None
-        env_ctx.set(self.system.env)
+        self._bind_env()
         try:
             company = await self.system.add_company(name)
         except Exception as exc:
@@ -354,7 +375,7 @@ class MainWindow(QMainWindow):
 
     async def _rename_company(self, company_id: int, name: str) -> None:
         assert self.system is not None
-        env_ctx.set(self.system.env)
+        self._bind_env()
         try:
             company = await self.system.rename_company(company_id, name)
         except Exception as exc:
@@ -394,7 +415,7 @@ class MainWindow(QMainWindow):
 
     async def _reload_modules(self) -> None:
         assert self.system is not None
-        env_ctx.set(self.system.env)
+        self._bind_env()
         try:
             await self.refresh_catalogue()
         except Exception as exc:
@@ -417,6 +438,8 @@ class MainWindow(QMainWindow):
 
     @Slot(bool)
     def _on_problems_action_toggled(self, checked: bool) -> None:
+        if self.system is None:
+            return
         if checked and self.problems_dock.isHidden():
             self.problems_dock.show()
             self.resizeDocks([self.problems_dock], [200], Qt.Orientation.Vertical)
@@ -432,31 +455,30 @@ class MainWindow(QMainWindow):
         dialogs.show_details(self, message, details)
 
     # -- settings and closing ----------------------------------------------------------------
-    def _restore_settings(self) -> None:
+    def _restore_geometry(self) -> None:
         geometry = self.settings.value("window/geometry")
         if isinstance(geometry, QByteArray) and not geometry.isEmpty():
             self.restoreGeometry(geometry)
         else:
             self.resize(DEFAULT_SIZE)
+
+    def _restore_layout(self) -> None:
+        """The dock and the splitter as they were left (they exist once attached)."""
         state = self.settings.value("window/state")
         if isinstance(state, QByteArray) and not state.isEmpty():
             self.restoreState(state)
         splitter = self.settings.value("window/splitter")
-        self._splitter_restored = isinstance(splitter, QByteArray) and not splitter.isEmpty()
-        if self._splitter_restored:
+        if isinstance(splitter, QByteArray) and not splitter.isEmpty():
             self.splitter.restoreState(splitter)
-
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        if not self._splitter_restored:  # first start: a catalogue column of a fixed width
-            self._splitter_restored = True
-            total = sum(self.splitter.sizes()) or self.width()
-            self.splitter.setSizes([CATALOGUE_WIDTH, max(0, total - CATALOGUE_WIDTH)])
+        else:  # first start: a catalogue column of a fixed width
+            width = max(self.width(), DEFAULT_SIZE.width())
+            self.splitter.setSizes([CATALOGUE_WIDTH, width - CATALOGUE_WIDTH])
 
     def save_settings(self) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())
-        self.settings.setValue("window/state", self.saveState())
-        self.settings.setValue("window/splitter", self.splitter.saveState())
+        if self.system is not None:  # before attach there is no dock or splitter to remember
+            self.settings.setValue("window/state", self.saveState())
+            self.settings.setValue("window/splitter", self.splitter.saveState())
         company = self.system.env.company if self.system is not None else None
         if company is not None:
             self.settings.setValue(LAST_COMPANY_KEY, company.name)

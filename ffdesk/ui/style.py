@@ -166,7 +166,8 @@ QDockWidget::title {{ background: {BACKGROUND}; padding: 6px 10px; border-top: 1
 
 def apply_style(app: QApplication) -> None:
     """Fusion with a light palette and ffdesk's style sheet (same look on every platform)."""
-    app.setStyle("Fusion")
+    if app.style().name().casefold() != "fusion":  # already Fusion offscreen: keep it
+        app.setStyle("Fusion")
     palette = app.palette()
     palette.setColor(QPalette.ColorRole.Window, QColor(BACKGROUND))
     palette.setColor(QPalette.ColorRole.Base, QColor(SURFACE))

@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any
 
-from ffdesk.ui.errors import report_error
-
 if TYPE_CHECKING:
     import asyncio
 
@@ -26,4 +24,6 @@ def spawn(coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
 def _finished(task: asyncio.Task[Any]) -> None:
     _running.discard(task)
     if not task.cancelled() and task.exception() is not None:
+        from ffdesk.ui.errors import report_error
+
         report_error(task.exception())  # type: ignore[arg-type]

@@ -104,3 +104,35 @@ def test_uninstall_asks_first(qtbot: Any, window: MainWindow, arun: Any) -> None
     click(qtbot, confirm)
     qtbot.waitUntil(lambda: badge(window, "payment_stripe") == "Not Installed", timeout=10000)
     assert window.pane.header.install_button.isVisible()
+
+
+def test_unreachable_provider_asks_before_enabling_anyway(
+    qtbot: Any, window: MainWindow, arun: Any, monkeypatch: Any
+) -> None:
+    from ffdesk.sync.results import ConnectionResult
+    from tests.ui.conftest import find_dialog
+
+    install(arun, window)
+    open_integration(qtbot, window, "payment_stripe")
+    pane = window.pane
+
+    async def unreachable(self: Any) -> ConnectionResult:
+        return ConnectionResult("unreachable", "Stripe did not answer (timed out).")
+
+    monkeypatch.setattr(type(pane.record), "check_connection", unreachable)
+    type_into(qtbot, window, "secret_key", STRIPE_KEY)
+
+    click(qtbot, pane.header.enable_button)  # first time: the user says no
+    dialog = find_dialog(qtbot, window, "enableAnywayDialog")
+    assert "timed out" in dialog.informativeText()
+    click(qtbot, dialog.button(dialog.StandardButton.Cancel))
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+    assert badge(window, "payment_stripe") == "Installed"
+    assert pane.message.kind == "warning" and "timed out" in message(window)
+
+    click(qtbot, pane.header.enable_button)  # second time: enable anyway
+    dialog = find_dialog(qtbot, window, "enableAnywayDialog")
+    [anyway] = [b for b in dialog.buttons() if b.text() == "Enable anyway"]
+    click(qtbot, anyway)
+    qtbot.waitUntil(lambda: badge(window, "payment_stripe") == "Enabled", timeout=10000)
+    assert not pane.dirty  # enabling saved the key typed before

@@ -99,3 +99,21 @@ def test_secrets_never_reach_messages_or_logs(
     assert "sk_test_topsecret0001" not in dialog.detailedText()
     dialog.close()
     assert "sk_test_topsecret0001" not in log_file.read_text()
+
+
+def test_ctrl_q_closes_the_window(qtbot: Any, stripe: MainWindow) -> None:
+    with qtbot.waitSignal(stripe.closed):
+        qtbot.keyClick(stripe.catalogue.tree, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
+    assert not stripe.isVisible()
+
+
+def test_geometry_and_splitter_are_remembered(
+    qtbot: Any, window: MainWindow, make_window: Any, system: Any
+) -> None:
+    window.resize(1100, 700)
+    window.splitter.setSizes([350, 750])
+    window.close()
+    again = make_window(system)  # same QSettings file
+    assert again.width() == 1280  # make_window resizes; the restored geometry came first
+    assert again.splitter.sizes()[0] == window.splitter.sizes()[0]
+    assert again.settings.value("company/last") == "My Company"
