@@ -4,10 +4,26 @@ from __future__ import annotations
 
 import sys
 
+# Global options that take a value: that value is not a subcommand.
+_VALUED_OPTIONS = ("--database", "--company")
+
+
+def _positionals(argv: list[str]) -> list[str]:
+    found: list[str] = []
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg in _VALUED_OPTIONS:
+            skip = True
+        elif not arg.startswith("-"):
+            found.append(arg)
+    return found
+
 
 def main() -> int:
     argv = sys.argv[1:]
-    if not [a for a in argv if not a.startswith("-")] and "--help" not in argv and "-h" not in argv:
+    if not _positionals(argv) and "--help" not in argv and "-h" not in argv:
         from ffdesk.app import run_app
 
         return run_app(argv)

@@ -6,7 +6,6 @@ import argparse
 import contextlib
 import importlib
 import logging
-import signal
 import sys
 from collections.abc import Sequence
 from types import TracebackType
@@ -222,6 +221,7 @@ def run_app(argv: Sequence[str]) -> int:
     window = show_window(app)
     _setup_logging()
     import asyncio
+    import signal
 
     import qasync
 

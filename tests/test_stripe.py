@@ -401,7 +401,8 @@ def test_stripe_going_down_mid_run_fails_it_and_a_rerun_completes(
             assert outcome.state is RunState.FAILED
             assert outcome.error.startswith("Stripe could not be reached")
             done = len(await mappings(system, record))
-            assert outcome.created == done and 20 <= done < 80
+            # Answers lost in the outage leave created customers without a mapping.
+            assert outcome.created == done and 0 < done <= fake.creates < 80
             # Some creates may have happened without their answer arriving: the rerun
             # replays them with the same idempotency key instead of duplicating.
             fake.clear_faults()
@@ -433,7 +434,8 @@ def test_rejected_key_during_sync_fails_the_run(fake: FakeStripe, url: str) -> N
 def test_second_request_while_syncing_is_refused(fake: FakeStripe, url: str) -> None:
     async def main() -> None:
         async with open_stripe(url, contacts=16) as (system, record):
-            fake.delay_next(1, 0.5, path_prefix="/v1/customers")
+            # The first create is held long enough for the checks below, even on a busy machine.
+            fake.delay_next(1, 2.0, path_prefix="/v1/customers")
             first = asyncio.ensure_future(run_sync(record))
             await wait_for(fake, lambda: fake.count("POST", "/v1/customers") >= 1)
             [row] = await runs(system, record)
@@ -457,12 +459,14 @@ def test_cancel_keeps_what_was_done_and_a_later_run_completes(fake: FakeStripe, 
             task = asyncio.ensure_future(run_sync(record, job=job))
             await wait_for(fake, lambda: fake.creates >= 10)
             job.cancel()
+            sent_at_cancel = fake.count("POST", "/v1/customers")
             outcome = await task
             assert outcome.state is RunState.CANCELLED
             links = await mappings(system, record)
-            # Requests in flight at Cancel finish and are kept; nothing else is sent.
+            # Requests in flight at Cancel finish and are kept; no worker starts another.
             assert outcome.created == len(links) == len(fake.customers) == fake.creates
-            assert 10 <= len(links) <= 10 + 8 + 8
+            assert fake.count("POST", "/v1/customers") <= sent_at_cancel + 8
+            assert 10 <= len(links) < 120
             assert progress[0] == (0, 120)
             [row] = await runs(system, record)
             assert row.state == "cancelled" and row.created == len(links)
@@ -486,11 +490,12 @@ def test_cancelling_the_task_stops_sending(fake: FakeStripe, url: str) -> None:
             task = asyncio.ensure_future(run_sync(record))
             await wait_for(fake, lambda: fake.creates >= 10)
             task.cancel()
+            sent_at_cancel = fake.count("POST", "/v1/customers")
             outcome = await task
-            sent = fake.count("POST", "/v1/customers")
             assert outcome.state is RunState.CANCELLED
-            # Only what was in flight when the task was cancelled is finished.
-            assert sent <= 10 + 8 + 8, sent
+            # Only what was in flight when the task was cancelled is finished (before the fix
+            # in _push_contacts the workers went on through the ~32 queued contacts).
+            assert fake.count("POST", "/v1/customers") <= sent_at_cancel + 8
             assert outcome.created == len(await mappings(system, record)) == len(fake.customers)
 
     asyncio.run(main())

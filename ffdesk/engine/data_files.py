@@ -9,6 +9,7 @@ from typing import Any
 import yaml
 
 from ffdesk.engine.errors import ValidationError
+from ffdesk.engine.manifest import fast_safe_load
 
 DATA_FOLDERS = ("views", "data")
 #: Models a data file may create records of, and the key that identifies a record.
@@ -50,7 +51,7 @@ def read_data_files(identifier: str, folder: Path) -> list[DataRecord]:
     for path in data_files(folder):
         rel = path.relative_to(folder).as_posix()
         try:
-            content = yaml.safe_load(path.read_text(encoding="utf-8"))
+            content = fast_safe_load(path.read_text(encoding="utf-8"))
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f", line {mark.line + 1}" if mark is not None else ""

@@ -271,6 +271,21 @@ class _Fail(Protocol):
     ) -> ManifestError: ...
 
 
+def fast_safe_load(text: str) -> Any:
+    """yaml.safe_load through libyaml when present (discovery reads hundreds of files).
+
+    On an error the pure-Python loader parses again, so messages and line numbers are the
+    same whichever loader is installed.
+    """
+    loader = getattr(yaml, "CSafeLoader", None)
+    if loader is not None:
+        try:
+            return yaml.load(text, Loader=loader)
+        except yaml.YAMLError:
+            pass
+    return yaml.safe_load(text)
+
+
 def _read_yaml(folder: Path) -> Any:
     module = folder.name
     path = folder / MANIFEST_FILE
@@ -284,7 +299,7 @@ def _read_yaml(folder: Path) -> Any:
     except OSError as exc:
         raise ManifestError(f"cannot read the file: {exc.strerror or exc}", module=module) from None
     try:
-        return yaml.safe_load(text)
+        return fast_safe_load(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "invalid YAML"

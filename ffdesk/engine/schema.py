@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from alembic.migration import MigrationContext
-from alembic.operations import Operations
 
 from ffdesk.engine.registry import Registry
 
@@ -40,12 +38,31 @@ def _fill_default(conn: sa.Connection, registry: Registry, table: sa.Table, colu
                 return
 
 
+def _up_to_date(registry: Registry, inspector: sa.Inspector) -> bool:
+    existing = set(inspector.get_table_names())
+    for table in registry.metadata.sorted_tables:
+        if table.name not in existing:
+            return False
+        columns = {c["name"] for c in inspector.get_columns(table.name)}
+        if any(c.name not in columns for c in table.columns):
+            return False
+        indexes = {i["name"] for i in inspector.get_indexes(table.name)}
+        if any(i.name not in indexes for i in table.indexes):
+            return False
+    return True
+
+
 def upgrade_schema(registry: Registry) -> SchemaChanges:
     """Create missing tables, columns and indexes; never drops or alters existing ones."""
     changes = SchemaChanges()
     with registry.db.engine.begin() as conn:
-        ops = Operations(MigrationContext.configure(conn))
         inspector = sa.inspect(conn)
+        if _up_to_date(registry, inspector):
+            return changes  # the usual start: no need to load Alembic at all
+        from alembic.migration import MigrationContext
+        from alembic.operations import Operations
+
+        ops = Operations(MigrationContext.configure(conn))
         existing = set(inspector.get_table_names())
         for table in registry.metadata.sorted_tables:
             if table.name not in existing:

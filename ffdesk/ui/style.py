@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from PySide6.QtCore import QRect, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette
@@ -21,8 +21,7 @@ CHEVRON = (ASSETS / "chevron-down.svg").as_posix()
 CHECK = (ASSETS / "check.svg").as_posix()
 
 
-@dataclass(frozen=True)
-class BadgeColors:
+class BadgeColors(NamedTuple):
     """Text, fill and border of a state badge."""
 
     text: str
