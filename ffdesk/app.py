@@ -112,7 +112,12 @@ class App:
             window.show_message("warning", " ".join(self.warnings))
         from ffdesk.sync.scheduler import Scheduler
 
-        self.scheduler = Scheduler(self.system.env)
+        async def after_scheduled_job(_identifier: str) -> None:
+            await window.refresh_catalogue()
+            if window.pane is not None:
+                await window.pane.reload()  # keeps unsaved edits
+
+        self.scheduler = Scheduler(self.system.env, on_job_finished=after_scheduled_job)
         self.scheduler.start()
         try:
             await self._closed.wait()

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 import traceback
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from ffdesk.engine.env import Environment, env_ctx
@@ -48,8 +48,11 @@ class Scheduler:
         *,
         tick: float = TICK_SECONDS,
         clock: Callable[[], datetime] = datetime.now,
+        on_job_finished: Callable[[str], Awaitable[None]] | None = None,
     ) -> None:
         self.env = env
+        # The window re-reads what a scheduled run changed (states, history, last synced).
+        self.on_job_finished = on_job_finished
         self.tick = tick
         self.clock = clock
         self._task: asyncio.Task[None] | None = None
@@ -118,5 +121,10 @@ class Scheduler:
             job.last_run = now
             await job.save()
             self.ran.append(job.identifier)
+            if self.on_job_finished is not None:
+                try:
+                    await self.on_job_finished(job.identifier)
+                except Exception:
+                    log.error("after cron job %s:\n%s", job.identifier, traceback.format_exc())
         finally:
             self._running.discard(job.identifier)
