@@ -18,7 +18,7 @@ from ffdesk.api import open_system
 from ffdesk.engine.errors import UserError
 from ffdesk.engine.system import System
 from ffdesk.services import integrations as actions
-from ffdesk.sync import RetryPolicy, run_sync
+from ffdesk.sync import TOKEN_CACHE, RetryPolicy, run_sync
 from tests.fakes.harness import FakeServer
 from tests.fakes.paypal import DEFAULT_CLIENT_ID, DEFAULT_SECRET, FakePayPal
 
@@ -406,19 +406,19 @@ def test_token_is_cached_and_renewed(
         system = await opened(tmp_path, ID)
         try:
             record = await configured(system, paypal_history_days=40)
-            module = code()
-            module._TOKENS.clear()
+            TOKEN_CACHE.clear()
             clock = [1000.0]
-            monkeypatch.setattr(module, "_clock", lambda: clock[0])
+            monkeypatch.setattr(TOKEN_CACHE, "clock", lambda: clock[0])
             before = paypal.token_requests
 
             outcome = await run_sync(record)  # two windows: two API calls, one token
             assert (outcome.state, outcome.created) == ("done", 2)
             assert len(searches(paypal)) == 2
             assert paypal.token_requests == before + 1
-            assert all(key[0] == paypal.url for key in module._TOKENS)
-            cached = [token for token, _ in module._TOKENS.values()]
-            assert DEFAULT_SECRET not in repr(module._TOKENS)
+            assert [key.token_url for key in TOKEN_CACHE] == [f"{paypal.url}/v1/oauth2/token"]
+            cached = [entry.value for _, entry in TOKEN_CACHE.items()]
+            assert DEFAULT_SECRET not in repr(TOKEN_CACHE.items())
+            assert cached[0] not in repr(TOKEN_CACHE.items())
 
             await run_sync(record)  # still valid: no new token
             assert paypal.token_requests == before + 1
@@ -428,7 +428,7 @@ def test_token_is_cached_and_renewed(
             outcome = await run_sync(record)
             assert outcome.state == "done", outcome.error
             assert paypal.token_requests == before + 2
-            assert [t for t, _ in module._TOKENS.values()] != cached
+            assert [entry.value for _, entry in TOKEN_CACHE.items()] != cached
 
             # Past its lifetime on our clock: renewed before use, without a 401.
             statuses_before = len(paypal.log)
@@ -479,7 +479,7 @@ def test_rate_limits_and_server_errors_are_retried(tmp_path: Path, paypal: FakeP
         system = await opened(tmp_path, ID)
         try:
             record = await configured(system)
-            code()._TOKENS.clear()
+            TOKEN_CACHE.clear()
             paypal.fail_next(1, 429, headers=FAST, path_prefix="/v1/oauth2/token")
             paypal.fail_next(2, 429, headers=FAST, path_prefix="/v1/reporting")
             paypal.fail_next(2, 500, headers=FAST, path_prefix="/v1/reporting")

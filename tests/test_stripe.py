@@ -115,9 +115,7 @@ def test_enable_refuses_bad_credentials_with_what_to_change(
     assert fake.count() == 0  # refused before asking Stripe
 
 
-def test_valid_keys_enable_after_a_balance_check(
-    fake: FakeStripe, url: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_valid_keys_enable_after_a_balance_check(fake: FakeStripe, url: str) -> None:
     async def main() -> None:
         async with open_stripe(url, enable=False) as (_system, record):
             record.publishable_key = "pk_test_0123456789"
@@ -285,6 +283,32 @@ def test_push_creates_once_then_sends_only_changes(fake: FakeStripe, url: str) -
 
     asyncio.run(main())
     assert sorted(remote_emails(fake)) == sorted(f"contact{i}@example.org" for i in range(31))
+
+
+def test_contacts_without_a_write_date_are_sent_once(fake: FakeStripe, url: str) -> None:
+    async def main() -> None:
+        async with open_stripe(url) as (system, record):
+            # Rows written without the model (a bulk load, an old database) have no write date.
+            table = system.get_model("Contact")._table
+            with system.db.engine.begin() as conn:
+                conn.execute(
+                    table.insert(),
+                    [
+                        {
+                            "name": f"Bulk {i}",
+                            "email": f"b{i}@example.org",
+                            "company_id": record.company_id,
+                        }
+                        for i in range(5)
+                    ],
+                )
+            first = await run_sync(record)
+            assert first.created == 5
+            second = await run_sync(record)
+            assert (second.created, second.updated, second.skipped) == (0, 0, 5)
+            assert fake.updates == 0
+
+    asyncio.run(main())
 
 
 def test_bursts_of_429_and_500_end_in_a_successful_run(
@@ -534,7 +558,6 @@ def test_pull_pages_with_starting_after_then_asks_only_for_new(fake: FakeStripe,
             assert [p.arg("limit") for p in pages] == ["100"] * 3
             assert pages[0].arg("starting_after") is None
             assert "created[gte]" not in pages[0].query
-            ids_by_page: list[list[str]] = []
             remaining = sorted(expected, key=lambda k: -fake.payment_intents[k]["created"])
             ids_by_page = [remaining[:100], remaining[100:200], remaining[200:]]
             assert pages[1].arg("starting_after") == ids_by_page[0][-1]

@@ -12,11 +12,13 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 import ffdesk
@@ -106,6 +108,9 @@ async def _state(url: str) -> dict[str, Any]:
                 (r.state, r.error, r.created)
                 for r in await SyncRun.filter(integration=record.id).order_by("id").all()
             ],
+            "log": [
+                r.log for r in await SyncRun.filter(integration=record.id).order_by("id").all()
+            ],
         }
 
 
@@ -149,7 +154,7 @@ def test_killed_run_then_rerun_leaves_one_customer_per_contact(
     assert killed["state"] == "failed" and killed["error"].startswith("interrupted")
 
     rerun = run_cli(["sync", "payment_stripe", "--json"], env)
-    assert rerun.returncode == 0, rerun.stderr
+    assert rerun.returncode == 0, (rerun.stdout, rerun.stderr, state(tmp_path)["log"][-1])
     [outcome] = json.loads(rerun.stdout)["runs"]
     assert outcome["state"] == "done" and outcome["failed"] == 0
     assert outcome["created"] == CONTACTS - kept
@@ -204,8 +209,8 @@ def test_killed_twice_then_completed(
         assert settled(fake)
     fake.clear_faults()
     done = run_cli(["sync", "payment_stripe"], env)
-    assert done.returncode == 0, done.stderr
     after = state(tmp_path)
+    assert done.returncode == 0, (done.stdout, done.stderr, after["log"][-1])
     assert [r[0] for r in after["runs"]] == ["failed", "failed", "done"]
     assert all(r[1].startswith("interrupted") for r in after["runs"][:2])
     assert len(after["mappings"]) == CONTACTS == len(fake.customers) == fake.creates
@@ -249,3 +254,28 @@ async def _enable_with_contacts(url: str) -> None:
         Contact = system.get_model("Contact")
         for i in range(3):
             await Contact.create(name=f"L{i}", email=f"l{i}@example.org", company=system.env.cid)
+
+
+def test_a_request_cut_off_by_the_kill_is_not_handled(fake: FakeStripe) -> None:
+    """SIGKILL between the headers and the body: like Stripe, the fake must drop the request.
+
+    (It used to handle the empty body, save it under the idempotency key, and refuse the
+    rerun's full request as "same key, different parameters".)
+    """
+    body = b"name=Cut&email=cut%40example.org"
+    head = (
+        f"POST /v1/customers HTTP/1.1\r\nHost: {fake.host}\r\n"
+        f"Authorization: Bearer {KEY}\r\nIdempotency-Key: cut-1\r\n"
+        "Content-Type: application/x-www-form-urlencoded\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    ).encode()
+    with socket.create_connection((fake.host, fake.port), timeout=5) as sock:
+        sock.sendall(head + body[:5])
+    assert not fake.wait_for(lambda: fake.creates > 0, timeout=0.5)
+    full = httpx.post(
+        f"{fake.url}/v1/customers",
+        data={"name": "Cut", "email": "cut@example.org"},
+        headers={"Authorization": f"Bearer {KEY}", "Idempotency-Key": "cut-1"},
+    )
+    assert full.status_code == 200 and full.json()["name"] == "Cut"
+    assert fake.creates == 1 and fake.replays == 0

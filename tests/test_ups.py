@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -16,7 +14,7 @@ from ffdesk.api import open_system
 from ffdesk.engine.errors import UserError, ValidationError
 from ffdesk.engine.system import System
 from ffdesk.services import integrations as actions
-from ffdesk.sync import RetryPolicy, run_sync
+from ffdesk.sync import TOKEN_CACHE, RetryPolicy, run_sync
 from tests.fakes.harness import FakeServer
 from tests.fakes.ups import DEFAULT_ACCOUNT, DEFAULT_CLIENT_ID, DEFAULT_SECRET, FakeUps
 
@@ -31,11 +29,6 @@ def ups(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeUps]:
         monkeypatch.setenv("FFDESK_SHIPPING_UPS_API_BASE", fake.url)
         monkeypatch.setenv("FFDESK_SHIPPING_UPS_RATE_LIMIT", "0")
         yield fake
-
-
-def code() -> ModuleType:
-    """The installed module's code (imported as ffdesk.addons.shipping_ups)."""
-    return sys.modules["ffdesk.addons.shipping_ups.models.integration"]
 
 
 async def opened(tmp_path: Path, *modules: str) -> System:
@@ -355,10 +348,9 @@ def test_token_is_cached_and_renewed_once_for_concurrent_calls(
         try:
             await shipments(system, *numbers)
             record = await configured(system)
-            module = code()
-            module._TOKENS.clear()
+            TOKEN_CACHE.clear()
             clock = [5000.0]
-            monkeypatch.setattr(module, "_clock", lambda: clock[0])
+            monkeypatch.setattr(TOKEN_CACHE, "clock", lambda: clock[0])
             before = ups.token_requests
 
             outcome = await run_sync(record)  # 12 tracking calls, one token
@@ -399,7 +391,7 @@ def test_rate_limits_and_server_errors_are_retried(tmp_path: Path, ups: FakeUps)
         try:
             await shipments(system, "1Z0000000000000001", "1Z0000000000000002")
             record = await configured(system)
-            code()._TOKENS.clear()
+            TOKEN_CACHE.clear()
             ups.fail_next(1, 503, headers=FAST, path_prefix="/security")
             ups.fail_next(2, 429, headers=FAST, path_prefix=TRACK)
             ups.fail_next(2, 500, headers=FAST, path_prefix=TRACK)

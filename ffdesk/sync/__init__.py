@@ -9,6 +9,14 @@ from ffdesk.sync.errors import (
     RateLimited,
 )
 from ffdesk.sync.http import ProviderClient, RateLimiter, RetryPolicy, api_base
+from ffdesk.sync.oauth import (
+    TOKEN_CACHE,
+    CachedToken,
+    ClientCredentialsSession,
+    TokenCache,
+    TokenKey,
+    json_object,
+)
 from ffdesk.sync.results import ConnectionResult, ConnectionUnreachable, SyncCapability
 from ffdesk.sync.runner import (
     AlreadySyncing,
@@ -22,7 +30,10 @@ from ffdesk.sync.runner import (
 )
 
 __all__ = [
+    "TOKEN_CACHE",
     "AlreadySyncing",
+    "CachedToken",
+    "ClientCredentialsSession",
     "ConnectionResult",
     "ConnectionUnreachable",
     "CredentialsRejected",
@@ -38,7 +49,10 @@ __all__ = [
     "SyncCancelled",
     "SyncCapability",
     "SyncJob",
+    "TokenCache",
+    "TokenKey",
     "api_base",
+    "json_object",
     "last_successful_run",
     "register_secret",
     "run_sync",

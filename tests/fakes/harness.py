@@ -576,7 +576,15 @@ class _RequestHandler(BaseHTTPRequestHandler):
                     while self.rfile.readline(65537) not in (b"\r\n", b"\n", b""):
                         pass  # trailers
                     return b"".join(chunks)
-                chunks.append(self.rfile.read(size))
+                chunk = self.rfile.read(size)
+                if len(chunk) < size:
+                    raise ValueError("connection closed inside a chunk")
+                chunks.append(chunk)
                 self.rfile.readline(65537)
         length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length > 0 else b""
+        body = self.rfile.read(length) if length > 0 else b""
+        if len(body) < length:
+            # The client went away mid-request (killed between writing the headers and the
+            # body): a real server never handles such a request, so neither do we.
+            raise ValueError(f"connection closed after {len(body)} of {length} body bytes")
+        return body

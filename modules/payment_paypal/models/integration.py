@@ -1,18 +1,15 @@
 """PayPal fields, credential checks, connection test (OAuth2 token) and transaction sync."""
 
-import hashlib
 import os
-import time
 from datetime import UTC, timedelta
 
 from ffdesk.engine.base import *
 from ffdesk.sync import (
+    ClientCredentialsSession,
     ConnectionResult,
     CredentialsRejected,
-    ProviderClient,
     ProviderError,
     ProviderRequestError,
-    ProviderUnavailable,
     RateLimiter,
     SyncCapability,
     api_base,
@@ -33,44 +30,9 @@ DEFAULT_HISTORY_DAYS = 31
 MAX_HISTORY_DAYS = 3 * 365  # Transaction Search lists the previous three years
 # "It takes a maximum of three hours for executed transactions to appear in the list."
 REPORTING_DELAY = timedelta(hours=3)
-TOKEN_MARGIN = 60.0  # renew this many seconds before PayPal says the token expires
 RATE_LIMIT = 10.0  # requests per second; PayPal publishes no figure, stay modest
 MIN_ID_LENGTH = 20
 STATES = {"S": "done", "P": "pending", "V": "refunded", "D": "failed"}
-
-# Access tokens by (API base, client id, fingerprint of the secret): in memory only, never
-# persisted or logged, so several runs (and the connection test) share one token until it
-# expires. `_clock` is a module global so that tests can move time forward.
-_TOKENS: dict[tuple[str, str, str], tuple[str, float]] = {}
-_clock = time.monotonic
-
-
-def _token_key(base, client_id, secret):
-    fingerprint = hashlib.sha256(f"{client_id}\0{secret}".encode()).hexdigest()[:16]
-    return (base, client_id, fingerprint)
-
-
-def _lifetime(expires_in):
-    """Seconds a token may be used: PayPal's `expires_in` less a safety margin."""
-    try:
-        seconds = float(expires_in)
-    except (TypeError, ValueError):
-        seconds = 0.0
-    return max(0.0, seconds - min(TOKEN_MARGIN, seconds / 10))
-
-
-def _json(response):
-    try:
-        body = response.json()
-    except ValueError:
-        raise ProviderUnavailable(
-            "PayPal answered with something that is not JSON. Try again later.", provider=PROVIDER
-        ) from None
-    if not isinstance(body, dict):
-        raise ProviderUnavailable(
-            "PayPal answered with an unexpected document. Try again later.", provider=PROVIDER
-        )
-    return body
 
 
 def _rate_limit():
@@ -79,112 +41,19 @@ def _rate_limit():
     return RateLimiter(rate) if rate > 0 else None
 
 
-class _PayPalApi:
-    """One sync's (or test's) connection: the cached OAuth2 token and the API calls.
-
-    A call answered 401 (token expired or revoked early) drops the token, asks for a new one
-    and is sent once more; a second 401 is the error.
-    """
-
-    def __init__(self, base, client_id, secret, sandbox):
-        self.base = base
-        self.sandbox = sandbox
-        self._key = _token_key(base, client_id, secret)
-        self._limiter = _rate_limit()
-        self._auth = ProviderClient(
-            provider=PROVIDER,
-            base_url=base,
-            auth=(client_id, secret),
-            headers={"Accept": "application/json", "Accept-Language": "en_US"},
-            secrets=[secret],
-            credential_label=CREDENTIAL_LABEL,
-            rate_limit=self._limiter,
-        )
-        self._clients = {}  # token -> ProviderClient sending it
-
-    async def __aenter__(self):
-        return self
-
-    async def __aexit__(self, *exc):
-        await self.aclose()
-
-    async def aclose(self):
-        for client in [self._auth, *self._clients.values()]:
-            await client.aclose()
-        self._clients.clear()
-
-    async def token(self, *, fresh=False):
-        """A valid access token: the cached one unless `fresh` or expired, else a new one."""
-        cached = _TOKENS.get(self._key)
-        if not fresh and cached is not None and cached[1] > _clock():
-            return cached[0]
-        try:
-            response = await self._auth.post(TOKEN_PATH, data={"grant_type": "client_credentials"})
-        except CredentialsRejected as exc:
-            raise CredentialsRejected(
-                f"{exc.message} {self._mode_hint()}",
-                provider=PROVIDER,
-                status=exc.status,
-                detail=exc.detail,
-            ) from None
-        body = _json(response)
-        token = body.get("access_token")
-        if not isinstance(token, str) or not token:
-            raise ProviderUnavailable(
-                "PayPal answered the token request without an access token. Try again later.",
-                provider=PROVIDER,
-            )
-        _TOKENS[self._key] = (token, _clock() + _lifetime(body.get("expires_in")))
-        return token
-
-    def _mode_hint(self):
-        if self.sandbox:
-            return (
-                "Sandbox Mode is on, so they must be the Sandbox credentials of your REST app "
-                "(developer.paypal.com > Apps & Credentials > Sandbox); for Live credentials "
-                "turn Sandbox Mode off."
-            )
+def _mode_hint(sandbox):
+    """What a rejected token request should make the user check, given Sandbox Mode."""
+    if sandbox:
         return (
-            "Sandbox Mode is off, so they must be the Live credentials of your REST app "
-            "(developer.paypal.com > Apps & Credentials > Live); for Sandbox credentials "
-            "turn Sandbox Mode on."
+            "Sandbox Mode is on, so they must be the Sandbox credentials of your REST app "
+            "(developer.paypal.com > Apps & Credentials > Sandbox); for Live credentials "
+            "turn Sandbox Mode off."
         )
-
-    def _client(self, token):
-        client = self._clients.get(token)
-        if client is None:
-            # The token travels in a constructor header, so the client masks it in any log.
-            client = ProviderClient(
-                provider=PROVIDER,
-                base_url=self.base,
-                headers={
-                    "Authorization": f"Bearer {token}",
-                    "Accept": "application/json",
-                    "Accept-Language": "en_US",
-                },
-                credential_label=CREDENTIAL_LABEL,
-                rate_limit=self._limiter,
-            )
-            self._clients[token] = client
-        return client
-
-    def _forget(self, token):
-        cached = _TOKENS.get(self._key)
-        if cached is not None and cached[0] == token:
-            del _TOKENS[self._key]
-
-    async def get_json(self, path, params=None):
-        token = await self.token()
-        try:
-            response = await self._client(token).get(path, params=params)
-        except CredentialsRejected as exc:
-            if exc.status != 401:
-                raise
-            # Expired or revoked before its time: one new token, one more try.
-            self._forget(token)
-            token = await self.token(fresh=True)
-            response = await self._client(token).get(path, params=params)
-        return _json(response)
+    return (
+        "Sandbox Mode is off, so they must be the Live credentials of your REST app "
+        "(developer.paypal.com > Apps & Credentials > Live); for Sandbox credentials "
+        "turn Sandbox Mode on."
+    )
 
 
 def _paypal_date(moment):
@@ -308,12 +177,19 @@ class PayPalIntegration(Model):
         await super().enable_integration()
 
     def _paypal_api(self):
+        """One sync's (or test's) connection: the shared OAuth2 token and the API calls; a
+        call answered 401 gets a new token and is sent once more."""
         sandbox = bool(self.sandbox_mode)
-        return _PayPalApi(
-            api_base(IDENTIFIER, SANDBOX_BASE if sandbox else LIVE_BASE),
-            (self.paypal_client_id or "").strip(),
-            (self.paypal_client_secret or "").strip(),
-            sandbox,
+        return ClientCredentialsSession(
+            provider=PROVIDER,
+            base_url=api_base(IDENTIFIER, SANDBOX_BASE if sandbox else LIVE_BASE),
+            token_path=TOKEN_PATH,
+            client_id=(self.paypal_client_id or "").strip(),
+            secret=(self.paypal_client_secret or "").strip(),
+            headers={"Accept": "application/json", "Accept-Language": "en_US"},
+            credential_label=CREDENTIAL_LABEL,
+            rejected_hint=_mode_hint(sandbox),
+            rate_limit=_rate_limit(),
         )
 
     async def check_connection(self):

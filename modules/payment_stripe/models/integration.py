@@ -247,8 +247,9 @@ class StripeIntegration(Model):
         if (
             mapping is not None
             and mapping.synced_at
-            and contact.write_date
-            and contact.write_date <= mapping.synced_at
+            # No write date (a contact written without the model, e.g. a bulk load): it has not
+            # changed since it was sent, rather than changed on every run.
+            and (contact.write_date is None or contact.write_date <= mapping.synced_at)
         ):
             run.count("skipped")
             return

@@ -1,21 +1,18 @@
 """UPS fields, credential checks, connection test (OAuth2 token) and shipment tracking."""
 
 import asyncio
-import hashlib
 import os
-import time
 import uuid
 from datetime import UTC
 from urllib.parse import quote
 
 from ffdesk.engine.base import *
 from ffdesk.sync import (
+    ClientCredentialsSession,
     ConnectionResult,
     CredentialsRejected,
-    ProviderClient,
     ProviderError,
     ProviderRequestError,
-    ProviderUnavailable,
     RateLimiter,
     SyncCapability,
     api_base,
@@ -31,7 +28,6 @@ TRACK_PATH = "/api/track/v1/details/"
 TRANSACTION_SRC = "ffdesk"
 CREDENTIAL_LABEL = "UPS Client ID, Client Secret and account number"
 CARRIER = "UPS"
-TOKEN_MARGIN = 60.0  # renew this many seconds before UPS says the token expires
 RATE_LIMIT = 10.0  # requests per second; UPS publishes no figure, stay modest
 CONCURRENCY = 8
 BATCH = 32  # shipments tracked concurrently before their results are stored
@@ -54,42 +50,9 @@ STATUS_TYPES = {
     "NA": "Unknown",
 }
 
-# Access tokens by (API base, client id, fingerprint of secret and account): in memory only,
-# never persisted or logged. `_clock` is a module global so that tests can move time forward.
-_TOKENS: dict[tuple[str, str, str], tuple[str, float]] = {}
-_clock = time.monotonic
-
 
 class _NotTracked(Exception):
     """UPS has no tracking for this number (yet); the shipment fails, the run goes on."""
-
-
-def _token_key(base, client_id, secret, account):
-    fingerprint = hashlib.sha256(f"{client_id}\0{secret}\0{account}".encode()).hexdigest()[:16]
-    return (base, client_id, fingerprint)
-
-
-def _lifetime(expires_in):
-    """Seconds a token may be used: UPS's `expires_in` (a string) less a safety margin."""
-    try:
-        seconds = float(expires_in)
-    except (TypeError, ValueError):
-        seconds = 0.0
-    return max(0.0, seconds - min(TOKEN_MARGIN, seconds / 10))
-
-
-def _json(response):
-    try:
-        body = response.json()
-    except ValueError:
-        raise ProviderUnavailable(
-            "UPS answered with something that is not JSON. Try again later.", provider=PROVIDER
-        ) from None
-    if not isinstance(body, dict):
-        raise ProviderUnavailable(
-            "UPS answered with an unexpected document. Try again later.", provider=PROVIDER
-        )
-    return body
 
 
 def _rate_limit():
@@ -98,102 +61,12 @@ def _rate_limit():
     return RateLimiter(rate) if rate > 0 else None
 
 
-class _UpsApi:
-    """One sync's (or test's) connection: the cached OAuth2 token and the API calls.
+class _UpsApi(ClientCredentialsSession):
+    """One sync's (or test's) connection: the shared OAuth2 token and the Track API calls.
 
-    A call answered 401 (token expired or revoked early) gets a new token and is sent once
-    more; concurrent calls share one renewal. A second 401 is the error.
+    A call answered 401 gets a new token and is sent once more; concurrent calls share one
+    renewal. A second 401 is the error.
     """
-
-    def __init__(self, base, client_id, secret, account, sandbox):
-        self.base = base
-        self.sandbox = sandbox
-        self._key = _token_key(base, client_id, secret, account)
-        self._lock = asyncio.Lock()
-        self._limiter = _rate_limit()
-        self._auth = ProviderClient(
-            provider=PROVIDER,
-            base_url=base,
-            auth=(client_id, secret),
-            headers={"Accept": "application/json", "x-merchant-id": account},
-            secrets=[secret],
-            credential_label=CREDENTIAL_LABEL,
-            rate_limit=self._limiter,
-        )
-        self._clients = {}  # token -> ProviderClient sending it
-
-    async def __aenter__(self):
-        return self
-
-    async def __aexit__(self, *exc):
-        await self.aclose()
-
-    async def aclose(self):
-        for client in [self._auth, *self._clients.values()]:
-            await client.aclose()
-        self._clients.clear()
-
-    def _cached(self, not_this=None):
-        cached = _TOKENS.get(self._key)
-        if cached is not None and cached[0] != not_this and cached[1] > _clock():
-            return cached[0]
-        return None
-
-    async def token(self, *, fresh=False):
-        """A valid access token: the cached one unless `fresh` or expired, else a new one."""
-        if not fresh and (token := self._cached()):
-            return token
-        async with self._lock:
-            if not fresh and (token := self._cached()):
-                return token  # another call fetched one meanwhile
-            return await self._fetch()
-
-    async def _renew(self, stale):
-        async with self._lock:
-            if token := self._cached(not_this=stale):
-                return token  # another call already renewed it
-            cached = _TOKENS.get(self._key)
-            if cached is not None and cached[0] == stale:
-                del _TOKENS[self._key]
-            return await self._fetch()
-
-    async def _fetch(self):
-        response = await self._auth.post(TOKEN_PATH, data={"grant_type": "client_credentials"})
-        body = _json(response)
-        token = body.get("access_token")
-        if not isinstance(token, str) or not token:
-            raise ProviderUnavailable(
-                "UPS answered the token request without an access token. Try again later.",
-                provider=PROVIDER,
-            )
-        _TOKENS[self._key] = (token, _clock() + _lifetime(body.get("expires_in")))
-        return token
-
-    def _client(self, token):
-        client = self._clients.get(token)
-        if client is None:
-            # The token travels in a constructor header, so the client masks it in any log.
-            client = ProviderClient(
-                provider=PROVIDER,
-                base_url=self.base,
-                headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
-                credential_label=CREDENTIAL_LABEL,
-                max_concurrency=CONCURRENCY,
-                rate_limit=self._limiter,
-            )
-            self._clients[token] = client
-        return client
-
-    async def get_json(self, path, params=None, headers=None):
-        token = await self.token()
-        try:
-            response = await self._client(token).get(path, params=params, headers=headers)
-        except CredentialsRejected as exc:
-            if exc.status != 401:
-                raise
-            token = await self._renew(token)
-            response = await self._client(token).get(path, params=params, headers=headers)
-        return _json(response)
 
     async def track(self, number):
         """The first package of UPS's tracking answer for `number`."""
@@ -400,13 +273,19 @@ class UpsIntegration(Model):
         await super().enable_integration()
 
     def _ups_api(self):
-        sandbox = bool(self.sandbox_mode)
+        account = (self.ups_account_number or "").strip().upper()
         return _UpsApi(
-            api_base(IDENTIFIER, TEST_BASE if sandbox else LIVE_BASE),
-            (self.ups_client_id or "").strip(),
-            (self.ups_client_secret or "").strip(),
-            (self.ups_account_number or "").strip().upper(),
-            sandbox,
+            provider=PROVIDER,
+            base_url=api_base(IDENTIFIER, TEST_BASE if self.sandbox_mode else LIVE_BASE),
+            token_path=TOKEN_PATH,
+            client_id=(self.ups_client_id or "").strip(),
+            secret=(self.ups_client_secret or "").strip(),
+            key_extra=[account],
+            headers={"Accept": "application/json"},
+            token_headers={"x-merchant-id": account},
+            credential_label=CREDENTIAL_LABEL,
+            rate_limit=_rate_limit(),
+            max_concurrency=CONCURRENCY,
         )
 
     async def check_connection(self):
