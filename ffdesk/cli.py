@@ -274,7 +274,7 @@ async def _sync(system: System, args: argparse.Namespace, out: Output) -> int:
         except UserError as exc:
             failures += 1
             outcomes.append({"integration": record.name, "state": "refused", "error": str(exc)})
-            print(f"{record.name}: {exc}", file=sys.stderr)
+            print(str(exc), file=sys.stderr)
             continue
         outcomes.append(describe(outcome))
         if not outcome.succeeded:

@@ -235,13 +235,14 @@ class SyncJob:
             beat = asyncio.ensure_future(self._beat())
             error: str | None = None
             state = RunState.DONE
+            stopped = False
             try:
                 await integration.sync_integration(self)
             except SyncCancelled:
                 state = RunState.CANCELLED
                 self.log("cancelled; what was done is kept")
             except asyncio.CancelledError:
-                state = RunState.CANCELLED
+                state, stopped = RunState.CANCELLED, True
                 self.log("stopped")
             except (UserError, ProviderError) as exc:
                 state, error = RunState.FAILED, redact(str(exc))
@@ -256,7 +257,11 @@ class SyncJob:
                 beat.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await beat
-            return await self._finish(state, error)
+            outcome = await self._finish(state, error)
+            if stopped:
+                # Recorded; now let the cancellation go on to whoever cancelled the task.
+                raise asyncio.CancelledError()
+            return outcome
         finally:
             env_ctx.reset(token)
 
