@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import importlib
 import logging
 import sys
@@ -103,6 +104,9 @@ class App:
             window.deleteLater()
             return await self._show_startup_error(exc)
         window.attach(self.system)
+        # Start-up objects (modules, registry, Qt wrappers) live as long as the window: move
+        # them out of the collector's way, so full collections stop stalling the loop.
+        gc.freeze()
         await window.refresh()
         log.info("main window shown")
         reason = getattr(self.system.secrets, "unavailable_reason", lambda: None)()

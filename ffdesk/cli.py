@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import logging
 import sys
@@ -367,6 +368,7 @@ async def run_command(args: argparse.Namespace) -> int:
     from ffdesk.api import open_system
 
     system = await open_system(args.database, company=args.company)
+    gc.freeze()  # a long `ffdesk sync` should not rescan start-up objects in every collection
     try:
         return await HANDLERS[args.command](system, args, Output(args.json))
     finally:
