@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -588,3 +589,32 @@ def test_fake_speaks_twilio_shapes(fake: FakeTwilio) -> None:
             "more_info": "https://www.twilio.com/docs/errors/20003",
             "status": 401,
         }
+
+
+def test_cancelling_the_task_stops_sending(
+    tmp_path: Path, fake: FakeTwilio, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Closing the window cancels the run's task: no message after that is sent."""
+
+    async def main() -> None:
+        async with twilio(tmp_path) as (system, record):
+            # Small batches: the task is cancelled while it is still handing messages out.
+            code = sys.modules["ffdesk.addons.sms_twilio.models.integration"]
+            monkeypatch.setattr(code, "BATCH", 2)
+            await enabled(record)
+            for i in range(60):
+                await queue(system, f"+1415555{i:04d}", f"message {i}")
+            fake.delay_next(1000, 0.01, method="POST", path_prefix=MESSAGES)
+            task = asyncio.ensure_future(run_sync(record))
+            while fake.creates < 5:
+                await asyncio.sleep(0.005)
+            task.cancel()
+            sent_at_cancel = posts(fake)
+            with pytest.raises(asyncio.CancelledError):
+                await task
+            # Only what was in flight (one per worker) finishes; the queued rest waits.
+            assert posts(fake) <= sent_at_cancel + 4
+            Message = system.get_model("Message")
+            assert await Message.filter(status="queued", remote_id__isnull=True).count() > 40
+
+    asyncio.run(main())

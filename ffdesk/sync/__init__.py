@@ -17,7 +17,13 @@ from ffdesk.sync.oauth import (
     TokenKey,
     json_object,
 )
-from ffdesk.sync.results import ConnectionResult, ConnectionUnreachable, SyncCapability
+from ffdesk.sync.push import is_unchanged, mappings_for, push_changed
+from ffdesk.sync.results import (
+    ConnectionResult,
+    ConnectionUnreachable,
+    SyncCapability,
+    connection_result,
+)
 from ffdesk.sync.runner import (
     AlreadySyncing,
     RunOutcome,
@@ -52,8 +58,12 @@ __all__ = [
     "TokenCache",
     "TokenKey",
     "api_base",
+    "connection_result",
+    "is_unchanged",
     "json_object",
     "last_successful_run",
+    "mappings_for",
+    "push_changed",
     "register_secret",
     "run_sync",
     "sync_enabled",

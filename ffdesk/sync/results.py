@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
 from ffdesk.engine.errors import UserError
+from ffdesk.sync.errors import CredentialsRejected, ProviderError, ProviderRequestError
 
 Outcome = Literal["ok", "rejected", "unreachable"]
 
@@ -36,3 +38,29 @@ class ConnectionUnreachable(UserError):
     def __init__(self, result: ConnectionResult) -> None:
         super().__init__(f"{result.message} Enable anyway?")
         self.result = result
+
+
+def connection_result(
+    provider: str,
+    exc: Exception,
+    *,
+    rejected: Callable[[CredentialsRejected], str] = str,
+) -> ConnectionResult:
+    """The answer of "Test connection" when its call to `provider` failed with `exc`.
+
+    For `except (ProviderError, ValueError) as exc` around the call and the reading of its JSON:
+    credentials refused (CredentialsRejected, its message from `rejected`) or the request refused
+    (ProviderRequestError) is "rejected"; any other ProviderError, or an answer that is not JSON
+    (ValueError), is "unreachable". Any other exception is raised again.
+    """
+    if isinstance(exc, CredentialsRejected):
+        return ConnectionResult("rejected", rejected(exc))
+    if isinstance(exc, ProviderRequestError):
+        return ConnectionResult("rejected", str(exc))
+    if isinstance(exc, ProviderError):
+        return ConnectionResult("unreachable", str(exc))
+    if isinstance(exc, ValueError):
+        return ConnectionResult(
+            "unreachable", f"{provider} answered with something that is not JSON."
+        )
+    raise exc

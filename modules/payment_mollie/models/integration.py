@@ -4,7 +4,6 @@ API reference: https://docs.mollie.com/reference/ (Bearer API key, JSON bodies, 
 with `_embedded` lists paged by `_links.next.href`, errors `{"status", "title", "detail"}`).
 """
 
-import asyncio
 import hashlib
 import os
 from urllib.parse import urlsplit
@@ -12,14 +11,14 @@ from urllib.parse import urlsplit
 from ffdesk.engine.base import *
 from ffdesk.sync import (
     ConnectionResult,
-    CredentialsRejected,
     ProviderClient,
     ProviderError,
     ProviderRequestError,
-    ProviderUnavailable,
     SyncCapability,
     api_base,
+    connection_result,
     last_successful_run,
+    push_changed,
     sync_enabled,
 )
 
@@ -129,14 +128,8 @@ class MollieIntegration(Model):
         try:
             async with self._mollie_client() as api:
                 listing = (await api.get("/v2/methods")).json()
-        except (CredentialsRejected, ProviderRequestError) as exc:
-            return ConnectionResult("rejected", str(exc))
-        except ProviderError as exc:
-            return ConnectionResult("unreachable", str(exc))
-        except ValueError:
-            return ConnectionResult(
-                "unreachable", "Mollie answered with something that is not JSON."
-            )
+        except (ProviderError, ValueError) as exc:
+            return connection_result("Mollie", exc)
         mode = "live" if (self.mollie_api_key or "").strip().startswith(LIVE_PREFIX) else "test"
         methods = [
             m.get("description") or m.get("id") or "?"
@@ -181,75 +174,23 @@ class _MollieSync:
         self.integration = integration
         self.api = api
         self.run = run
-        self.fatal = []
         self.contact_of = {}  # remote customer id -> local contact id (or None)
 
     # -- push ---------------------------------------------------------------------------
     async def push_contacts(self):
         """Create or update a Mollie customer for each contact changed since it was sent."""
-        run = self.run
         contacts = get_model("Contact").filter(company=self.integration.company_id)
-        run.set_total(await contacts.count())
-        queue = asyncio.Queue(maxsize=CONCURRENCY * 4)
-        workers = [asyncio.ensure_future(self._worker(queue)) for _ in range(CONCURRENCY)]
-        try:
-            last_id = 0
-            while not run.cancel_requested and not self.fatal:
-                batch = await contacts.filter(id__gt=last_id).order_by("id").limit(BATCH).all()
-                if not batch:
-                    break
-                last_id = batch[-1].id
-                mappings = await _mappings(self.integration, [str(c.id) for c in batch])
-                for contact in batch:
-                    await queue.put((contact, mappings.get(str(contact.id))))
-        except asyncio.CancelledError:
-            # The task itself was cancelled (window closing, Ctrl+C): the workers are separate
-            # tasks, so tell them too, or they would send every contact already queued.
-            run.cancel()
-            raise
-        finally:
-            for _ in workers:
-                await queue.put(None)
-            results = await asyncio.gather(*workers, return_exceptions=True)
-        for result in results:
-            if isinstance(result, BaseException):
-                raise result
-        if self.fatal:
-            raise self.fatal[0]
-        run.checkpoint()
-
-    async def _worker(self, queue):
-        # Workers never stop early: the producer may be waiting for room in the queue.
-        while True:
-            item = await queue.get()
-            if item is None:
-                return
-            if self.run.cancel_requested or self.fatal:
-                continue  # drain: stop at the record boundary, keep what is done
-            contact, mapping = item
-            try:
-                await self._push(contact, mapping)
-            except (CredentialsRejected, ProviderUnavailable) as exc:
-                self.fatal.append(exc)  # no point going on; the run fails with this error
-            except (ProviderError, ValidationError) as exc:
-                self.run.record_failure(f"contact {contact.name!r}", exc)
+        await push_changed(
+            self.run, self.integration, contacts, self._push, concurrency=CONCURRENCY, batch=BATCH
+        )
 
     async def _push(self, contact, mapping):
-        run = self.run
-        if (
-            mapping is not None
-            and mapping.synced_at
-            and contact.write_date
-            and contact.write_date <= mapping.synced_at
-        ):
-            run.count("skipped")
-            return
+        """One changed contact (push_changed's push_one): "created" or "updated"."""
         body = {"name": contact.name or ""}
         if contact.email:
             body["email"] = contact.email.strip()
         if mapping is None:
-            await self._create(contact, body, _idempotency_key(self.integration, contact))
-            return
+            return await self._create(contact, body, _idempotency_key(self.integration, contact))
         try:
             await self.api.request("PATCH", f"/v2/customers/{mapping.remote_id}", json=body)
         except ProviderRequestError as exc:
@@ -259,11 +200,10 @@ class _MollieSync:
             # first key would replay the creation of the customer that is gone).
             stamp = int(contact.write_date.timestamp()) if contact.write_date else 0
             key = f"{_idempotency_key(self.integration, contact)}-{stamp}"
-            await self._create(contact, body, key, replace=mapping)
-            return
+            return await self._create(contact, body, key, replace=mapping)
         mapping.synced_at = contact.write_date or datetime.now()
         await mapping.save()
-        run.count("updated")
+        return "updated"
 
     async def _create(self, contact, body, key, replace=None):
         body = {**body, "metadata": {"ffdesk_contact_id": str(contact.id)}}
@@ -289,7 +229,7 @@ class _MollieSync:
             async with env_ctx.get().db.transaction():  # the old link goes with the new one
                 await replace.delete()
                 await Mapper.create(**values)
-        self.run.count("created")
+        return "created"
 
     # -- pull ---------------------------------------------------------------------------
     async def pull_payments(self):
@@ -391,14 +331,6 @@ def _decimal(value):
         return float(value) if value is not None else 0.0
     except (TypeError, ValueError):
         return 0.0
-
-
-async def _mappings(integration, local_ids):
-    Mapper = get_model("IntegrationMapper")
-    found = await Mapper.filter(
-        integration=integration.id, model="Contact", local_id__in=local_ids
-    ).all()
-    return {m.local_id: m for m in found}
 
 
 async def _store_transaction(integration, run, remote_id, values):

@@ -4,7 +4,6 @@ API reference: https://razorpay.com/docs/api/ (Basic auth with key_id:key_secret
 collections `{"entity": "collection", "count": n, "items": [...]}` paged with count/skip).
 """
 
-import asyncio
 import os
 import re
 import time
@@ -12,14 +11,13 @@ import time
 from ffdesk.engine.base import *
 from ffdesk.sync import (
     ConnectionResult,
-    CredentialsRejected,
     ProviderClient,
     ProviderError,
-    ProviderRequestError,
-    ProviderUnavailable,
     SyncCapability,
     api_base,
+    connection_result,
     last_successful_run,
+    push_changed,
     sync_enabled,
 )
 
@@ -137,14 +135,8 @@ class RazorpayIntegration(Model):
         try:
             async with self._razorpay_client() as api:
                 (await api.get("/v1/payments", params={"count": 1})).json()
-        except (CredentialsRejected, ProviderRequestError) as exc:
-            return ConnectionResult("rejected", str(exc))
-        except ProviderError as exc:
-            return ConnectionResult("unreachable", str(exc))
-        except ValueError:
-            return ConnectionResult(
-                "unreachable", "Razorpay answered with something that is not JSON."
-            )
+        except (ProviderError, ValueError) as exc:
+            return connection_result("Razorpay", exc)
         mode = "Live" if (self.razorpay_key_id or "").strip().startswith(LIVE_PREFIX) else "Test"
         return ConnectionResult("ok", f"Connected to Razorpay ({mode} Mode).")
 
@@ -181,76 +173,24 @@ class _RazorpaySync:
         self.integration = integration
         self.api = api
         self.run = run
-        self.fatal = []
         self.contact_of = {}  # remote customer id -> local contact id (or None)
 
     # -- push ---------------------------------------------------------------------------
     async def push_contacts(self):
         """Create or update a Razorpay customer for each contact changed since it was sent."""
-        run = self.run
         contacts = get_model("Contact").filter(company=self.integration.company_id)
-        run.set_total(await contacts.count())
-        queue = asyncio.Queue(maxsize=CONCURRENCY * 4)
-        workers = [asyncio.ensure_future(self._worker(queue)) for _ in range(CONCURRENCY)]
-        try:
-            last_id = 0
-            while not run.cancel_requested and not self.fatal:
-                batch = await contacts.filter(id__gt=last_id).order_by("id").limit(BATCH).all()
-                if not batch:
-                    break
-                last_id = batch[-1].id
-                mappings = await _mappings(self.integration, [str(c.id) for c in batch])
-                for contact in batch:
-                    await queue.put((contact, mappings.get(str(contact.id))))
-        except asyncio.CancelledError:
-            # The task itself was cancelled (window closing, Ctrl+C): the workers are separate
-            # tasks, so tell them too, or they would send every contact already queued.
-            run.cancel()
-            raise
-        finally:
-            for _ in workers:
-                await queue.put(None)
-            results = await asyncio.gather(*workers, return_exceptions=True)
-        for result in results:
-            if isinstance(result, BaseException):
-                raise result
-        if self.fatal:
-            raise self.fatal[0]
-        run.checkpoint()
-
-    async def _worker(self, queue):
-        # Workers never stop early: the producer may be waiting for room in the queue.
-        while True:
-            item = await queue.get()
-            if item is None:
-                return
-            if self.run.cancel_requested or self.fatal:
-                continue  # drain: stop at the record boundary, keep what is done
-            contact, mapping = item
-            try:
-                await self._push(contact, mapping)
-            except (CredentialsRejected, ProviderUnavailable) as exc:
-                self.fatal.append(exc)  # no point going on; the run fails with this error
-            except (ProviderError, ValidationError) as exc:
-                self.run.record_failure(f"contact {contact.name!r}", exc)
+        await push_changed(
+            self.run, self.integration, contacts, self._push, concurrency=CONCURRENCY, batch=BATCH
+        )
 
     async def _push(self, contact, mapping):
-        run = self.run
-        if (
-            mapping is not None
-            and mapping.synced_at
-            and contact.write_date
-            and contact.write_date <= mapping.synced_at
-        ):
-            run.count("skipped")
-            return
+        """One changed contact (push_changed's push_one): "created" or "updated"."""
         body = _customer_body(contact)
         if mapping is not None:
             await self.api.request("PUT", f"/v1/customers/{mapping.remote_id}", json=body)
             mapping.synced_at = contact.write_date or datetime.now()
             await mapping.save()
-            run.count("updated")
-            return
+            return "updated"
         body["fail_existing"] = "0"
         body["notes"] = {"ffdesk_contact_id": str(contact.id)}
         # Razorpay has no idempotency key. fail_existing=0 makes the create safe to repeat:
@@ -265,12 +205,11 @@ class _RazorpaySync:
             integration=self.integration.id, model="Contact", remote_id=remote_id
         ).first()
         if taken is not None and taken.local_id != str(contact.id):
-            run.record_failure(
-                f"contact {contact.name!r}",
+            # This contact's failure (push_changed records it); the run goes on.
+            raise ValidationError(
                 f"Razorpay keeps one customer per email and phone, and {remote_id} already "
-                f"belongs to contact #{taken.local_id} with the same email and phone",
+                f"belongs to contact #{taken.local_id} with the same email and phone"
             )
-            return
         # One row, so its own short transaction.
         await Mapper.create(
             integration=self.integration.id,
@@ -279,7 +218,7 @@ class _RazorpaySync:
             remote_id=remote_id,
             synced_at=contact.write_date or datetime.now(),
         )
-        run.count("created")
+        return "created"
 
     # -- pull ---------------------------------------------------------------------------
     async def pull_payments(self):
@@ -346,14 +285,6 @@ def _customer_body(contact):
         # "+44 20 1234 5678" -> "+442012345678": Razorpay counts every character.
         body["contact"] = _PHONE_NOISE.sub("", contact.phone)
     return body
-
-
-async def _mappings(integration, local_ids):
-    Mapper = get_model("IntegrationMapper")
-    found = await Mapper.filter(
-        integration=integration.id, model="Contact", local_id__in=local_ids
-    ).all()
-    return {m.local_id: m for m in found}
 
 
 async def _store_transaction(integration, run, remote_id, values):

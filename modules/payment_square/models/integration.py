@@ -5,7 +5,6 @@ API reference: https://developer.squareup.com/reference/square (Bearer access to
 "detail", "field"?}]}`). Sandbox and production are separate hosts with separate tokens.
 """
 
-import asyncio
 import hashlib
 import os
 import re
@@ -18,10 +17,11 @@ from ffdesk.sync import (
     ProviderClient,
     ProviderError,
     ProviderRequestError,
-    ProviderUnavailable,
     SyncCapability,
     api_base,
+    connection_result,
     last_successful_run,
+    push_changed,
     sync_enabled,
 )
 
@@ -151,16 +151,8 @@ class SquareIntegration(Model):
         try:
             async with self._square_client() as api:
                 locations = (await api.get("/v2/locations")).json().get("locations") or []
-        except CredentialsRejected as exc:
-            return ConnectionResult("rejected", self._square_rejected(exc))
-        except ProviderRequestError as exc:
-            return ConnectionResult("rejected", str(exc))
-        except ProviderError as exc:
-            return ConnectionResult("unreachable", str(exc))
-        except ValueError:
-            return ConnectionResult(
-                "unreachable", "Square answered with something that is not JSON."
-            )
+        except (ProviderError, ValueError) as exc:
+            return connection_result("Square", exc, rejected=self._square_rejected)
         names = ", ".join(f"{loc.get('name') or '?'} ({loc.get('id')})" for loc in locations)
         wanted = (self.square_location_id or "").strip()
         if wanted and wanted not in {loc.get("id") for loc in locations}:
@@ -210,59 +202,16 @@ class _SquareSync:
         self.integration = integration
         self.api = api
         self.run = run
-        self.fatal = []
         self.contact_of = {}  # remote customer id -> local contact id (or None)
         self.db_id = env_ctx.get().db.id
 
     # -- push ---------------------------------------------------------------------------
     async def push_contacts(self):
         """Create or update a Square customer for each contact changed since it was sent."""
-        run = self.run
         contacts = get_model("Contact").filter(company=self.integration.company_id)
-        run.set_total(await contacts.count())
-        queue = asyncio.Queue(maxsize=CONCURRENCY * 4)
-        workers = [asyncio.ensure_future(self._worker(queue)) for _ in range(CONCURRENCY)]
-        try:
-            last_id = 0
-            while not run.cancel_requested and not self.fatal:
-                batch = await contacts.filter(id__gt=last_id).order_by("id").limit(BATCH).all()
-                if not batch:
-                    break
-                last_id = batch[-1].id
-                mappings = await _mappings(self.integration, [str(c.id) for c in batch])
-                for contact in batch:
-                    await queue.put((contact, mappings.get(str(contact.id))))
-        except asyncio.CancelledError:
-            # The task itself was cancelled (window closing, Ctrl+C): the workers are separate
-            # tasks, so tell them too, or they would send every contact already queued.
-            run.cancel()
-            raise
-        finally:
-            for _ in workers:
-                await queue.put(None)
-            results = await asyncio.gather(*workers, return_exceptions=True)
-        for result in results:
-            if isinstance(result, BaseException):
-                raise result
-        if self.fatal:
-            raise self.fatal[0]
-        run.checkpoint()
-
-    async def _worker(self, queue):
-        # Workers never stop early: the producer may be waiting for room in the queue.
-        while True:
-            item = await queue.get()
-            if item is None:
-                return
-            if self.run.cancel_requested or self.fatal:
-                continue  # drain: stop at the record boundary, keep what is done
-            contact, mapping = item
-            try:
-                await self._push(contact, mapping)
-            except (CredentialsRejected, ProviderUnavailable) as exc:
-                self.fatal.append(exc)  # no point going on; the run fails with this error
-            except (ProviderError, ValidationError) as exc:
-                self.run.record_failure(f"contact {contact.name!r}", exc)
+        await push_changed(
+            self.run, self.integration, contacts, self._push, concurrency=CONCURRENCY, batch=BATCH
+        )
 
     def _key(self, contact, again=None):
         """The same idempotency key for the same (database, integration, model, local id);
@@ -277,19 +226,10 @@ class _SquareSync:
         return f"ffdesk-{str(self.db_id)[:8]}-contact-{contact.id}"
 
     async def _push(self, contact, mapping):
-        run = self.run
-        if (
-            mapping is not None
-            and mapping.synced_at
-            and contact.write_date
-            and contact.write_date <= mapping.synced_at
-        ):
-            run.count("skipped")
-            return
+        """One changed contact (push_changed's push_one): "created" or "updated"."""
         fields = _customer_fields(contact)
         if mapping is None:
-            await self._create(contact, fields, self._key(contact))
-            return
+            return await self._create(contact, fields, self._key(contact))
         try:
             await self._update(mapping.remote_id, fields)
         except ProviderRequestError as exc:
@@ -298,11 +238,10 @@ class _SquareSync:
             # Deleted in the Square Dashboard: make it again, under a key of its own (the
             # first key would replay the creation of the customer that is gone).
             stamp = int(contact.write_date.timestamp()) if contact.write_date else 0
-            await self._create(contact, fields, self._key(contact, stamp), replace=mapping)
-            return
+            return await self._create(contact, fields, self._key(contact, stamp), replace=mapping)
         mapping.synced_at = contact.write_date or datetime.now()
         await mapping.save()
-        run.count("updated")
+        return "updated"
 
     async def _update(self, remote_id, fields):
         # null clears a field at Square; a field left out would keep its old value.
@@ -340,7 +279,7 @@ class _SquareSync:
             async with env_ctx.get().db.transaction():  # the old link goes with the new one
                 await replace.delete()
                 await Mapper.create(**values)
-        self.run.count("created")
+        return "created"
 
     async def _find(self, reference):
         query = {"query": {"filter": {"reference_id": {"exact": reference}}}, "limit": 1}
@@ -449,14 +388,6 @@ def _amount(minor, currency):
     if code in THREE_DECIMAL:
         return minor / 1000.0
     return minor / 100.0
-
-
-async def _mappings(integration, local_ids):
-    Mapper = get_model("IntegrationMapper")
-    found = await Mapper.filter(
-        integration=integration.id, model="Contact", local_id__in=local_ids
-    ).all()
-    return {m.local_id: m for m in found}
 
 
 async def _store_transaction(integration, run, remote_id, values):

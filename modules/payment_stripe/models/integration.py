@@ -1,19 +1,18 @@
 """Stripe fields, credential checks, connection test and sync (customers and payment intents)."""
 
-import asyncio
+import functools
 import os
 
 from ffdesk.engine.base import *
 from ffdesk.sync import (
     ConnectionResult,
-    CredentialsRejected,
     ProviderClient,
     ProviderError,
-    ProviderRequestError,
-    ProviderUnavailable,
     SyncCapability,
     api_base,
+    connection_result,
     last_successful_run,
+    push_changed,
     sync_enabled,
 )
 
@@ -145,16 +144,8 @@ class StripeIntegration(Model):
         try:
             async with self._stripe_client() as api:
                 balance = (await api.get("/v1/balance")).json()
-        except CredentialsRejected as exc:
-            return ConnectionResult("rejected", str(exc))
-        except ProviderRequestError as exc:
-            return ConnectionResult("rejected", str(exc))
-        except ProviderError as exc:
-            return ConnectionResult("unreachable", str(exc))
-        except ValueError:
-            return ConnectionResult(
-                "unreachable", "Stripe answered with something that is not JSON."
-            )
+        except (ProviderError, ValueError) as exc:
+            return connection_result("Stripe", exc)
         mode = "live" if balance.get("livemode") else "test"
         amounts = ", ".join(
             _money(item.get("amount", 0), item.get("currency", ""))
@@ -180,79 +171,14 @@ class StripeIntegration(Model):
         if problem:
             raise UserError(problem)
         async with self._stripe_client() as api:
-            await self._push_contacts(api, run)
+            contacts = get_model("Contact").filter(company=self.company_id)
+            push_one = functools.partial(self._push_contact, api)
+            await push_changed(run, self, contacts, push_one, concurrency=CONCURRENCY, batch=BATCH)
             await self._pull_payment_intents(api, run)
 
-    async def _push_contacts(self, api, run):
-        """Create or update a Stripe customer for each contact changed since it was sent."""
-        Contact = get_model("Contact")
-        contacts = Contact.filter(company=self.company_id)
-        run.set_total(await contacts.count())
-        queue = asyncio.Queue(maxsize=CONCURRENCY * 4)
-        fatal = []
-        workers = [
-            asyncio.ensure_future(self._push_worker(api, run, queue, fatal))
-            for _ in range(CONCURRENCY)
-        ]
-        try:
-            last_id = 0
-            while not run.cancel_requested and not fatal:
-                batch = await contacts.filter(id__gt=last_id).order_by("id").limit(BATCH).all()
-                if not batch:
-                    break
-                last_id = batch[-1].id
-                mappings = await self._mappings("Contact", [str(c.id) for c in batch])
-                for contact in batch:
-                    await queue.put((contact, mappings.get(str(contact.id))))
-        except asyncio.CancelledError:
-            # The task itself was cancelled (window closing, Ctrl+C): the workers are separate
-            # tasks, so tell them too, or they would send every contact already queued.
-            run.cancel()
-            raise
-        finally:
-            for _ in workers:
-                await queue.put(None)
-            results = await asyncio.gather(*workers, return_exceptions=True)
-        for result in results:
-            if isinstance(result, BaseException):
-                raise result
-        if fatal:
-            raise fatal[0]
-        run.checkpoint()
-
-    async def _mappings(self, model, local_ids):
-        Mapper = get_model("IntegrationMapper")
-        found = await Mapper.filter(integration=self.id, model=model, local_id__in=local_ids).all()
-        return {m.local_id: m for m in found}
-
-    async def _push_worker(self, api, run, queue, fatal):
-        # Workers never die early: the producer may be waiting for room in the queue.
-        while True:
-            item = await queue.get()
-            if item is None:
-                return
-            if run.cancel_requested or fatal:
-                continue  # drain: stop at the record boundary, keep what is done
-            contact, mapping = item
-            try:
-                await self._push_contact(api, run, contact, mapping)
-            except (CredentialsRejected, ProviderUnavailable) as exc:
-                fatal.append(exc)  # no point going on; the run fails with this error
-            except ProviderError as exc:
-                run.record_failure(f"contact {contact.name!r}", exc)
-            except ValidationError as exc:
-                run.record_failure(f"contact {contact.name!r}", exc)
-
-    async def _push_contact(self, api, run, contact, mapping):
-        if (
-            mapping is not None
-            and mapping.synced_at
-            # No write date (a contact written without the model, e.g. a bulk load): it has not
-            # changed since it was sent, rather than changed on every run.
-            and (contact.write_date is None or contact.write_date <= mapping.synced_at)
-        ):
-            run.count("skipped")
-            return
+    async def _push_contact(self, api, contact, mapping):
+        """Create or update the Stripe customer of a contact changed since it was sent
+        (push_changed's push_one); answers "created" or "updated"."""
         body = {
             "name": contact.name or "",
             "email": contact.email or "",
@@ -275,8 +201,7 @@ class StripeIntegration(Model):
                 remote_id=customer["id"],
                 synced_at=contact.write_date or datetime.now(),
             )
-            run.count("created")
-            return
+            return "created"
         stamp = contact.write_date.timestamp() if contact.write_date else 0
         key = f"ffdesk-{db_id}-{self.id}-Contact-{contact.id}-{stamp}"
         await api.post(
@@ -284,7 +209,7 @@ class StripeIntegration(Model):
         )
         mapping.synced_at = contact.write_date or datetime.now()
         await mapping.save()
-        run.count("updated")
+        return "updated"
 
     async def _pull_payment_intents(self, api, run):
         """Payment intents created since the last successful run, into PaymentTransaction."""

@@ -402,6 +402,11 @@ class TwilioIntegration(Model):
                 last_id = batch[-1].id
                 for message in batch:
                     await queues[hash(_number(message.to)) % CONCURRENCY].put(message)
+        except asyncio.CancelledError:
+            # The task was cancelled (window closing): the workers are separate tasks, so stop
+            # them at the next message too, or they would send everything already queued.
+            run.cancel()
+            raise
         finally:
             for queue in queues:
                 await queue.put(None)
