@@ -439,6 +439,31 @@ class FakeStripe(FakeServer):
         self.updates += 1
         return 200, {}, customer
 
+    @route("GET", r"/v1/customers/search")
+    def search_customers(self, request: Request) -> Response:
+        """Stripe's search, for the one query form ffdesk uses: `metadata['key']:'value'`."""
+        query = request.arg("query") or ""
+        match = re.fullmatch(r"\s*metadata\['([^']+)'\]\s*:\s*'([^']*)'\s*", query)
+        if match is None:
+            raise stripe_error(400, f"Invalid search query: {query!r}.", param="query")
+        key, value = match.groups()
+        found = sorted(
+            (c for c in self.customers.values() if (c.get("metadata") or {}).get(key) == value),
+            key=lambda c: c["created"],
+            reverse=True,
+        )
+        return (
+            200,
+            {},
+            {
+                "object": "search_result",
+                "data": found[:100],
+                "has_more": len(found) > 100,
+                "next_page": None,
+                "url": "/v1/customers/search",
+            },
+        )
+
     @route("GET", r"/v1/customers/(?P<id>[^/]+)")
     def get_customer(self, request: Request) -> Response:
         customer_id = request.path_params["id"]

@@ -8,6 +8,7 @@ from ffdesk.sync import (
     ConnectionResult,
     ProviderClient,
     ProviderError,
+    ProviderRequestError,
     SyncCapability,
     api_base,
     connection_result,
@@ -190,9 +191,38 @@ class StripeIntegration(Model):
             # Same key for the same (integration, model, local_id): a run killed after Stripe
             # created the customer but before we committed replays it instead of duplicating.
             key = f"ffdesk-{db_id}-{self.id}-Contact-{contact.id}"
-            customer = (
-                await api.post("/v1/customers", data=body, headers={"Idempotency-Key": key})
-            ).json()
+            try:
+                customer = (
+                    await api.post("/v1/customers", data=body, headers={"Idempotency-Key": key})
+                ).json()
+            except ProviderRequestError as exc:
+                # Killed after Stripe created the customer, then the contact was edited: the
+                # same key now comes with other parameters and Stripe refuses it. Adopt the
+                # customer made then (found by our metadata) and update it below.
+                if "idempoten" not in str(exc).lower():
+                    raise
+                customer = await _customer_of(api, contact.id)
+                if customer is None:
+                    raise
+                await get_model("IntegrationMapper").create(
+                    integration=self.id,
+                    model="Contact",
+                    local_id=str(contact.id),
+                    remote_id=customer["id"],
+                )
+                del body["metadata[ffdesk_contact_id]"]
+                stamp = contact.write_date.timestamp() if contact.write_date else 0
+                await api.post(
+                    f"/v1/customers/{customer['id']}",
+                    data=body,
+                    headers={"Idempotency-Key": f"{key}-adopted-{stamp}"},
+                )
+                mapping = await get_model("IntegrationMapper").filter(
+                    integration=self.id, model="Contact", local_id=str(contact.id)
+                ).get()
+                mapping.synced_at = contact.write_date or datetime.now()
+                await mapping.save()
+                return "created"
             # One row, so its own short transaction: no enclosing one (and no SAVEPOINT).
             await get_model("IntegrationMapper").create(
                 integration=self.id,
@@ -300,3 +330,15 @@ def _amount(minor, currency):
 
 def _money(minor, currency):
     return f"{_amount(minor, currency):.2f} {(currency or '').upper()}"
+
+
+async def _customer_of(api, contact_id):
+    """The customer created earlier for a contact, by the metadata ffdesk set on it.
+
+    Stripe's search index can lag a little behind a create; a miss fails this contact for
+    this run and the next run finds it.
+    """
+    query = f"metadata['ffdesk_contact_id']:'{contact_id}'"
+    found = (await api.get("/v1/customers/search", params={"query": query})).json()
+    data = found.get("data") or []
+    return data[0] if data else None
