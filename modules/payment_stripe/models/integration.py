@@ -217,9 +217,11 @@ class StripeIntegration(Model):
                     data=body,
                     headers={"Idempotency-Key": f"{key}-adopted-{stamp}"},
                 )
-                mapping = await get_model("IntegrationMapper").filter(
-                    integration=self.id, model="Contact", local_id=str(contact.id)
-                ).get()
+                mapping = (
+                    await get_model("IntegrationMapper")
+                    .filter(integration=self.id, model="Contact", local_id=str(contact.id))
+                    .get()
+                )
                 mapping.synced_at = contact.write_date or datetime.now()
                 await mapping.save()
                 return "created"
