@@ -17,6 +17,7 @@ from ffdesk.sync.oauth import (
     TokenKey,
     json_object,
 )
+from ffdesk.sync.pull import store_pulled
 from ffdesk.sync.push import is_unchanged, mappings_for, push_changed
 from ffdesk.sync.results import (
     ConnectionResult,
@@ -66,5 +67,6 @@ __all__ = [
     "push_changed",
     "register_secret",
     "run_sync",
+    "store_pulled",
     "sync_enabled",
 ]

@@ -19,6 +19,7 @@ from ffdesk.sync import (
     connection_result,
     last_successful_run,
     push_changed,
+    store_pulled,
     sync_enabled,
 )
 
@@ -281,7 +282,7 @@ class _MollieSync:
             "integration": self.integration.id,
             "company": self.integration.company_id,
         }
-        await _store_transaction(self.integration, self.run, payment["id"], values)
+        await store_pulled(self.run, self.integration, payment["id"], values)
 
     async def _contact(self, customer):
         if not customer:
@@ -331,42 +332,3 @@ def _decimal(value):
         return float(value) if value is not None else 0.0
     except (TypeError, ValueError):
         return 0.0
-
-
-async def _store_transaction(integration, run, remote_id, values):
-    """Create or refresh the PaymentTransaction of `remote_id`, with its mapper row."""
-    Mapper = get_model("IntegrationMapper")
-    Transaction = get_model("PaymentTransaction")
-    mapping = await Mapper.filter(
-        integration=integration.id, model="PaymentTransaction", remote_id=remote_id
-    ).first()
-    async with env_ctx.get().db.transaction():
-        if mapping is None:
-            record = await Transaction.create(**values)
-            await Mapper.create(
-                integration=integration.id,
-                model="PaymentTransaction",
-                local_id=str(record.id),
-                remote_id=remote_id,
-                synced_at=datetime.now(),
-            )
-            run.count("created")
-            return
-        record = await Transaction.filter(id=int(mapping.local_id)).first()
-        if record is None:  # deleted locally: bring it back
-            record = await Transaction.create(**values)
-            mapping.local_id = str(record.id)
-            await mapping.save()
-            run.count("created")
-            return
-        stored = record.read_values()
-        changed = False
-        for name, value in values.items():
-            if stored.get(name) != value:
-                setattr(record, name, value)
-                changed = True
-        if changed:
-            await record.save()
-            run.count("updated")
-        else:
-            run.count("skipped")

@@ -14,6 +14,7 @@ from ffdesk.sync import (
     SyncCapability,
     api_base,
     last_successful_run,
+    store_pulled,
     sync_enabled,
 )
 
@@ -315,8 +316,6 @@ class PayPalIntegration(Model):
         return contacts[email]
 
     async def _store_paypal_transaction(self, detail, info, contacts, run):
-        Mapper = get_model("IntegrationMapper")
-        Transaction = get_model("PaymentTransaction")
         remote_id = str(info["transaction_id"])
         payer = detail.get("payer_info") or {}
         amount, currency = _amount(info.get("transaction_amount"))
@@ -343,39 +342,4 @@ class PayPalIntegration(Model):
             "integration": self.id,
             "company": self.company_id,
         }
-        mapping = await Mapper.filter(
-            integration=self.id, model="PaymentTransaction", remote_id=remote_id
-        ).first()
-        record = None
-        if mapping is not None:
-            record = await Transaction.filter(id=int(mapping.local_id)).first()
-        if record is not None:
-            stored = record.read_values()
-            changed = {k: v for k, v in values.items() if stored.get(k) != v}
-            if not changed:
-                run.count("skipped")
-                return
-            async with env_ctx.get().db.transaction():
-                for name, value in changed.items():
-                    setattr(record, name, value)
-                await record.save()
-                mapping.synced_at = datetime.now()
-                await mapping.save()
-            run.count("updated")
-            return
-        # New (or its local record was deleted): the record and its mapping in one commit.
-        async with env_ctx.get().db.transaction():
-            record = await Transaction.create(**values)
-            if mapping is None:
-                await Mapper.create(
-                    integration=self.id,
-                    model="PaymentTransaction",
-                    local_id=str(record.id),
-                    remote_id=remote_id,
-                    synced_at=datetime.now(),
-                )
-            else:
-                mapping.local_id = str(record.id)
-                mapping.synced_at = datetime.now()
-                await mapping.save()
-        run.count("created")
+        await store_pulled(run, self, remote_id, values)

@@ -18,6 +18,7 @@ from ffdesk.sync import (
     connection_result,
     last_successful_run,
     push_changed,
+    store_pulled,
     sync_enabled,
 )
 
@@ -261,7 +262,7 @@ class _RazorpaySync:
             "integration": self.integration.id,
             "company": self.integration.company_id,
         }
-        await _store_transaction(self.integration, self.run, payment["id"], values)
+        await store_pulled(self.run, self.integration, payment["id"], values)
 
     async def _contact(self, customer):
         if not customer:
@@ -285,45 +286,6 @@ def _customer_body(contact):
         # "+44 20 1234 5678" -> "+442012345678": Razorpay counts every character.
         body["contact"] = _PHONE_NOISE.sub("", contact.phone)
     return body
-
-
-async def _store_transaction(integration, run, remote_id, values):
-    """Create or refresh the PaymentTransaction of `remote_id`, with its mapper row."""
-    Mapper = get_model("IntegrationMapper")
-    Transaction = get_model("PaymentTransaction")
-    mapping = await Mapper.filter(
-        integration=integration.id, model="PaymentTransaction", remote_id=remote_id
-    ).first()
-    async with env_ctx.get().db.transaction():
-        if mapping is None:
-            record = await Transaction.create(**values)
-            await Mapper.create(
-                integration=integration.id,
-                model="PaymentTransaction",
-                local_id=str(record.id),
-                remote_id=remote_id,
-                synced_at=datetime.now(),
-            )
-            run.count("created")
-            return
-        record = await Transaction.filter(id=int(mapping.local_id)).first()
-        if record is None:  # deleted locally: bring it back
-            record = await Transaction.create(**values)
-            mapping.local_id = str(record.id)
-            await mapping.save()
-            run.count("created")
-            return
-        stored = record.read_values()
-        changed = False
-        for name, value in values.items():
-            if stored.get(name) != value:
-                setattr(record, name, value)
-                changed = True
-        if changed:
-            await record.save()
-            run.count("updated")
-        else:
-            run.count("skipped")
 
 
 def _amount(minor, currency):

@@ -14,6 +14,7 @@ from ffdesk.sync import (
     connection_result,
     last_successful_run,
     push_changed,
+    store_pulled,
     sync_enabled,
 )
 
@@ -268,7 +269,6 @@ class StripeIntegration(Model):
 
     async def _store_intent(self, intent, customers, run):
         Mapper = get_model("IntegrationMapper")
-        Transaction = get_model("PaymentTransaction")
         remote_id = intent["id"]
         customer = intent.get("customer")
         if isinstance(customer, dict):
@@ -291,39 +291,7 @@ class StripeIntegration(Model):
             "integration": self.id,
             "company": self.company_id,
         }
-        mapping = await Mapper.filter(
-            integration=self.id, model="PaymentTransaction", remote_id=remote_id
-        ).first()
-        async with env_ctx.get().db.transaction():
-            if mapping is None:
-                record = await Transaction.create(**values)
-                await Mapper.create(
-                    integration=self.id,
-                    model="PaymentTransaction",
-                    local_id=str(record.id),
-                    remote_id=remote_id,
-                    synced_at=datetime.now(),
-                )
-                run.count("created")
-                return
-            record = await Transaction.filter(id=int(mapping.local_id)).first()
-            if record is None:
-                record = await Transaction.create(**values)
-                mapping.local_id = str(record.id)
-                await mapping.save()
-                run.count("created")
-                return
-            changed = False
-            for name, value in values.items():
-                current = record.read_values().get(name)
-                if current != value:
-                    setattr(record, name, value)
-                    changed = True
-            if changed:
-                await record.save()
-                run.count("updated")
-            else:
-                run.count("skipped")
+        await store_pulled(run, self, remote_id, values)
 
 
 def _amount(minor, currency):
