@@ -511,7 +511,7 @@ class System:
         return company
 
     async def delete_company(self, name_or_id: str | int) -> None:
-        Company = self.registry["Company"]
+        """Delete a company with its integrations, mappings, runs and secrets (not the last)."""
         companies = await self.companies()
         company = next((c for c in companies if name_or_id in (c.id, c.name)), None)
         if company is None:
@@ -521,7 +521,6 @@ class System:
         deleted = company.id  # delete() forgets the id
         await company.delete()
         await self.select_company(None if self.env.cid == deleted else self.env.cid)
-        del Company
 
     # -- integrations -------------------------------------------------------------------
     def integration_modules(self) -> list[DiscoveredModule]:
