@@ -7,8 +7,9 @@ import contextlib
 import gc
 import importlib
 import logging
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING
 
@@ -222,9 +223,26 @@ def show_window(app: QApplication) -> MainWindow:
     return window
 
 
+def display_problem(environ: Mapping[str, str], platform: str) -> str | None:
+    """Why no window can open here, in plain words (Qt itself would abort with a misleading
+    message about xcb-cursor); None when a display or a Qt platform is set."""
+    if not platform.startswith("linux"):
+        return None
+    if any(environ.get(name) for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")):
+        return None
+    return (
+        "ffdesk: no display to open the window on (DISPLAY and WAYLAND_DISPLAY are not set). "
+        "Start it from a desktop session, or use the command line (ffdesk --help)."
+    )
+
+
 def run_app(argv: Sequence[str]) -> int:
     """Open the window; returns the process exit code."""
     args, qt_args = parse_args(argv)
+    problem = display_problem(os.environ, sys.platform)
+    if problem:
+        print(problem, file=sys.stderr)
+        return 1
     app = create_application(qt_args)
     app.setQuitOnLastWindowClosed(False)  # the main coroutine decides when to stop
     window = show_window(app)

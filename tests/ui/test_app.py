@@ -93,3 +93,25 @@ def test_a_database_that_cannot_be_opened_shows_an_error_window(tmp_path: Path) 
     assert "opening the database" in log
     code, output = stop(process)
     assert code == 1, output
+
+
+def test_no_display_is_said_in_plain_words() -> None:
+    from ffdesk.app import display_problem
+
+    message = display_problem({}, "linux")
+    assert message is not None and "no display" in message and "ffdesk --help" in message
+    assert display_problem({"DISPLAY": ":0"}, "linux") is None
+    assert display_problem({"WAYLAND_DISPLAY": "wayland-0"}, "linux") is None
+    assert display_problem({"QT_QPA_PLATFORM": "offscreen"}, "linux") is None
+    assert display_problem({}, "darwin") is None
+
+
+def test_the_console_script_without_a_display_exits_1_with_that_sentence(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    env.pop("QT_QPA_PLATFORM", None)
+    env["FFDESK_DATABASE_URL"] = f"sqlite:///{tmp_path}/x.db"
+    done = subprocess.run(
+        [sys.executable, "-m", "ffdesk"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 1
+    assert "no display" in done.stderr and "Traceback" not in done.stderr
