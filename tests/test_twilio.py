@@ -334,6 +334,7 @@ def test_invalid_number_fails_that_message_and_the_run_goes_on(
             bad = await reload(system, bad)
             assert bad.status == "failed" and bad.remote_id is None
             assert f"The 'To' number {INVALID_TO} is not a valid phone number" in bad.error
+            assert bad.error_code == "21211"  # Twilio's own code, as for delivery errors
             assert any(INVALID_TO in line for line in await run_log(system, outcome))
             for message in (good1, good2):
                 assert (await reload(system, message)).status == "sent"

@@ -25,6 +25,7 @@ class ProviderError(Exception):
         provider: str,
         status: int | None = None,
         detail: str | None = None,
+        code: str | None = None,
     ) -> None:
         # Redact here, once, so no path that builds an error can leak a secret into its text.
         message = redact(message)
@@ -34,6 +35,8 @@ class ProviderError(Exception):
         self.status = status
         # The provider's own error text (already redacted), for callers that want it alone.
         self.detail = redact(detail) if detail else None
+        # The provider's own error code (Twilio 21211, Square IDEMPOTENCY_KEY_REUSED, ...).
+        self.code = redact(code) if code else None
 
     def __str__(self) -> str:
         return self.message
@@ -54,8 +57,9 @@ class RateLimited(ProviderError):
         status: int | None = 429,
         detail: str | None = None,
         retry_after: float | None = None,
+        code: str | None = None,
     ) -> None:
-        super().__init__(message, provider=provider, status=status, detail=detail)
+        super().__init__(message, provider=provider, status=status, detail=detail, code=code)
         self.retry_after = retry_after
 
 
@@ -124,6 +128,47 @@ def _shorten(text: str) -> str:
     return text
 
 
+def _code_from_json(data: Any) -> str | None:
+    """The error code in the JSON error shapes the shipped providers use."""
+    if isinstance(data, list):
+        data = data[0] if data else None
+    if not isinstance(data, dict):
+        return None
+    error = data.get("error")
+    if isinstance(error, dict):  # Stripe, Razorpay
+        value = error.get("code") or error.get("type")
+        return str(value) if value else None
+    errors = data.get("errors")
+    if isinstance(errors, list) and errors and isinstance(errors[0], dict):  # Square, UPS
+        value = errors[0].get("code")
+        return str(value) if value else None
+    response = data.get("response")
+    if isinstance(response, dict):
+        return _code_from_json(response)
+    for key in ("code", "errorCode", "name"):  # Twilio, Adyen, PayPal
+        value = data.get(key)
+        if value is not None and not isinstance(value, (dict, list)):
+            return str(value)
+    if isinstance(error, str):  # OAuth token endpoints
+        return error
+    return None
+
+
+def provider_code(body: str | bytes | None) -> str | None:
+    """The provider's own error code in a JSON response body, if it has one."""
+    if not body:
+        return None
+    if isinstance(body, bytes):
+        body = body.decode("utf-8", errors="replace")
+    stripped = body.strip()
+    if not stripped or stripped[0] not in "{[":
+        return None
+    try:
+        return _code_from_json(json.loads(stripped))
+    except ValueError:
+        return None
+
+
 def provider_message(body: str | bytes | None) -> str | None:
     """The provider's own error message in a response body, or a short snippet of the body."""
     if not body:
@@ -174,6 +219,7 @@ def error_for_status(
 ) -> ProviderError:
     """The error for a final non-2xx answer (`attempts` counts the tries made, retries included)."""
     detail = provider_message(body)
+    code = provider_code(body)
     if status in (401, 403):
         what = f": {_clause(detail)}" if detail else f" ({_status_text(status)})"
         return CredentialsRejected(
@@ -181,6 +227,7 @@ def error_for_status(
             provider=provider,
             status=status,
             detail=detail,
+            code=code,
         )
     if status == 429:
         when = (
@@ -195,6 +242,7 @@ def error_for_status(
             status=status,
             detail=detail,
             retry_after=retry_after,
+            code=code,
         )
     if status >= 500:
         extra = f" ({_clause(detail)})" if detail else ""
@@ -204,6 +252,7 @@ def error_for_status(
             provider=provider,
             status=status,
             detail=detail,
+            code=code,
         )
     what = f": {_clause(detail)}." if detail else "."
     return ProviderRequestError(
@@ -211,6 +260,7 @@ def error_for_status(
         provider=provider,
         status=status,
         detail=detail,
+        code=code,
     )
 
 

@@ -494,7 +494,7 @@ class TwilioIntegration(Model):
             except ProviderRequestError as exc:
                 # Twilio refused this message (invalid number, unsubscribed recipient, ...).
                 reason = f"Twilio refused the message: {exc.detail}" if exc.detail else str(exc)
-                await self._mark_failed(message, reason)
+                await self._mark_failed(message, reason, code=exc.code)
                 run.record_failure(f"message #{message.id} to {message.to}", exc)
                 return
         if not resource.get("sid"):
@@ -511,10 +511,10 @@ class TwilioIntegration(Model):
         message.status_updated = datetime.now()
         await message.save()
 
-    async def _mark_failed(self, message, error):
+    async def _mark_failed(self, message, error, code=None):
         message.status = "failed"
         message.error = error
-        message.error_code = None
+        message.error_code = code
         message.status_updated = datetime.now()
         await message.save()
 
