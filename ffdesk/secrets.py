@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import weakref
 from collections.abc import Iterable
 
@@ -71,7 +72,11 @@ class SecretsUnavailable(UserError):
 # (service, user name); a cached None means "known to be absent" (forms ask has() for every
 # password field, and SecretService needs a D-Bus round trip per question).
 _lock = threading.RLock()
-_cache: dict[tuple[str, str], str | None] = {}
+# Entries are trusted for CACHE_SECONDS only: the command line (another process) may change
+# the keyring while the window is open, and the window must see it soon after.
+CACHE_SECONDS = 5.0
+_now = time.monotonic  # replaced by tests
+_cache: dict[tuple[str, str], tuple[str | None, float]] = {}
 # The backend the cache was filled from: swapping the backend (keyring.set_keyring, tests)
 # must not serve values read from the previous one.
 _cache_backend: keyring.backend.KeyringBackend | None = None
@@ -260,8 +265,9 @@ class KeyringSecretStore:
             log.warning("No keyring backend could be loaded (%s)", _failure_reason(exc))
             return None
         with _lock:
-            if key in _cache:
-                value = _cache[key]
+            cached = _cache.get(key)
+            if cached is not None and _now() - cached[1] < CACHE_SECONDS:
+                value = cached[0]
                 register_secret(value)  # cheap; survives a reset of the redaction registry
                 return value
             try:
@@ -273,7 +279,7 @@ class KeyringSecretStore:
                 log.warning("Could not read a secret from the keyring (%s)", _failure_reason(exc))
                 return None
             register_secret(value)
-            _cache[key] = value
+            _cache[key] = (value, _now())
             return value
 
     def has(self, company_id: int, model: str, record_id: int, field: str) -> bool:
@@ -308,7 +314,7 @@ class KeyringSecretStore:
                 backend.set_password(*key, value)
             except Exception as exc:
                 raise self._unavailable(backend, exc, "saved") from exc
-            _cache[key] = value
+            _cache[key] = (value, _now())
         self._remember(backend, None)
 
     def delete(self, company_id: int, model: str, record_id: int, field: str) -> None:
@@ -328,7 +334,7 @@ class KeyringSecretStore:
                 pass  # every backend reports "not found" this way
             except Exception as exc:
                 raise self._unavailable(backend, exc, "deleted") from exc
-            _cache[key] = None
+            _cache[key] = (None, _now())
 
     def delete_record(
         self,

@@ -77,8 +77,10 @@ class Model:
         self.id: int | None = None
         self._values: dict[str, Any] = {}
         self._related: dict[str, Any] = {}
-        self._secrets: dict[str, str | None] = {}
+        self._secrets: dict[str, str | None] = {}  # read cache, for company _secret_cid
         self._secret_cid: int | None = None
+        # Unsaved company-scoped edits, each with the company it was typed for.
+        self._pending_secrets: dict[str, tuple[int | None, str | None]] = {}
         self._dirty: set[str] = set()
         for name, field in self._fields.items():
             if field.stored and field.has_default:
@@ -122,6 +124,7 @@ class Model:
         record._related = {}
         record._secrets = {}
         record._secret_cid = None
+        record._pending_secrets = {}
         record._dirty = set()
         mapping = row._mapping
         for name, field in cls._fields.items():
@@ -175,8 +178,7 @@ class Model:
     def _write(self, field: Field, value: Any) -> None:
         name = field.name
         if field.company_scoped:
-            self._secrets[name] = value
-            self._secret_cid = self._active_cid()
+            self._pending_secrets[name] = (self._active_cid(), value)
             self._dirty.add(name)
             return
         if isinstance(field, OneToMany):
@@ -199,6 +201,9 @@ class Model:
 
     def _read_secret(self, field: Field) -> str | None:
         cid = self._active_cid()
+        pending = self._pending_secrets.get(field.name)
+        if pending is not None and pending[0] in (cid, None):
+            return pending[1]  # typed for this company, not saved yet
         if self._secret_cid != cid:
             # The active company changed: what was read belongs to another company.
             self._secrets = {}
@@ -345,21 +350,29 @@ class Model:
         self._dirty.clear()
 
     def _write_secrets(self, names: list[str]) -> None:
+        """Write pending company-scoped edits, each for the company it was typed for."""
         if not names or self.id is None:
             return
-        cid = self._secret_cid if self._secret_cid is not None else self._active_cid()
-        pending = {n: self._secrets[n] for n in names if n in self._secrets}
+        active = self._active_cid()
+        # An edit made with no company active (plain code) belongs to the one active now.
+        pending = {
+            n: (cid if cid is not None else active, value)
+            for n, (cid, value) in self._pending_secrets.items()
+            if n in names
+        }
         if not pending:
             return
-        if cid is None:
-            if not any(pending.values()):
-                return  # nothing to keep: no company, no value
+        if any(cid is None and value for cid, value in pending.values()):
             raise ValidationError(
                 f"{self._name}: company-scoped values need an active company to be saved."
             )
         store = current_env().secrets
-        for name, value in pending.items():
-            store.set(cid, self._name, self.id, name, value if value else None)
+        for name, (cid, value) in pending.items():
+            if cid is not None:
+                store.set(cid, self._name, self.id, name, value if value else None)
+                if cid == self._secret_cid:
+                    self._secrets[name] = value if value else None
+            del self._pending_secrets[name]
             self._dirty.discard(name)
 
     def _integrity_error(self, exc: IntegrityError) -> ValidationError:
@@ -456,11 +469,16 @@ class Model:
         """Reload the stored values from the database, dropping unsaved edits."""
         if self.id is None:
             return
-        fresh = type(self)._load_one_sync(self.id)
+        self._reset()
+
+    def _reset(self) -> None:
+        """Stored values read again; unsaved edits (secrets included) dropped."""
+        fresh = type(self)._load_one_sync(self.id)  # type: ignore[arg-type]
         assert fresh is not None
         self._values = fresh._values
         self._related = {}
         self._secrets = {}
+        self._pending_secrets = {}
         self._dirty = set()
 
     def read_values(self) -> dict[str, Any]:

@@ -336,9 +336,4 @@ def reset_record(record: Model) -> None:
     """Drop unsaved edits: the stored values and secrets are read again on next access."""
     if record.id is None:
         return
-    fresh = type(record)._load_one_sync(record.id)
-    assert fresh is not None
-    record._values = fresh._values
-    record._related = {}
-    record._secrets = {}
-    record._dirty = set()
+    record._reset()
