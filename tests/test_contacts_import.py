@@ -246,3 +246,20 @@ def test_import_without_the_contacts_module_is_refused(tmp_path: Path) -> None:
                 await import_csv(system, write(tmp_path, "name\nAda\n"))
 
     asyncio.run(main())
+
+
+def test_an_email_in_another_case_updates_the_same_contact(tmp_path: Path) -> None:
+    async def main() -> None:
+        async with ffdesk.open_env(db_url(tmp_path)) as system:
+            await system.install_module("contacts")
+            text = "name,email,phone\nAnn,Ann@X.org,\nAnn B,ann@x.org,\n"
+            report = await import_csv(system, write(tmp_path, text))
+            assert (report.created, report.updated, report.errors) == (1, 1, [])
+            [ann] = await system.get_model("Contact").all().all()
+            assert (ann.name, ann.email) == ("Ann B", "Ann@X.org")
+            again = await import_csv(
+                system, write(tmp_path, "name,email\nAnn B,ANN@x.ORG\n", "b.csv")
+            )
+            assert (again.created, again.unchanged) == (0, 1)
+
+    asyncio.run(main())

@@ -61,6 +61,11 @@ async def import_csv(system: System, path: Path) -> ImportReport:
     Contact = system.registry["Contact"]
     cid = system.env.cid
     report = ImportReport()
+    # Email addresses match whatever their case (Ann@X.org is ann@x.org): one contact each.
+    by_email = {
+        c.email.casefold(): c
+        for c in await Contact.filter(company=cid, email__isnotnull=True).all()
+    }
     async with system.db.transaction():
         while True:
             # The line a row starts on (a quoted field may span several lines).
@@ -81,9 +86,11 @@ async def import_csv(system: System, path: Path) -> ImportReport:
             row = dict(zip(header, cells, strict=False))
             try:
                 name, email, phone = _check_row(line, row)
-                existing = await Contact.filter(company=cid, email=email).first() if email else None
+                existing = by_email.get(email.casefold()) if email else None
                 if existing is None:
-                    await Contact.create(name=name, email=email, phone=phone, company=cid)
+                    created = await Contact.create(name=name, email=email, phone=phone, company=cid)
+                    if email:
+                        by_email[email.casefold()] = created
                     report.created += 1
                 elif (existing.name, existing.phone) != (name, phone):
                     existing.name, existing.phone = name, phone
