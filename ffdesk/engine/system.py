@@ -318,10 +318,13 @@ class System:
                     record.problem = None
                     record.sequence = target.index(identifier)
                     await record.save()
-        except ValidationError as exc:
+        except Exception as exc:
+            # Nothing was recorded as installed: the running system must not claim otherwise.
             self.registry, self.installed = previous
             self._activate()
             self.views.invalidate()
+            if not isinstance(exc, ValidationError):
+                raise
             await self._refuse(getattr(exc, "module", None) or wanted[-1], str(exc))
         for identifier in wanted:
             self.problems.pop(identifier, None)
