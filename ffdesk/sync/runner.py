@@ -302,9 +302,15 @@ async def run_sync(
     job: SyncJob | None = None,
 ) -> RunOutcome:
     """Run one sync of `integration` (refused with AlreadySyncing if one is going on)."""
-    if not integration.enabled:
-        raise UserError(f"Enable {integration.name} before syncing it.")
-    capability = await integration.sync_capability()
+    env = current_env()
+    # Asked as the integration's company, as the run itself will act (its credentials).
+    token = env_ctx.set(env.with_company(integration.company_id))
+    try:
+        if not integration.enabled:
+            raise UserError(f"Enable {integration.name} before syncing it.")
+        capability = await integration.sync_capability()
+    finally:
+        env_ctx.reset(token)
     if not capability.available:
         raise UserError(capability.reason)
     job = job or SyncJob(integration, trigger=trigger, on_progress=on_progress)

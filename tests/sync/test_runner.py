@@ -69,6 +69,8 @@ class SyncProbe(Model):
 
     async def sync_capability(self):
         if await self._is_probe():
+            if HOOKS.get("capability"):
+                HOOKS["capability"](env_ctx.get().cid)
             if HOOKS.get("unavailable"):
                 return SyncCapability(False, HOOKS["unavailable"])
             return SyncCapability(True)
@@ -588,5 +590,21 @@ def test_sync_enabled_runs_every_enabled_integration_and_skips_busy_ones(
         assert len(outcomes) == 2 and all(o.state is RunState.DONE for o in outcomes)
         rows = await SyncRun.filter(trigger="schedule").all()
         assert sorted(r.company_id for r in rows) == sorted(seen)
+
+    with_probe(db, probe_path, body)
+
+
+def test_capability_is_asked_as_the_integrations_company(db: str, probe_path: Path) -> None:
+    """Credentials a capability check reads are those of the company the run acts for."""
+
+    async def body(p: Probe) -> None:
+        other = await p.system.add_company("Branch")
+        theirs = await p.system.integration(PROBE, other.id)
+        await theirs.enable_integration()
+        seen: list[int] = []
+        p.hooks["capability"] = seen.append
+        assert p.system.env.cid != other.id  # the first company is the active one
+        await run_sync(theirs)
+        assert seen == [other.id]
 
     with_probe(db, probe_path, body)
