@@ -503,3 +503,35 @@ def test_fake_speaks_square_shapes(fake: FakeSquare) -> None:
         assert len(rest["payments"]) == 1 and "cursor" not in rest
         mismatch = client.get("/v2/payments", params={"limit": 3, "cursor": page["cursor"]})
         assert mismatch.json()["errors"][0]["code"] == "INVALID_CURSOR"
+
+
+def test_a_contact_square_refuses_fails_alone_without_a_search(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fake: FakeSquare
+) -> None:
+    """Only IDEMPOTENCY_KEY_REUSED means "adopt the customer made before"; another 400 is
+    that contact's failure, told by Square's error code rather than the status."""
+
+    async def scenario() -> None:
+        async with provider_env(tmp_path, ID, monkeypatch, fake.url) as env:
+            await ready(env)
+            await env.add_contacts(3)
+            fake.fail_next(
+                1,
+                400,
+                {
+                    "errors": [
+                        {
+                            "category": "INVALID_REQUEST_ERROR",
+                            "code": "INVALID_EMAIL_ADDRESS",
+                            "detail": "Expected email_address to be a valid email address.",
+                        }
+                    ]
+                },
+                method="POST",
+                path_prefix="/v2/customers",
+            )
+            outcome = await env.sync()
+            assert (outcome.created, outcome.failed) == (2, 1)
+            assert fake.count("POST", "/v2/customers/search") == 0
+
+    asyncio.run(scenario())

@@ -257,7 +257,7 @@ class _SquareSync:
             # run killed before it committed) answer the customer made the first time.
             customer = (await self.api.post("/v2/customers", json=body)).json()["customer"]
         except ProviderRequestError as exc:
-            if exc.status != 400:
+            if exc.code != "IDEMPOTENCY_KEY_REUSED":
                 raise
             # Square refuses a key reused with other data (IDEMPOTENCY_KEY_REUSED): the
             # contact changed after a create that was never committed here. That customer
