@@ -34,16 +34,16 @@ def format_when(value: datetime | None) -> str:
     return f"{value:%Y-%m-%d %H:%M}"
 
 
-class RunsModel(QAbstractTableModel):
-    """Recent sync runs, newest first."""
+class _RowsModel(QAbstractTableModel):
+    """A read-only table of value rows under fixed HEADERS (rows replaced as a whole)."""
 
-    HEADERS = ("Started", "Trigger", "State", "Created", "Updated", "Skipped", "Failed", "Error")
+    HEADERS: tuple[str, ...] = ()
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.rows: list[RunRow] = []
+        self.rows: list[Any] = []
 
-    def set_rows(self, rows: Sequence[RunRow]) -> None:
+    def set_rows(self, rows: Sequence[Any]) -> None:
         self.beginResetModel()
         self.rows = list(rows)
         self.endResetModel()
@@ -54,14 +54,28 @@ class RunsModel(QAbstractTableModel):
     def columnCount(self, parent: Index = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self.HEADERS)
 
+    def header_alignment(self, section: int) -> Any:
+        """A column's header alignment (None: Qt's default)."""
+        return None
+
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return self.HEADERS[section]
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.TextAlignmentRole:
-            return _RIGHT if 3 <= section <= 6 else _LEFT
+            return self.header_alignment(section)
         return None
+
+
+class RunsModel(_RowsModel):
+    """Recent sync runs, newest first."""
+
+    HEADERS = ("Started", "Trigger", "State", "Created", "Updated", "Skipped", "Failed", "Error")
+    rows: list[RunRow]
+
+    def header_alignment(self, section: int) -> Any:
+        return _RIGHT if 3 <= section <= 6 else _LEFT
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
@@ -100,32 +114,11 @@ class RunsModel(QAbstractTableModel):
         return None
 
 
-class MappingsModel(QAbstractTableModel):
+class MappingsModel(_RowsModel):
     """Local records and the remote objects they are linked to."""
 
     HEADERS = ("Model", "Local ID", "Remote ID")
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.rows: list[MappingRow] = []
-
-    def set_rows(self, rows: Sequence[MappingRow]) -> None:
-        self.beginResetModel()
-        self.rows = list(rows)
-        self.endResetModel()
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.HEADERS[section]
-        return None
+    rows: list[MappingRow]
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or role not in (
