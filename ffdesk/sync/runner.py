@@ -32,6 +32,7 @@ HEARTBEAT_INTERVAL = 10.0
 STALE_AFTER = timedelta(minutes=1)
 MAX_LOG_LINES = 200
 HOST = socket.gethostname()
+INTERRUPTED = "interrupted: the process running it stopped before it finished"
 
 
 class RunState(enum.StrEnum):
@@ -106,12 +107,16 @@ async def reap_interrupted(integration_id: int | None = None) -> int:
     count = 0
     for run in await query.all():
         if owner_gone(run):
-            run.state = RunState.FAILED.value
-            run.error = "interrupted: the process running it stopped before it finished"
-            run.finished = datetime.now()
-            await run.save()
+            await _mark_interrupted(run)
             count += 1
     return count
+
+
+async def _mark_interrupted(run: Model) -> None:
+    run.state = RunState.FAILED.value
+    run.error = INTERRUPTED
+    run.finished = datetime.now()
+    await run.save()
 
 
 class SyncJob:
@@ -189,10 +194,7 @@ class SyncJob:
                 integration=integration.id, state=RunState.RUNNING.value
             ).all():
                 if owner_gone(other):
-                    other.state = RunState.FAILED.value
-                    other.error = "interrupted: the process running it stopped before it finished"
-                    other.finished = datetime.now()
-                    await other.save()
+                    await _mark_interrupted(other)
                     continue
                 since = other.started.strftime("%H:%M") if other.started else "a moment ago"
                 raise AlreadySyncing(f"{integration.name} is already syncing since {since}.")
