@@ -79,6 +79,7 @@ class System:
         self.entry_point_group = entry_point_group
         self.discovered: dict[str, DiscoveredModule] = {}
         self.problems: dict[str, str] = {}  # install-time problems (import, data, views)
+        self._images: dict[str, str | None] = {}  # logo paths, found once per discovery
         self.installed: list[str] = []  # loaded modules, dependency order
         self.registry = Registry(db, core_declarations())
         self.views = ViewService(self)
@@ -103,6 +104,7 @@ class System:
         self.discovered = discover_modules(
             self.search_paths, entry_point_group=self.entry_point_group
         )
+        self._images.clear()
 
     def _activate(self) -> None:
         self.env.registry = self.registry
@@ -203,6 +205,11 @@ class System:
 
     def image_path(self, identifier: str) -> str | None:
         """The absolute path of a module's manifest image, if it exists."""
+        if identifier not in self._images:
+            self._images[identifier] = self._find_image(identifier)
+        return self._images[identifier]
+
+    def _find_image(self, identifier: str) -> str | None:
         module = self.discovered.get(identifier)
         if module is None or module.manifest is None or not module.manifest.image:
             return None
