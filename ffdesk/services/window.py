@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ffdesk.engine.errors import UserError, ValidationError
+from ffdesk.sync.runner import reap_interrupted
 
 if TYPE_CHECKING:  # the window imports this module before the engine is loaded (start-up)
     from ffdesk.engine.forms import FormField
@@ -270,6 +271,8 @@ async def sync_history(system: System, record: Model, limit: int = HISTORY_LIMIT
     """The latest runs of an integration, newest first."""
     if "integration" not in system.registry["SyncRun"]._fields or record.id is None:
         return []
+    # As the command line's `runs` does: a run of a dead process shows as interrupted at once.
+    await reap_interrupted(int(record.id))
     return [
         RunRow(
             run_id=int(run["id"]),
