@@ -1,6 +1,7 @@
 """Sync: runs and their lock, the scheduler and the shared HTTP layer (no Qt)."""
 
 from ffdesk.redaction import register_secret
+from ffdesk.sync.cursors import pull_completed, pull_since
 from ffdesk.sync.errors import (
     CredentialsRejected,
     ProviderError,
@@ -17,7 +18,7 @@ from ffdesk.sync.oauth import (
     TokenKey,
     json_object,
 )
-from ffdesk.sync.pull import store_pulled
+from ffdesk.sync.pull import refresh_open, store_pulled
 from ffdesk.sync.push import is_unchanged, mappings_for, push_changed
 from ffdesk.sync.results import (
     ConnectionResult,
@@ -27,6 +28,7 @@ from ffdesk.sync.results import (
 )
 from ffdesk.sync.runner import (
     AlreadySyncing,
+    RecordRef,
     RunOutcome,
     RunState,
     SyncCancelled,
@@ -50,6 +52,7 @@ __all__ = [
     "ProviderUnavailable",
     "RateLimited",
     "RateLimiter",
+    "RecordRef",
     "RetryPolicy",
     "RunOutcome",
     "RunState",
@@ -64,7 +67,10 @@ __all__ = [
     "json_object",
     "last_successful_run",
     "mappings_for",
+    "pull_completed",
+    "pull_since",
     "push_changed",
+    "refresh_open",
     "register_secret",
     "run_sync",
     "store_pulled",
