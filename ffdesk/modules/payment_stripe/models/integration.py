@@ -12,8 +12,10 @@ from ffdesk.sync import (
     SyncCapability,
     api_base,
     connection_result,
-    last_successful_run,
+    pull_completed,
+    pull_since,
     push_changed,
+    refresh_open,
     store_pulled,
     sync_enabled,
 )
@@ -39,6 +41,16 @@ STATES = {
     "canceled": "cancelled",
     "succeeded": "done",
 }
+# Events that change a payment after it was first pulled (Stripe keeps them 30 days).
+EVENT_TYPES = (
+    "payment_intent.succeeded",
+    "payment_intent.canceled",
+    "payment_intent.payment_failed",
+    "payment_intent.processing",
+    "payment_intent.requires_action",
+    "payment_intent.amount_capturable_updated",
+    "charge.refunded",
+)
 
 
 def _is_live(key):
@@ -176,7 +188,16 @@ class StripeIntegration(Model):
             contacts = get_model("Contact").filter(company=self.company_id)
             push_one = functools.partial(self._push_contact, api)
             await push_changed(run, self, contacts, push_one, concurrency=CONCURRENCY, batch=BATCH)
-            await self._pull_payment_intents(api, run)
+            if run.only is None:
+                await self._pull_payment_intents(api, run)
+            else:  # resync of one payment: read it again
+                customers = {}
+                await refresh_open(
+                    run,
+                    self,
+                    functools.partial(_fetch_intent, api),
+                    lambda intent: self._store_intent(intent, customers, run),
+                )
 
     async def _push_contact(self, api, contact, mapping):
         """Create or update the Stripe customer of a contact changed since it was sent
@@ -245,20 +266,21 @@ class StripeIntegration(Model):
         return "updated"
 
     async def _pull_payment_intents(self, api, run):
-        """Payment intents created since the last successful run, into PaymentTransaction."""
-        previous = await last_successful_run(self)
-        params = {"limit": PAGE_SIZE}
-        if previous is not None and previous.started is not None:
-            # A little overlap: an intent created during the previous run is not missed.
-            params["created[gte]"] = int(previous.started.timestamp()) - 300
+        """Payment intents created since the pull cursor, then those changed since (events)."""
+        since = await pull_since(run)
+        params = {"limit": PAGE_SIZE, "expand[]": "data.latest_charge"}
+        if since is not None:
+            params["created[gte]"] = int(since.timestamp())
         run.set_total(None)
         customers = {}
+        seen = set()
         while True:
             run.checkpoint()
             page = (await api.get("/v1/payment_intents", params=params)).json()
             items = page.get("data") or []
             for intent in items:
                 run.checkpoint()
+                seen.add(intent.get("id"))
                 try:
                     await self._store_intent(intent, customers, run)
                 except ValidationError as exc:
@@ -266,6 +288,37 @@ class StripeIntegration(Model):
             if not page.get("has_more") or not items:
                 break
             params["starting_after"] = items[-1]["id"]
+        if since is not None:
+            await self._pull_changed_intents(api, run, since, seen, customers)
+        await pull_completed(run)
+
+    async def _pull_changed_intents(self, api, run, since, seen, customers):
+        """Intents captured, cancelled, failed or refunded since `since`, found through
+        Stripe's events and read again as they are now (an event's copy may be stale)."""
+        params = {
+            "limit": PAGE_SIZE,
+            "types[]": list(EVENT_TYPES),
+            "created[gte]": int(since.timestamp()),
+        }
+        changed = []
+        while True:
+            run.checkpoint()
+            page = (await api.get("/v1/events", params=params)).json()
+            items = page.get("data") or []
+            for event in items:
+                intent_id = _intent_of(event)
+                if intent_id and intent_id not in seen and intent_id not in changed:
+                    changed.append(intent_id)
+            if not page.get("has_more") or not items:
+                break
+            params["starting_after"] = items[-1]["id"]
+        for intent_id in changed:
+            run.checkpoint()
+            try:
+                intent = await _fetch_intent(api, intent_id)
+                await self._store_intent(intent, customers, run)
+            except (ValidationError, ProviderRequestError) as exc:
+                run.record_failure(f"payment {intent_id}", exc)
 
     async def _store_intent(self, intent, customers, run):
         Mapper = get_model("IntegrationMapper")
@@ -282,8 +335,8 @@ class StripeIntegration(Model):
             "reference": remote_id,
             "amount": _amount(intent.get("amount") or 0, intent.get("currency") or ""),
             "currency": (intent.get("currency") or "").upper()[:3] or None,
-            "state": STATES.get(intent.get("status"), "pending"),
-            "provider_status": intent.get("status"),
+            "state": _intent_state(intent),
+            "provider_status": _provider_status(intent),
             "date": datetime.fromtimestamp(intent["created"]) if intent.get("created") else None,
             "description": intent.get("description"),
             "customer_remote_id": customer,
@@ -292,6 +345,48 @@ class StripeIntegration(Model):
             "company": self.company_id,
         }
         await store_pulled(run, self, remote_id, values)
+
+
+def _intent_of(event):
+    """The payment intent an event is about (a refund's event carries the charge)."""
+    obj = (event.get("data") or {}).get("object") or {}
+    if obj.get("object") == "payment_intent":
+        return obj.get("id")
+    if obj.get("object") == "charge":
+        return obj.get("payment_intent")
+    return None
+
+
+async def _fetch_intent(api, intent_id):
+    """One payment intent as it is now, with its latest charge (for refunds)."""
+    path = f"/v1/payment_intents/{intent_id}"
+    return (await api.get(path, params={"expand[]": "latest_charge"})).json()
+
+
+def _refund_of(intent):
+    """'full', 'partial' or None, from the intent's expanded latest charge."""
+    charge = intent.get("latest_charge")
+    if not isinstance(charge, dict):
+        return None
+    if charge.get("refunded"):
+        return "full"
+    return "partial" if charge.get("amount_refunded") else None
+
+
+def _intent_state(intent):
+    # A refunded intent stays "succeeded" at Stripe; the refund is on its charge.
+    if _refund_of(intent) == "full":
+        return "refunded"
+    return STATES.get(intent.get("status"), "pending")
+
+
+def _provider_status(intent):
+    refund = _refund_of(intent)
+    if refund == "full":
+        return "refunded"
+    if refund == "partial":
+        return "partially_refunded"
+    return intent.get("status")
 
 
 def _amount(minor, currency):
