@@ -18,7 +18,7 @@ from ffdesk.sync.oauth import (
     TokenKey,
     json_object,
 )
-from ffdesk.sync.pull import refresh_open, store_pulled
+from ffdesk.sync.pull import open_records, refresh_open, store_pulled
 from ffdesk.sync.push import is_unchanged, mappings_for, push_changed
 from ffdesk.sync.results import (
     ConnectionResult,
@@ -67,6 +67,7 @@ __all__ = [
     "json_object",
     "last_successful_run",
     "mappings_for",
+    "open_records",
     "pull_completed",
     "pull_since",
     "push_changed",

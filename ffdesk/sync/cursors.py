@@ -44,8 +44,8 @@ async def save_cursor(integration: Model, direction: str, position: datetime) ->
             await row.save()
 
 
-async def pull_since(run: SyncJob) -> datetime | None:
-    """Where this run's pull starts: the pull cursor less `OVERLAP` (None: pull everything).
+async def pull_since(run: SyncJob, overlap: timedelta = OVERLAP) -> datetime | None:
+    """Where this run's pull starts: the pull cursor less `overlap` (None: pull everything).
 
     A database from before cursors existed starts from its last run without failures.
     """
@@ -56,7 +56,7 @@ async def pull_since(run: SyncJob) -> datetime | None:
     if position is None:
         previous = await last_successful_run(integration)
         position = previous.started if previous is not None else None
-    since = position - OVERLAP if position is not None else None
+    since = position - overlap if position is not None else None
     if run.dry_run:
         run.would(
             f"pull: ask {integration.name} for what changed since {since:%Y-%m-%d %H:%M}"

@@ -85,7 +85,30 @@ def _label(model: str) -> str:
 #: still be refunded, so it is re-read for `RECHECK_SETTLED_FOR` after its date.
 OPEN_STATES = ("pending", "authorized")
 SETTLED_STATES = ("done",)
-RECHECK_SETTLED_FOR = timedelta(days=60)
+RECHECK_SETTLED_FOR = timedelta(days=30)
+
+
+async def open_records(
+    run: SyncJob, integration: Model, *, model: str = "PaymentTransaction"
+) -> list[Model]:
+    """The pulled records of `integration` that may still change at the provider (see
+    `refresh_open`); in a one-record resync, just that record (marked as found)."""
+    if not run.wants(model):
+        return []
+    Target = current_env().registry[model]
+    if run.only is not None:
+        local_id = run.only.local_id
+        found = await Target.filter(id=int(local_id)).all() if local_id.isdigit() else []
+        found = [r for r in found if getattr(r, "integration_id", None) == integration.id]
+        for record in found:
+            run.is_target(model, record.id)
+        return found
+    recent = datetime.now() - RECHECK_SETTLED_FOR
+    return await Target.filter(
+        Q(state__in=list(OPEN_STATES)) | Q(state__in=list(SETTLED_STATES), date__gte=recent),
+        integration=integration.id,
+    ).all()
+
 
 FetchOne = Callable[[str], Awaitable[Any]]
 StoreOne = Callable[[Any], Awaitable[Any]]
@@ -111,33 +134,17 @@ async def refresh_open(
     listing) are not asked again. A one-record resync (`run.only`) re-reads just that record,
     whatever its state. A ProviderRequestError or ValidationError is that record's failure.
     """
-    if not run.wants(model):
-        return 0
-    env = current_env()
-    Target = env.registry[model]
-    Mapper = env.registry["IntegrationMapper"]
-    if run.only is not None:
-        local_id = run.only.local_id
-        records = await Target.filter(id=int(local_id)).all() if local_id.isdigit() else []
-        records = [r for r in records if getattr(r, "integration_id", None) == integration.id]
-    else:
-        recent = datetime.now() - RECHECK_SETTLED_FOR
-        records = await Target.filter(
-            Q(state__in=list(OPEN_STATES)) | Q(state__in=list(SETTLED_STATES), date__gte=recent),
-            integration=integration.id,
-        ).all()
+    records = await open_records(run, integration, model=model)
     if not records:
         return 0
+    Mapper = current_env().registry["IntegrationMapper"]
     local_ids = [str(r.id) for r in records]
     mappings = await Mapper.filter(
         integration=integration.id, model=model, local_id__in=local_ids
     ).all()
     skip = set(seen)
     remote_ids = [m.remote_id for m in mappings if m.remote_id not in skip]
-    if run.only is not None:
-        for record in records:
-            run.is_target(model, record.id)
-    elif run.dry_run and remote_ids:
+    if run.dry_run and remote_ids and run.only is None:
         run.would(
             f"pull: ask {integration.name} again for {len(remote_ids)} {describe}(s) "
             "that may still change"

@@ -17,8 +17,10 @@ from ffdesk.sync import (
     SyncCapability,
     api_base,
     connection_result,
-    last_successful_run,
+    pull_completed,
+    pull_since,
     push_changed,
+    refresh_open,
     store_pulled,
     sync_enabled,
 )
@@ -33,7 +35,6 @@ BATCH = 500
 CONCURRENCY = 4
 # Mollie publishes no fixed request rate; stay modest, the HTTP layer retries any 429.
 RATE_LIMIT = 10.0
-OVERLAP = 300  # seconds of overlap with the previous run, so nothing created meanwhile is missed
 STATES = {
     "open": "pending",
     "pending": "pending",
@@ -234,13 +235,25 @@ class _MollieSync:
 
     # -- pull ---------------------------------------------------------------------------
     async def pull_payments(self):
-        """Payments created since the last successful run (newest first), into
-        PaymentTransaction; paging follows `_links.next` and stops at the first older one."""
+        """Payments created since the pull cursor, then the ones we have that may still
+        change (paid, expired or refunded later: Mollie lists by creation only)."""
+        seen = set()
+        if self.run.only is None:
+            await self._list_payments(seen)
+        await refresh_open(self.run, self.integration, self._fetch, self._store_fetched, seen=seen)
+        await pull_completed(self.run)
+
+    async def _fetch(self, payment_id):
+        return (await self.api.get(f"/v2/payments/{payment_id}")).json()
+
+    async def _store_fetched(self, payment):
+        await self._store(payment, _parse_time(payment.get("createdAt")))
+
+    async def _list_payments(self, seen):
+        """Newest first; paging follows `_links.next` and stops at the first older one."""
         run = self.run
-        previous = await last_successful_run(self.integration)
-        cutoff = None
-        if previous is not None and previous.started is not None:
-            cutoff = previous.started.astimezone().timestamp() - OVERLAP
+        since = await pull_since(run)
+        cutoff = since.astimezone().timestamp() if since is not None else None
         run.set_total(None)
         path, params = "/v2/payments", {"limit": PAGE_SIZE}
         while path:
@@ -252,6 +265,7 @@ class _MollieSync:
                 created = _parse_time(payment.get("createdAt"))
                 if cutoff is not None and created is not None and created.timestamp() < cutoff:
                     return  # the list is newest first: everything after this is older still
+                seen.add(payment.get("id"))
                 try:
                     await self._store(payment, created)
                 except ValidationError as exc:

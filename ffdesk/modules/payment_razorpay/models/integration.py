@@ -16,8 +16,10 @@ from ffdesk.sync import (
     SyncCapability,
     api_base,
     connection_result,
-    last_successful_run,
+    pull_completed,
+    pull_since,
     push_changed,
+    refresh_open,
     store_pulled,
     sync_enabled,
 )
@@ -32,7 +34,6 @@ BATCH = 500
 CONCURRENCY = 4
 # Razorpay publishes no fixed request rate; stay modest, the HTTP layer retries any 429.
 RATE_LIMIT = 10.0
-OVERLAP = 300  # seconds of overlap with the previous run, so nothing created meanwhile is missed
 # ISO 4217 exponents that differ from 2 (amounts arrive in the currency's smallest unit).
 ZERO_DECIMAL = {
     "BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF",
@@ -223,13 +224,24 @@ class _RazorpaySync:
 
     # -- pull ---------------------------------------------------------------------------
     async def pull_payments(self):
-        """Payments created since the last successful run, into PaymentTransaction."""
+        """Payments created since the pull cursor, then the ones we have that may still change
+        (captured, failed or refunded later: Razorpay lists by creation time only)."""
+        seen = set()
+        if self.run.only is None:
+            await self._list_payments(seen)
+        await refresh_open(self.run, self.integration, self._fetch, self._store, seen=seen)
+        await pull_completed(self.run)
+
+    async def _fetch(self, payment_id):
+        return (await self.api.get(f"/v1/payments/{payment_id}")).json()
+
+    async def _list_payments(self, seen):
         run = self.run
-        previous = await last_successful_run(self.integration)
+        since = await pull_since(run)
         # A fixed upper bound: payments made while we page do not shift the skip offsets.
         params = {"count": PAGE_SIZE, "skip": 0, "to": int(time.time())}
-        if previous is not None and previous.started is not None:
-            params["from"] = max(0, int(previous.started.timestamp()) - OVERLAP)
+        if since is not None:
+            params["from"] = max(0, int(since.timestamp()))
         run.set_total(None)
         while True:
             run.checkpoint()
@@ -237,6 +249,7 @@ class _RazorpaySync:
             items = page.get("items") or []
             for payment in items:
                 run.checkpoint()
+                seen.add(payment.get("id"))
                 try:
                     await self._store(payment)
                 except ValidationError as exc:

@@ -20,8 +20,10 @@ from ffdesk.sync import (
     SyncCapability,
     api_base,
     connection_result,
-    last_successful_run,
+    pull_completed,
+    pull_since,
     push_changed,
+    refresh_open,
     store_pulled,
     sync_enabled,
 )
@@ -35,7 +37,6 @@ BATCH = 500
 CONCURRENCY = 4
 # Square publishes no fixed request rate; stay modest, the HTTP layer retries any 429.
 RATE_LIMIT = 10.0
-OVERLAP = 300  # seconds of overlap with the previous run, so nothing created meanwhile is missed
 # ISO 4217 exponents that differ from 2 (amounts arrive in the currency's smallest unit).
 ZERO_DECIMAL = {
     "BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF",
@@ -290,14 +291,24 @@ class _SquareSync:
 
     # -- pull ---------------------------------------------------------------------------
     async def pull_payments(self):
-        """Payments created since the last successful run (oldest first), into
-        PaymentTransaction; the first run takes Square's default window (the past year)."""
+        """Payments created since the pull cursor, then the ones we have that may still
+        change (completed, cancelled or refunded later: Square lists by creation time)."""
+        seen = set()
+        if self.run.only is None:
+            await self._list_payments(seen)
+        await refresh_open(self.run, self.integration, self._fetch, self._store, seen=seen)
+        await pull_completed(self.run)
+
+    async def _fetch(self, payment_id):
+        return (await self.api.get(f"/v2/payments/{payment_id}")).json().get("payment") or {}
+
+    async def _list_payments(self, seen):
+        """Oldest first; the first run takes Square's default window (the past year)."""
         run = self.run
-        previous = await last_successful_run(self.integration)
+        since = await pull_since(run)
         params = {"sort_order": "ASC", "limit": PAGE_SIZE}
-        if previous is not None and previous.started is not None:
-            since = previous.started.astimezone(UTC).timestamp() - OVERLAP
-            params["begin_time"] = _rfc3339(since)
+        if since is not None:
+            params["begin_time"] = _rfc3339(since.astimezone(UTC).timestamp())
         location = (self.integration.square_location_id or "").strip()
         if location:
             params["location_id"] = location
@@ -307,6 +318,7 @@ class _SquareSync:
             page = (await self.api.get("/v2/payments", params=params)).json()
             for payment in page.get("payments") or []:
                 run.checkpoint()
+                seen.add(payment.get("id"))
                 try:
                     await self._store(payment)
                 except ValidationError as exc:
