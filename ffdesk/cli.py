@@ -88,6 +88,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     sync = sub(commands, "sync", "run syncs now")
     sync.add_argument("ids", nargs="*", metavar="ID")
+    sync.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="list what a sync would send and ask for; send no write, save nothing",
+    )
+    sync.add_argument(
+        "--record",
+        metavar="MODEL:LOCAL_ID",
+        help="push or pull just this record again (with one ID), e.g. Contact:12",
+    )
 
     runs = sub(commands, "runs", "recent sync runs")
     runs.add_argument("id", nargs="?")
@@ -190,9 +200,17 @@ async def _integration_rows(system: System) -> list[dict[str, Any]]:
                 "state": await record.get_state(),
                 "last_synced": record.last_synced_date,
                 "problem": system.module_problem(found.identifier),
+                "schedule": await _schedule_text(record),
             }
         )
     return rows
+
+
+async def _schedule_text(record: Any) -> str | None:
+    from ffdesk.services.integrations import schedule_status
+
+    pause = await schedule_status(record)
+    return pause.message if pause is not None else None
 
 
 def _read_assignments(pairs: Sequence[str]) -> dict[str, str]:
@@ -216,7 +234,10 @@ async def _integrations(system: System, args: argparse.Namespace, out: Output) -
 
     if args.action == "list":
         rows = await _integration_rows(system)
-        out.emit(rows, table(rows, ["id", "name", "category", "state", "last_synced"]))
+        columns = ["id", "name", "category", "state", "last_synced"]
+        if any(row["schedule"] for row in rows):
+            columns.append("schedule")  # only when a schedule is paused: say why
+        out.emit(rows, table(rows, columns))
         return 0
     record = await system.integration(args.id)
     if args.action == "form":
@@ -255,8 +276,11 @@ async def _integrations(system: System, args: argparse.Namespace, out: Output) -
 
 
 async def _sync(system: System, args: argparse.Namespace, out: Output) -> int:
-    from ffdesk.sync.runner import describe, run_sync
+    from ffdesk.sync.runner import RecordRef, describe, run_sync
 
+    only = RecordRef.parse(args.record) if args.record else None
+    if only is not None and len(args.ids) != 1:
+        raise UsageError("ffdesk sync --record: name exactly one integration ID")
     if args.ids:
         records = [await system.integration(i) for i in args.ids]
     else:
@@ -271,7 +295,9 @@ async def _sync(system: System, args: argparse.Namespace, out: Output) -> int:
     failures = 0
     for record in records:
         try:
-            outcome = await run_sync(record, trigger="command line")
+            outcome = await run_sync(
+                record, trigger="command line", dry_run=args.dry_run, only=only
+            )
         except UserError as exc:
             failures += 1
             outcomes.append({"integration": record.name, "state": "refused", "error": str(exc)})
@@ -281,11 +307,21 @@ async def _sync(system: System, args: argparse.Namespace, out: Output) -> int:
         if not outcome.succeeded:
             failures += 1
     rows = outcomes
-    out.emit(
-        {"runs": rows},
-        table(rows, ["integration", "state", "created", "updated", "skipped", "failed", "error"]),
-    )
+    text = table(rows, ["integration", "state", "created", "updated", "skipped", "failed", "error"])
+    if args.dry_run:
+        text = _preview_text(rows) + "\n" + text
+    out.emit({"runs": rows}, text)
     return 0 if failures == 0 else 1
+
+
+def _preview_text(rows: Sequence[dict[str, Any]]) -> str:
+    """What each previewed sync would do, one line each (counts as created/updated are what
+    it would create or update)."""
+    lines = []
+    for row in rows:
+        lines.append(f"{row['integration']} (preview: nothing was sent or saved):")
+        lines.extend(f"  {line}" for line in row.get("preview") or ["nothing to do"])
+    return "\n".join(lines)
 
 
 async def _runs(system: System, args: argparse.Namespace, out: Output) -> int:

@@ -9,7 +9,9 @@ from ffdesk.engine.forms import FormField
 from ffdesk.engine.model import Model
 from ffdesk.engine.system import System
 from ffdesk.sync.errors import CredentialsRejected, ProviderError, ProviderUnavailable
+from ffdesk.sync.pause import SchedulePause, schedule_pause
 from ffdesk.sync.results import ConnectionResult
+from ffdesk.sync.runner import RecordRef, RunOutcome, run_sync
 
 
 def form(system: System, record: Model) -> list[FormField]:
@@ -85,3 +87,22 @@ async def enable(record: Model, *, anyway: bool = False) -> str:
 async def disable(record: Model) -> str:
     await record.disable_integration()
     return str(await record.get_state())
+
+
+async def preview(record: Model, *, trigger: str = "manual") -> RunOutcome:
+    """What a sync would do now: sends no write to the provider and writes nothing locally."""
+    return await run_sync(record, trigger=trigger, dry_run=True)
+
+
+async def resync(
+    record: Model, model: str, local_id: str, *, trigger: str = "manual"
+) -> RunOutcome:
+    """Push or pull one mapped record again (a recorded run of just that record)."""
+    return await run_sync(record, trigger=trigger, only=RecordRef(model, str(local_id)))
+
+
+async def schedule_status(record: Model) -> SchedulePause | None:
+    """Why the scheduled sync of `record` is paused, or None when it runs."""
+    if record.id is None or not record.enabled:
+        return None
+    return await schedule_pause(record)
