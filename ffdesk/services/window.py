@@ -11,6 +11,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ffdesk.engine.errors import UserError, ValidationError
+from ffdesk.services.integrations import schedule_status
+from ffdesk.sync.pause import SchedulePause
 from ffdesk.sync.runner import reap_interrupted
 
 if TYPE_CHECKING:  # the window imports this module before the engine is loaded (start-up)
@@ -96,6 +98,8 @@ class IntegrationDetails:
     last_synced: datetime | None
     history: list[RunRow] = field(default_factory=list)
     mappings: list[MappingRow] = field(default_factory=list)
+    #: Why scheduled runs skip this integration (None: they run).
+    schedule_pause: SchedulePause | None = None
 
 
 def state_of(module_installed: bool, enabled: bool) -> str:
@@ -186,6 +190,7 @@ async def integration_details(system: System, identifier: str) -> IntegrationDet
     module = system.discovered.get(identifier)
     manifest = module.manifest if module is not None else None
     sync_available, sync_reason = False, ""
+    pause = None
     if state == NOT_INSTALLED:
         sync_reason = f"Install {record.name} first."
     elif state == INSTALLED:
@@ -193,6 +198,7 @@ async def integration_details(system: System, identifier: str) -> IntegrationDet
     else:
         capability = await record.sync_capability()
         sync_available, sync_reason = capability.available, capability.reason
+        pause = await schedule_status(record)
     return IntegrationDetails(
         identifier=identifier,
         record=record,
@@ -205,6 +211,7 @@ async def integration_details(system: System, identifier: str) -> IntegrationDet
         last_synced=record.last_synced_date,
         history=await sync_history(system, record),
         mappings=await mapped_records(system, record),
+        schedule_pause=pause if state == ENABLED else None,
     )
 
 
