@@ -162,8 +162,8 @@ def test_resync_one_payment_reads_it_again(home: Path, fake: FakeStripe, ffdesk:
     ("record", "code", "message"),
     [
         ("Contact", 1, "--record takes MODEL:LOCAL_ID (for example Contact:12), not 'Contact'."),
-        ("Contact:999", 1, "Stripe has no Contact #999 to resync"),
-        ("Shipment:1", 1, "Stripe has no Shipment #1 to resync"),
+        ("Contact:999", 1, "Stripe cannot resync Contact #999: it syncs no such record."),
+        ("Shipment:1", 1, "Stripe cannot resync Shipment #1: it syncs no such record."),
     ],
 )
 def test_resync_of_a_record_it_does_not_have_says_so(

@@ -26,6 +26,7 @@ from ffdesk.engine.model import Model
 from ffdesk.redaction import redact
 from ffdesk.sync.errors import ProviderError
 from ffdesk.sync.pause import failure_kind, schedule_pause
+from ffdesk.sync.preview_guard import previewing
 
 log = logging.getLogger(__name__)
 
@@ -367,16 +368,18 @@ class SyncJob:
             return None
         only = self.only
         return (
-            f"{self.integration.name} has no {only.model} #{only.local_id} to resync "
-            "(it is not among the records this integration syncs)."
+            f"{self.integration.name} cannot resync {only.model} #{only.local_id}: it syncs "
+            "no such record."
         )
 
     async def _execute_preview(self) -> RunOutcome:
         """Run the module's sync as a preview: no run record, no lock, nothing written."""
         self.started = datetime.now()
         state, error = RunState.DONE, None
+        engine = current_env().db.engine
         try:
-            await self.integration.sync_integration(self)
+            with previewing(engine, str(self.integration.name)):
+                await self.integration.sync_integration(self)
         except SyncCancelled:
             state = RunState.CANCELLED
         except (UserError, ProviderError) as exc:

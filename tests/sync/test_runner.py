@@ -608,3 +608,35 @@ def test_capability_is_asked_as_the_integrations_company(db: str, probe_path: Pa
         assert seen == [other.id]
 
     with_probe(db, probe_path, body)
+
+
+# -- preview -----------------------------------------------------------------------------------
+
+
+def test_a_preview_refuses_any_local_write_a_module_forgot_to_skip(
+    db: str, probe_path: Path
+) -> None:
+    async def body(p: Probe) -> None:
+        async def sync(integration: Any, run: SyncJob) -> None:
+            run.would("push: would send one thing")
+            # A careless module: it writes whether or not this is a preview.
+            await p.system.get_model("IntegrationMapper").create(
+                integration=integration.id, model="Contact", local_id="1", remote_id="r1"
+            )
+
+        p.on_sync(sync)
+        Mapper = p.system.get_model("IntegrationMapper")
+        preview = await run_sync(p.record, dry_run=True)
+        assert preview.dry_run and preview.state is RunState.FAILED
+        assert preview.error == (
+            "The preview of Sync Probe stopped before saving anything: Sync Probe tried to "
+            "change local records during a preview (a defect of its module; Sync now is not "
+            "affected)."
+        )
+        assert preview.preview == ("push: would send one thing",)
+        assert await Mapper.count() == 0 and await p.runs() == []
+        # The same sync for real writes, as it should.
+        assert (await run_sync(p.record)).state is RunState.DONE
+        assert await Mapper.count() == 1
+
+    with_probe(db, probe_path, body)
