@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -105,5 +106,34 @@ def test_a_permanently_bad_record_no_longer_pins_the_pull_window(
             assert bad["id"] not in {
                 t.reference for t in await system.get_model("PaymentTransaction").all().all()
             }
+
+    asyncio.run(main())
+
+
+def test_after_a_month_without_sync_open_payments_are_read_again(
+    fake: FakeStripe, url: str
+) -> None:
+    made = int(fake.clock()) - 50 * 86400
+    intent = fake.add_payment_intent(amount=800, status="requires_capture", created=made)
+
+    async def main() -> None:
+        async with open_stripe(url) as (system, record):
+            await run_sync(record)
+            # The last pull was 40 days ago: Stripe no longer has the events since then.
+            Cursor = system.get_model("SyncCursor")
+            [cursor] = await Cursor.filter(integration=record.id).all()
+            cursor.position = cursor.position - timedelta(days=40)
+            await cursor.save()
+            # Captured 35 days ago: Stripe keeps events 30 days, so its event is gone.
+            clock = fake.clock
+            fake.clock = lambda: clock() - 35 * 86400
+            fake.set_payment_intent_status(intent["id"], "succeeded")
+            fake.clock = clock
+            fake.clear_log()
+            again = await run_sync(record)
+            assert again.succeeded and again.updated == 1
+            row = await system.get_model("PaymentTransaction").filter(reference=intent["id"]).get()
+            assert row.state == "done"
+            assert f"/v1/payment_intents/{intent['id']}" in [r.path for r in fake.requests]
 
     asyncio.run(main())

@@ -60,6 +60,7 @@ EVENT_LIST_PARAMS = frozenset(
     {"created", "delivery_success", "ending_before", "limit", "starting_after", "type", "types"}
 )
 API_VERSION = "2024-06-20"
+EVENT_RETENTION = 30 * 86400
 # The event a status change of a payment intent sends (Stripe's own event names).
 STATUS_EVENTS = {
     "requires_payment_method": "payment_intent.payment_failed",
@@ -800,15 +801,17 @@ class FakeStripe(FakeServer):
         if types is not None and (not isinstance(types, list) or len(types) > 20):
             raise stripe_error(400, "Invalid array", param="types")
         patterns = [one] if one is not None else types
+        # Stripe keeps events for 30 days: older ones are no longer listed.
+        oldest = self._now() - EVENT_RETENTION
         if patterns is not None:
             matchers = [re.compile(re.escape(p).replace(r"\*", ".*") + "$") for p in patterns]
             wanted = {
                 event_id
                 for event_id, event in self.events.items()
-                if any(m.match(event["type"]) for m in matchers)
+                if any(m.match(event["type"]) for m in matchers) and event["created"] >= oldest
             }
         else:
-            wanted = set(self.events)
+            wanted = {i for i, event in self.events.items() if event["created"] >= oldest}
         limit = _int_param(params.get("limit", "10"), "limit")
         if not 1 <= limit <= 100:
             raise stripe_error(400, "This value must be between 1 and 100.", param="limit")

@@ -2,6 +2,7 @@
 
 import functools
 import os
+from datetime import timedelta
 
 from ffdesk.engine.base import *
 from ffdesk.sync import (
@@ -41,7 +42,8 @@ STATES = {
     "canceled": "cancelled",
     "succeeded": "done",
 }
-# Events that change a payment after it was first pulled (Stripe keeps them 30 days).
+# Events that change a payment after it was first pulled; Stripe keeps them 30 days.
+EVENTS_KEPT = timedelta(days=29)
 EVENT_TYPES = (
     "payment_intent.succeeded",
     "payment_intent.canceled",
@@ -290,6 +292,15 @@ class StripeIntegration(Model):
             params["starting_after"] = items[-1]["id"]
         if since is not None:
             await self._pull_changed_intents(api, run, since, seen, customers)
+            if datetime.now() - since > EVENTS_KEPT:
+                # Older events are gone: read again what may have changed since.
+                await refresh_open(
+                    run,
+                    self,
+                    functools.partial(_fetch_intent, api),
+                    lambda intent: self._store_intent(intent, customers, run),
+                    seen=seen,
+                )
         await pull_completed(run)
 
     async def _pull_changed_intents(self, api, run, since, seen, customers):
