@@ -243,3 +243,24 @@ def test_pause_after_is_configurable_per_integration(
     assert stripe["schedule"] == (
         "scheduled sync paused after 2 failed runs: Stripe could not be reached"
     )
+
+
+def test_pause_after_is_set_from_the_command_line(
+    home: Path, fake: FakeStripe, ffdesk: Any
+) -> None:
+    async def seed() -> None:
+        async with open_stripe(db_url(home)):
+            pass
+
+    asyncio.run(seed())
+    assert ffdesk("integrations", "set", "payment_stripe", "pause_after_failures=3")[0] == 0
+    code, _, err = ffdesk("integrations", "set", "payment_stripe", "pause_after_failures=-1")
+    assert code == 1 and "pause_after_failures takes 0 (never pause) or a number of runs" in err
+    code, _, err = ffdesk("integrations", "set", "payment_stripe", "pause_after_failures=many")
+    assert code == 1 and "Traceback" not in err
+
+    async def check() -> None:
+        async with open_stripe(db_url(home), enable=False) as (_system, record):
+            assert record.pause_after_failures == 3
+
+    asyncio.run(check())

@@ -38,11 +38,22 @@ def form_rows(system: System, record: Model) -> list[dict[str, Any]]:
     return rows
 
 
+#: Sync settings every integration has, set by name although no form shows them.
+SYNC_SETTINGS = ("pause_after_failures",)
+
+
 def apply_texts(system: System, record: Model, texts: dict[str, str]) -> None:
-    """Set fields from what a user typed; only editable fields of the form are accepted."""
+    """Set fields from what a user typed; only editable fields of the form (and the
+    `SYNC_SETTINGS`) are accepted."""
     items = {item.name: item for item in form(system, record)}
     for name, text in texts.items():
         item = items.get(name)
+        if item is None and name in SYNC_SETTINGS and name in type(record)._fields:
+            value = type(record)._fields[name].parse_text(text)
+            if value is not None and value < 0:
+                raise UserError(f"{name} takes 0 (never pause) or a number of runs, not {text}.")
+            setattr(record, name, value)
+            continue
         if item is None:
             editable = ", ".join(n for n, i in items.items() if i.visible and not i.readonly)
             raise UserError(
