@@ -27,6 +27,7 @@ from ffdesk.engine.system import System
 from ffdesk.services.window import apply_edits, convert_edit, original_values, reset_record
 from ffdesk.ui.context import system_env
 from ffdesk.ui.field_editors import KEEP, FieldEditor, make_editor
+from ffdesk.ui.style import theme
 
 _MISSING = object()
 _LABEL_ALIGNMENT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
@@ -67,7 +68,7 @@ class FieldRow:
         if (required, readonly, item.label) == self._shown:
             return
         self._shown = (required, readonly, item.label)
-        marker = ' <span style="color:#B91C1C">*</span>' if required else ""
+        marker = f' <span style="color:{theme().danger}">*</span>' if required else ""
         self.label.setText(f"{_escape(item.label)}{marker}")
         self.label.setAccessibleName(
             QCoreApplication.translate("FormWidget", "{label} (required)").format(label=item.label)
@@ -112,6 +113,7 @@ class FormWidget(QWidget):
         self._was_dirty = False
 
         self.body = QWidget()
+        self.body.setObjectName("formBody")
         self.body_layout = QVBoxLayout(self.body)
         self.body_layout.setContentsMargins(0, 0, 8, 0)
         self.body_layout.setSpacing(4)

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 from ffdesk.services.window import ENABLED, INSTALLED, NOT_INSTALLED
 from ffdesk.ui.icons import IconCache
 from ffdesk.ui.labels import state_label
-from ffdesk.ui.style import badge_style
+from ffdesk.ui.style import badge_style, theme
 
 LOGO = 48
 
@@ -59,6 +59,8 @@ class IntegrationHeader(QWidget):
         self.logo = QLabel()
         self.logo.setFixedSize(LOGO, LOGO)
         self.logo.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        if theme().logo_tile:
+            self.logo.setStyleSheet(f"background: {theme().logo_tile}; border-radius: 8px;")
         self.title = QLabel()
         self.title.setObjectName("paneTitle")
         self.badge = QLabel()

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from ffdesk.ui import dialogs
 from ffdesk.ui.company_switcher import CompanySwitcher
 from ffdesk.ui.icons import IconCache, app_icon, glyph
+from ffdesk.ui.style import theme
 from ffdesk.ui.tasks import spawn
 
 if TYPE_CHECKING:
@@ -77,7 +78,9 @@ class MainWindow(QMainWindow):
         self.search.setObjectName("searchBox")
         self.search.setPlaceholderText(self.tr("Search integrations (Ctrl+F)"))
         self.search.setClearButtonEnabled(True)
-        self.search.addAction(glyph("search", "#94A3B8"), QLineEdit.ActionPosition.LeadingPosition)
+        self.search.addAction(
+            glyph("search", theme().muted), QLineEdit.ActionPosition.LeadingPosition
+        )
         self.search.setMinimumWidth(280)
         self.search.setMaximumWidth(420)
         self.search.setAccessibleName(self.tr("Search integrations"))
@@ -95,7 +98,9 @@ class MainWindow(QMainWindow):
         spacer = QWidget()
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         toolbar.addWidget(spacer)
-        self.problems_action = QAction(glyph("warning", "#B45309"), self.tr("Problems"), self)
+        self.problems_action = QAction(
+            glyph("warning", theme().warning_icon), self.tr("Problems"), self
+        )
         self.problems_action.setObjectName("problemsAction")
         self.problems_action.setCheckable(True)
         self.refresh_action = QAction(glyph("refresh"), self.tr("Refresh"), self)
@@ -258,7 +263,7 @@ class MainWindow(QMainWindow):
             self.tr("Problems ({count})").format(count=count) if count else self.tr("No problems")
         )
         self.problems_action.setIcon(
-            glyph("warning", "#B45309") if count else glyph("ok", "#15803D")
+            glyph("warning", theme().warning_icon) if count else glyph("ok", theme().ok_icon)
         )
         self.problems_action.setToolTip(
             self.tr("{count} module(s) cannot be installed: show why").format(count=count)

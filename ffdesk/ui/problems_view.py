@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 
 from ffdesk.services.window import ModuleProblem
 from ffdesk.ui.icons import glyph
+from ffdesk.ui.style import theme
 
 
 class ProblemsView(QWidget):
@@ -59,7 +60,7 @@ class ProblemsView(QWidget):
     def set_problems(self, problems: Sequence[ModuleProblem]) -> None:
         self.problems = list(problems)
         self.model.removeRows(0, self.model.rowCount())
-        icon = glyph("warning", "#B45309")
+        icon = glyph("warning", theme().warning_icon)
         for problem in self.problems:
             module = QStandardItem(icon, problem.identifier)
             module.setToolTip(f"{problem.name} ({problem.identifier})")
