@@ -40,6 +40,7 @@ TITLE = "ffdesk"
 DEFAULT_SIZE = QSize(1280, 800)
 CATALOGUE_WIDTH = 420
 LAST_COMPANY_KEY = "company/last"
+LAST_INTEGRATION_KEY = "integration/last"
 
 
 class MainWindow(QMainWindow):
@@ -232,7 +233,11 @@ class MainWindow(QMainWindow):
         try:
             await self._refresh_companies()
             await self.refresh_catalogue()
-            identifier = self.pane.identifier or self.catalogue.current_identifier()
+            identifier = (
+                self.pane.identifier
+                or self.catalogue.current_identifier()
+                or self._remembered_integration()
+            )
             if identifier is None or self.catalogue.model.entry(identifier) is None:
                 identifier = self.catalogue.first_identifier()
             self.catalogue.select(identifier, notify=False)
@@ -487,8 +492,15 @@ class MainWindow(QMainWindow):
             width = max(self.width(), DEFAULT_SIZE.width())
             self.splitter.setSizes([CATALOGUE_WIDTH, width - CATALOGUE_WIDTH])
 
+    def _remembered_integration(self) -> str | None:
+        """The integration shown when the window was last closed (first refresh only)."""
+        identifier = self.settings.value(LAST_INTEGRATION_KEY)
+        return identifier if isinstance(identifier, str) and identifier else None
+
     def save_settings(self) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())
+        if self.pane is not None and self.pane.identifier is not None:
+            self.settings.setValue(LAST_INTEGRATION_KEY, self.pane.identifier)
         if self.system is not None:  # before attach there is no dock or splitter to remember
             self.settings.setValue("window/state", self.saveState())
             self.settings.setValue("window/splitter", self.splitter.saveState())
