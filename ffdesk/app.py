@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QCoreApplication, QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
+from ffdesk.desktop_entry import APP_ID
 from ffdesk.engine.errors import UserError
 from ffdesk.ui.icons import app_icon
 from ffdesk.ui.main_window import LAST_COMPANY_KEY, MainWindow
@@ -72,6 +73,7 @@ def create_application(qt_args: Sequence[str] = ()) -> QApplication:
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(ORGANIZATION)
     app.setOrganizationDomain(ORGANIZATION_DOMAIN)
+    app.setDesktopFileName(APP_ID)  # Wayland matches the window to the installed launcher
     app.setWindowIcon(app_icon())
     apply_style(app)
     return app
