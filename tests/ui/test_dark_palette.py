@@ -1,4 +1,6 @@
-"""Under a dark system palette the window turns dark, and its text stays readable (WCAG AA).
+"""Under a dark system palette the window turns dark; light or dark, its text stays readable.
+
+WCAG AA: at least 4.5:1 between text and background.
 
 Contrast is measured on the rendered window: for each piece of text, the background is the
 most common colour of its area and the text the pixel that stands out most against it.
@@ -60,37 +62,59 @@ def area(window: MainWindow, widget: QWidget, rect: QRect | None = None) -> QRec
     return QRect(widget.mapTo(window, rect.topLeft()), rect.size())
 
 
-def dark_system_palette() -> QPalette:
-    """What a desktop in dark mode hands Qt (Breeze Dark's main colours)."""
+SYSTEM_PALETTES = {  # what a desktop hands Qt (Breeze Dark's and Breeze's main colours)
+    "dark": ("#202326", "#FCFCFC", "#141618", "#292C30"),
+    "light": ("#EFF0F1", "#232629", "#FCFCFC", "#FCFCFC"),
+}
+
+
+def system_palette(scheme: str) -> QPalette:
+    window, text, base, button = SYSTEM_PALETTES[scheme]
     palette = QPalette()
     for role, color in (
-        (QPalette.ColorRole.Window, "#202326"),
-        (QPalette.ColorRole.WindowText, "#FCFCFC"),
-        (QPalette.ColorRole.Base, "#141618"),
-        (QPalette.ColorRole.Text, "#FCFCFC"),
-        (QPalette.ColorRole.Button, "#292C30"),
-        (QPalette.ColorRole.ButtonText, "#FCFCFC"),
+        (QPalette.ColorRole.Window, window),
+        (QPalette.ColorRole.WindowText, text),
+        (QPalette.ColorRole.Base, base),
+        (QPalette.ColorRole.Text, text),
+        (QPalette.ColorRole.Button, button),
+        (QPalette.ColorRole.ButtonText, text),
     ):
         palette.setColor(role, QColor(color))
     return palette
 
 
-@pytest.fixture
-def dark(qapp: QApplication) -> Iterator[None]:
-    qapp.setPalette(dark_system_palette())
-    apply_style(qapp)  # follows the system: sees a dark window colour
-    yield
+def follow(qapp: QApplication, scheme: str) -> Iterator[str]:
+    qapp.setPalette(system_palette(scheme))
+    apply_style(qapp)  # follows the system: sees a dark or light window colour
+    yield scheme
     apply_style(qapp, dark=False)
 
 
 @pytest.fixture
-def dark_window(
-    dark: None, system: System, make_window: Callable[[System], MainWindow]
+def dark(qapp: QApplication) -> Iterator[str]:
+    yield from follow(qapp, "dark")
+
+
+@pytest.fixture(params=["dark", "light"])
+def scheme(request: pytest.FixtureRequest, qapp: QApplication) -> Iterator[str]:
+    yield from follow(qapp, request.param)
+
+
+@pytest.fixture
+def themed_window(
+    scheme: str, system: System, make_window: Callable[[System], MainWindow]
 ) -> MainWindow:
     return make_window(system)
 
 
-def test_a_dark_system_palette_turns_the_window_dark(qapp: QApplication, dark: None) -> None:
+@pytest.fixture
+def dark_window(
+    dark: str, system: System, make_window: Callable[[System], MainWindow]
+) -> MainWindow:
+    return make_window(system)
+
+
+def test_a_dark_system_palette_turns_the_window_dark(qapp: QApplication, dark: str) -> None:
     assert theme() is DARK
     assert qapp.palette().color(QPalette.ColorRole.Window).lightness() < 60
     apply_style(qapp, dark=False)
@@ -128,13 +152,13 @@ def catalogue_areas(window: MainWindow) -> dict[str, QRect]:
     return areas
 
 
-def test_dark_catalogue_text_is_readable(qtbot: Any, dark_window: MainWindow) -> None:
-    window = dark_window
+def test_catalogue_text_is_readable(qtbot: Any, scheme: str, themed_window: MainWindow) -> None:
+    window = themed_window
     open_integration(qtbot, window, "payment_stripe")  # one selected row among the others
     areas = catalogue_areas(window)
     assert "payment_stripe description" in areas and len(areas) > 10
     _, panel = measure(window, area(window, window.catalogue.tree.viewport()))
-    assert luminance(panel) < 0.05  # dark indeed
+    assert luminance(panel) < 0.05 if scheme == "dark" else luminance(panel) > 0.9
     poor = {}
     for label, rect in areas.items():
         ratio, _ = measure(window, rect)
@@ -143,10 +167,8 @@ def test_dark_catalogue_text_is_readable(qtbot: Any, dark_window: MainWindow) ->
     assert not poor
 
 
-def test_dark_form_and_header_text_is_readable(
-    qtbot: Any, arun: Any, dark_window: MainWindow
-) -> None:
-    window = dark_window
+def test_form_and_header_text_is_readable(qtbot: Any, arun: Any, themed_window: MainWindow) -> None:
+    window = themed_window
     arun(window.system.install_module("payment_stripe"), timeout=20000)
     arun(window.refresh())
     open_integration(qtbot, window, "payment_stripe")
@@ -175,14 +197,14 @@ def test_dark_form_and_header_text_is_readable(
 
 
 @pytest.mark.parametrize("kind", ["info", "success", "warning", "error"])
-def test_dark_message_bar_is_readable(dark_window: MainWindow, kind: str) -> None:
-    window = dark_window
+def test_message_bar_is_readable(scheme: str, themed_window: MainWindow, kind: str) -> None:
+    window = themed_window
     window.show_message(kind, "Stripe could not be reached: connection refused.")
     QApplication.processEvents()
     bar = window.message
     ratio, fill = measure(window, area(window, bar.label))
     assert ratio >= AA
-    assert luminance(fill) < 0.1
+    assert luminance(fill) < 0.1 if scheme == "dark" else luminance(fill) > 0.8
 
 
 @pytest.fixture
