@@ -27,7 +27,7 @@ from ffdesk.engine.system import System
 from ffdesk.services.window import apply_edits, convert_edit, original_values, reset_record
 from ffdesk.ui.context import system_env
 from ffdesk.ui.field_editors import KEEP, FieldEditor, make_editor
-from ffdesk.ui.style import theme
+from ffdesk.ui.style import theme, theme_signals
 
 _MISSING = object()
 _LABEL_ALIGNMENT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
@@ -76,6 +76,12 @@ class FieldRow:
             else item.label
         )
         self.editor.set_readonly(readonly)
+
+    def restyle(self) -> None:
+        """Draw the label and the editor's icons again in the current theme's colours."""
+        self._shown = None
+        self.apply(self.item)
+        self.editor.restyle()
 
     def show_error(self, message: str | None) -> None:
         if (message or "") == self.error.text():
@@ -146,7 +152,14 @@ class FormWidget(QWidget):
         layout.addLayout(buttons)
         self.save_button.clicked.connect(self.save_requested)
         self.discard_button.clicked.connect(self.discard_requested)
+        theme_signals.changed.connect(self._on_theme_changed)
         self._update_buttons()
+
+    @Slot()
+    def _on_theme_changed(self) -> None:
+        """The system switched light/dark: required markers and editor icons follow."""
+        for row in self.rows.values():
+            row.restyle()
 
     def buttons_height(self) -> int:
         margins = self.buttons.contentsMargins()

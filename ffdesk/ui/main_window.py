@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 from ffdesk.ui import dialogs
 from ffdesk.ui.company_switcher import CompanySwitcher
 from ffdesk.ui.icons import IconCache, app_icon, glyph
-from ffdesk.ui.style import theme
+from ffdesk.ui.style import theme, theme_signals
 from ffdesk.ui.tasks import spawn
 
 if TYPE_CHECKING:
@@ -79,7 +79,7 @@ class MainWindow(QMainWindow):
         self.search.setObjectName("searchBox")
         self.search.setPlaceholderText(self.tr("Search integrations (Ctrl+F)"))
         self.search.setClearButtonEnabled(True)
-        self.search.addAction(
+        self.search_icon = self.search.addAction(
             glyph("search", theme().muted), QLineEdit.ActionPosition.LeadingPosition
         )
         self.search.setMinimumWidth(280)
@@ -140,6 +140,7 @@ class MainWindow(QMainWindow):
         self.switcher.rename_requested.connect(self._on_switcher_rename_requested)
         self.problems_action.toggled.connect(self._on_problems_action_toggled)
         self.refresh_action.triggered.connect(self._on_refresh_action_triggered)
+        theme_signals.changed.connect(self._on_theme_changed)
         self._restore_geometry()
         if system is not None:
             self.attach(system)
@@ -267,14 +268,25 @@ class MainWindow(QMainWindow):
         self.problems_action.setText(
             self.tr("Problems ({count})").format(count=count) if count else self.tr("No problems")
         )
-        self.problems_action.setIcon(
-            glyph("warning", theme().warning_icon) if count else glyph("ok", theme().ok_icon)
-        )
+        self._show_problems_icon()
         self.problems_action.setToolTip(
             self.tr("{count} module(s) cannot be installed: show why").format(count=count)
             if count
             else self.tr("No module problems")
         )
+
+    def _show_problems_icon(self) -> None:
+        count = len(self.problems.problems) if self.system is not None else 0
+        self.problems_action.setIcon(
+            glyph("warning", theme().warning_icon) if count else glyph("ok", theme().ok_icon)
+        )
+
+    @Slot()
+    def _on_theme_changed(self) -> None:
+        """The system switched light/dark: the icons in the new colours."""
+        self.search_icon.setIcon(glyph("search", theme().muted))
+        self.refresh_action.setIcon(glyph("refresh"))
+        self._show_problems_icon()
 
     async def select_integration(self, identifier: str | None) -> None:
         """Select an entry and show it (no unsaved-changes check: callers do that)."""

@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolBut
 
 from ffdesk.ui.errors import ErrorReport
 from ffdesk.ui.icons import glyph
-from ffdesk.ui.style import theme
+from ffdesk.ui.style import theme, theme_signals
 
 _ICONS = {"info": "info", "success": "ok", "warning": "warning", "error": "error"}
 
@@ -48,6 +48,7 @@ class MessageBar(QFrame):
         layout.addWidget(self.close_button, 0, Qt.AlignmentFlag.AlignTop)
         self.details_button.clicked.connect(self._on_details_button_clicked)
         self.close_button.clicked.connect(self.clear)
+        theme_signals.changed.connect(self._on_theme_changed)
         self.hide()
 
     @property
@@ -73,6 +74,14 @@ class MessageBar(QFrame):
             f" border-radius: 6px; }} QLabel#messageText {{ color: {color}; }}"
         )
         self.icon.setPixmap(glyph(_ICONS[self.kind], color).pixmap(18, 18))
+
+    @Slot()
+    def _on_theme_changed(self) -> None:
+        """The system switched light/dark: the message keeps its kind in the new colours."""
+        self.close_button.setIcon(glyph("clear", theme().muted))
+        if self._colors is not None:
+            self._colors = theme().messages[self.kind]
+            self._style(*self._colors)
 
     def show_report(self, report: ErrorReport) -> None:
         self.show_message("error", report.message, report.details)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
-from PySide6.QtCore import QRect, QRectF, Qt
+from PySide6.QtCore import QObject, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette
 from PySide6.QtWidgets import QApplication
 
@@ -145,6 +145,15 @@ DARK = Theme(
     logo_tile="#F1F5F9",
 )
 _current = LIGHT
+
+
+class ThemeSignals(QObject):
+    """Tells widgets that set their own colours that the theme changed (light <-> dark)."""
+
+    changed = Signal()
+
+
+theme_signals = ThemeSignals()
 
 
 def theme() -> Theme:
@@ -327,9 +336,12 @@ def apply_style(app: QApplication, dark: bool | None = None) -> Theme:
     global _current
     if app.style().name().casefold() != "fusion":  # already Fusion offscreen: keep it
         app.setStyle("Fusion")
+    previous = _current
     _current = DARK if (is_dark(app) if dark is None else dark) else LIGHT
     app.setPalette(palette_for(_current))
     app.setStyleSheet(style_sheet(_current))
+    if _current is not previous:
+        theme_signals.changed.emit()
     if dark is None and not app.property("ffdeskFollowsScheme"):
         app.setProperty("ffdeskFollowsScheme", True)
         app.styleHints().colorSchemeChanged.connect(lambda _scheme: apply_style(app))

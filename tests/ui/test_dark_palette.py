@@ -229,3 +229,28 @@ def test_screenshot_dark_window(
     click(qtbot, window.pane.header.test_button)
     qtbot.waitUntil(lambda: message(window).startswith("Connection ok"), timeout=10000)
     save(qtbot, window, shots / "dark-stripe-form.png")
+
+
+def test_switching_to_dark_while_open_recolours_what_is_shown(
+    qtbot: Any, qapp: QApplication, arun: Any, window: MainWindow
+) -> None:
+    arun(window.system.install_module("payment_stripe"), timeout=20000)
+    arun(window.refresh())
+    open_integration(qtbot, window, "payment_stripe")
+    window.pane.message.show_message("warning", "Stripe could not be reached.")
+    header = window.pane.header
+    _, light_fill = measure(window, area(window, window.pane.message.label))
+    assert luminance(light_fill) > 0.8
+    try:
+        qapp.setPalette(system_palette("dark"))  # the desktop switched to dark
+        apply_style(qapp)
+        QApplication.processEvents()
+        for widget in (window.pane.message.label, header.badge, header.title):
+            ratio, ground = measure(window, area(window, widget))
+            assert ratio >= AA and luminance(ground) < 0.1, widget.objectName()
+        _, tile = measure(
+            window, area(window, header.logo, QRect(1, header.logo.height() // 2 - 4, 2, 8))
+        )
+        assert luminance(tile) > 0.8  # logos keep a light ground
+    finally:
+        apply_style(qapp, dark=False)
