@@ -123,7 +123,6 @@ async def check_database(url: str | None) -> tuple[Check, Any]:
     import sqlalchemy as sa
 
     from ffdesk.api import open_system
-    from ffdesk.engine.schema import schema_is_current
     from ffdesk.paths import default_database_url
 
     target = _safe_url(url or default_database_url())
@@ -132,18 +131,23 @@ async def check_database(url: str | None) -> tuple[Check, Any]:
     except sa.exc.SQLAlchemyError as exc:
         fix = database_failure(url, exc)
         return Check("database", "problem", f"{target} could not be opened.", fix), None
+    return check_open_database(system), system
+
+
+def check_open_database(system: Any) -> Check:
+    """The schema of an open System's database is current."""
+    from ffdesk.engine.schema import schema_is_current
+
+    target = _safe_url(system.db.url)
     if not schema_is_current(system.registry):
-        return (
-            Check(
-                "database",
-                "warning",
-                f"{target} opened, but its tables are older than the installed modules.",
-                "Run any ffdesk command (it brings the schema up to date) and check the log.",
-            ),
-            system,
+        return Check(
+            "database",
+            "warning",
+            f"{target} opened, but its tables are older than the installed modules.",
+            "Run any ffdesk command (it brings the schema up to date) and check the log.",
         )
     dialect = system.db.dialect_name
-    return Check("database", "ok", f"{target} ({dialect}) opened; schema is current."), system
+    return Check("database", "ok", f"{target} ({dialect}) opened; schema is current.")
 
 
 def check_network(environ: dict[str, str] | None = None) -> Check:
@@ -210,12 +214,19 @@ async def check_clock(system: Any, now: Callable[[], float] = time.time) -> Chec
     return Check("clock", "ok", f"{current:%Y-%m-%d %H:%M} UTC.")
 
 
-async def run_checks(*, database_url: str | None = None) -> DoctorReport:
-    """Run every check; a failing one never stops the others."""
+async def run_checks(*, database_url: str | None = None, system: Any = None) -> DoctorReport:
+    """Run every check; a failing one never stops the others.
+
+    The window passes its open `system`; the command line lets the doctor open the database.
+    """
     report = DoctorReport()
     report.checks.append(check_keyring())
     report.checks.append(check_data_folder())
-    database, system = await check_database(database_url)
+    owned = system is None
+    if owned:
+        database, system = await check_database(database_url)
+    else:
+        database = check_open_database(system)
     report.checks.append(database)
     report.checks.append(check_network())
     try:
@@ -223,6 +234,6 @@ async def run_checks(*, database_url: str | None = None) -> DoctorReport:
             report.checks.append(await check_modules(system))
         report.checks.append(await check_clock(system))
     finally:
-        if system is not None:
+        if owned and system is not None:
             await system.close()
     return report
