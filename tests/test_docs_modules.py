@@ -16,7 +16,7 @@ from tests.helpers.env import OpenSystem, open_system_fixture  # noqa: F401
 ROOT = Path(__file__).resolve().parents[1]
 GUIDE = (ROOT / "docs" / "modules.md").read_text()
 FILE_BLOCK = re.compile(r"<!-- file: (?P<path>[^ ]+) -->\n```[a-z]*\n(?P<body>.*?)```", re.S)
-GUIDE_CONFTEST = '''
+GUIDE_CONFTEST = """
 from pathlib import Path
 
 import pytest
@@ -25,7 +25,7 @@ import pytest
 @pytest.fixture
 def modules_folder():
     return Path(__file__).resolve().parents[1] / "modules"
-'''
+"""
 
 
 def write_guide_files(root: Path) -> dict[str, Path]:
