@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,9 @@ from ffdesk.services.doctor import check_clock, check_network
 from tests.helpers.env import (
     BROKEN_MODULES,
     CliRunner,
+    OpenSystem,
     cli_fixture,  # noqa: F401
+    open_system_fixture,  # noqa: F401
 )
 
 
@@ -170,3 +173,18 @@ def test_a_clock_from_before_ffdesk_is_a_problem(arun: Any) -> None:
     check = arun(check_clock(None, now=lambda: 86400.0 * 365))  # 1971
     assert (check.status, check.summary) == ("problem", "the clock says 1971-01-01.")
     assert "NTP" in (check.fix or "")
+
+
+def test_a_clock_behind_the_last_recorded_run_is_a_problem(open_system: OpenSystem) -> None:
+    opened = open_system()
+    SyncRun = opened.model("SyncRun")
+    started = datetime(2026, 6, 1, 12, 0)
+    opened.run(SyncRun.create(company=1, state="done", started=started, finished=started))
+    an_hour_before = (started - timedelta(hours=1)).timestamp()
+    check = opened.run(check_clock(opened.system, now=lambda: an_hour_before))
+    assert check.status == "problem"
+    assert check.summary == (
+        "the clock says 2026-06-01 11:00, before a sync run that started at 2026-06-01 12:00."
+    )
+    a_minute_after = (started + timedelta(minutes=1)).timestamp()
+    assert opened.run(check_clock(opened.system, now=lambda: a_minute_after)).status == "ok"
