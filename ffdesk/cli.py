@@ -328,7 +328,7 @@ async def _sync(system: System, args: argparse.Namespace, out: Output) -> int:
             out.emit({"runs": []}, "No integration is enabled in this company.")
             return 0
     outcomes: list[dict[str, Any]] = []
-    failures = 0
+    failures = unreachable = 0
     for record in records:
         try:
             outcome = await run_sync(record, trigger="command line")
@@ -341,12 +341,16 @@ async def _sync(system: System, args: argparse.Namespace, out: Output) -> int:
         outcomes.append(describe(outcome))
         if not outcome.succeeded:
             failures += 1
+            unreachable += outcome.unreachable
     rows = outcomes
     out.emit(
         {"runs": rows},
         table(rows, ["integration", "state", "created", "updated", "skipped", "failed", "error"]),
     )
-    return 0 if failures == 0 else 1
+    if failures == 0:
+        return EXIT_OK
+    # Exit 3 only when nothing was refused: every failed run just could not reach its provider.
+    return EXIT_UNREACHABLE if unreachable == failures else EXIT_REFUSED
 
 
 async def _runs(system: System, args: argparse.Namespace, out: Output) -> int:
