@@ -3,6 +3,7 @@ passes against a local server, and every Q-expression of its reference is valid.
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -11,7 +12,12 @@ from pathlib import Path
 import pytest
 
 from ffdesk.engine.base import Q
-from tests.helpers.env import OpenSystem, open_system_fixture  # noqa: F401
+from tests.helpers.env import (
+    OpenSystem,
+    Subprocess,
+    ffdesk_process_fixture,  # noqa: F401
+    open_system_fixture,  # noqa: F401
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 GUIDE = (ROOT / "docs" / "modules.md").read_text()
@@ -122,6 +128,34 @@ def test_the_guides_own_test_passes_against_a_local_server(tmp_path: Path) -> No
     )  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
     assert "1 passed" in done.stdout
+
+
+def test_the_example_arrives_through_the_entry_point_group(
+    tmp_path: Path, ffdesk_process: Subprocess
+) -> None:
+    """Installed as a distribution that declares `ffdesk.modules`, as the guide says."""
+    site = tmp_path / "site"
+    write_guide_files(site / "tree")
+    (site / "tree" / "modules" / "acme_sms").rename(site / "acme_sms")
+    dist_info = site / "acme_sms-1.0.dist-info"
+    dist_info.mkdir()
+    (dist_info / "METADATA").write_text("Metadata-Version: 2.1\nName: acme-sms\nVersion: 1.0\n")
+    entry_points = GUIDE[GUIDE.index('[project.entry-points."ffdesk.modules"]') :]
+    declared = entry_points.splitlines()[1].strip().replace('"', "")  # TOML -> entry_points.txt
+    (dist_info / "entry_points.txt").write_text(f"[ffdesk.modules]\n{declared}\n")
+    env = {"PYTHONPATH": f"{site}:{ffdesk_process.env['PYTHONPATH']}"}
+    listed = ffdesk_process("modules", "list", "--json", **env)
+    assert listed.returncode == 0, listed.stderr
+    rows = {m["identifier"]: m for m in json.loads(listed.stdout)["modules"]}
+    assert rows["acme_sms"] == {
+        "identifier": "acme_sms",
+        "name": "Acme SMS",
+        "state": "Not Installed",
+        "problem": None,
+    }
+    installed = ffdesk_process("modules", "install", "acme_sms", **env)
+    assert installed.returncode == 0, installed.stderr
+    assert installed.stdout == "Installed contacts, messaging, acme_sms.\n"
 
 
 @pytest.mark.parametrize("name", ["troubleshooting.md", "cli.md", "modules.md"])
