@@ -122,6 +122,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub(commands, "doctor", "check keyring, database, data folder, network, modules and clock")
     completion = sub(commands, "completion", "print the shell completion script")
     completion.add_argument("shell", choices=["bash", "zsh", "fish"])
+    entry = sub(commands, "install-desktop-entry", "add ffdesk to this user's application menu")
+    entry.add_argument("--remove", action="store_true", help="take it out of the menu again")
     return parser
 
 
@@ -439,6 +441,23 @@ def _completion(args: argparse.Namespace, out: Output) -> int:
     return EXIT_OK
 
 
+def _install_desktop_entry(args: argparse.Namespace, out: Output) -> int:
+    from ffdesk.desktop_entry import data_home, install, remove
+
+    home = data_home()
+    try:
+        files = remove(home) if args.remove else install(home)
+    except OSError as exc:
+        message = f"Cannot write to {home}: {exc.strerror or exc}."
+        return fail(message, EXIT_REFUSED, as_json=out.as_json)
+    if args.remove:
+        text = f"Removed ffdesk's menu entry from {home} ({len(files)} files)."
+    else:
+        text = f"Installed ffdesk's menu entry, metainfo and icons in {home} ({len(files)} files)."
+    out.emit({"removed" if args.remove else "installed": [str(p) for p in files]}, text)
+    return EXIT_OK
+
+
 HANDLERS = {
     "modules": _modules,
     "companies": _companies,
@@ -507,6 +526,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     if args.command == "completion":
         return _completion(args, Output(args.json))
+    if args.command == "install-desktop-entry":  # no database, no logging set-up needed
+        return _install_desktop_entry(args, Output(args.json))
     log_path = setup_logging()
     try:
         return asyncio.run(run_command(args))

@@ -98,6 +98,9 @@ def test_every_command_prints_one_object_matching_its_schema(
     assert listed["id"] == synced["run_id"]
     assert run("integrations disable", "payment_stripe")["state"] == "Installed"
     assert run("completion", "fish")["script"].startswith("#")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data-home"))
+    assert run("install-desktop-entry")["installed"]
+    assert run("install-desktop-entry", "--remove")["removed"]
     doctor = cli("doctor", "--json")  # the test keyring is in memory: doctor may be unhappy
     jsonschema.validate(json.loads(doctor.out), SCHEMA["commands"]["doctor"])
     seen.add("doctor")

@@ -43,15 +43,15 @@ def test_the_readme_session_runs_and_stays_on_its_company(
     (tmp_path / "people.csv").write_text("name,email,phone\nAda,ada@example.org,\n")
     commands = quick_start()
     assert commands[0] == ["ffdesk"]  # the window: not run here
-    last = None
+    outputs = {}
     for argv in commands[1:]:
         assert argv[0] == "ffdesk"
         stdin = DEFAULT_SECRET_KEY + "\n" if any(a.endswith("=-") for a in argv) else None
-        last = cli(*argv[1:], stdin=stdin)
-        assert last.code == 0, (argv, last.err)
-        assert last.err == "", (argv, last.err)
-    assert last is not None
-    [run] = json.loads(last.out)["runs"]
+        result = cli(*argv[1:], stdin=stdin)
+        assert result.code == 0, (argv, result.err)
+        assert result.err == "", (argv, result.err)
+        outputs[argv[1]] = result.out
+    [run] = json.loads(outputs["runs"])["runs"]
     assert (run["integration"], run["state"], run["failed"]) == ("payment_stripe", "done", 0)
     assert run["created"] >= 2  # Ada pushed, the payment pulled
     # Nothing happened in the default company: every step named "Acme Ltd".
