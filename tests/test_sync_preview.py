@@ -8,9 +8,11 @@ import io
 import json
 import sqlite3
 from collections.abc import Iterator
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 
 from ffdesk import cli
@@ -27,6 +29,7 @@ from tests.helpers.stripe_env import (
     stripe_vars,
 )
 
+SCHEMA: dict[str, Any] = json.loads(files("ffdesk").joinpath("cli_schema.json").read_text())
 ROTATED = "sk_test_someoneRotatedIt0000000000"
 
 
@@ -94,6 +97,7 @@ def test_dry_run_lists_what_a_sync_would_do_and_sends_and_writes_nothing(
     assert dump(home) == before  # no run recorded, no mapping, no payment, no cursor
 
     code, out, _ = ffdesk("sync", "payment_stripe", "--dry-run", "--json")
+    jsonschema.validate(json.loads(out), SCHEMA["commands"]["sync"])
     [preview] = json.loads(out)["runs"]
     assert (preview["dry_run"], preview["created"], preview["updated"]) == (True, 2, 1)
     assert dump(home) == before
@@ -211,7 +215,8 @@ def test_schedule_pauses_after_five_rejected_runs_and_sync_now_resumes_it(
     code, out, _ = ffdesk("integrations", "list")
     assert code == 0 and reason in out
     code, out, _ = ffdesk("integrations", "list", "--json")
-    [stripe] = [row for row in json.loads(out) if row["id"] == "payment_stripe"]
+    jsonschema.validate(json.loads(out), SCHEMA["commands"]["integrations list"])
+    [stripe] = [row for row in json.loads(out)["integrations"] if row["id"] == "payment_stripe"]
     assert stripe["schedule"] == reason
 
     # The key is fixed at Stripe's end; a successful Sync now resumes the schedule.
@@ -219,7 +224,7 @@ def test_schedule_pauses_after_five_rejected_runs_and_sync_now_resumes_it(
     assert ffdesk("sync", "payment_stripe")[0] == 0
     assert len(asyncio.run(scheduled_runs(1))) == 1
     code, out, _ = ffdesk("integrations", "list", "--json")
-    [stripe] = [row for row in json.loads(out) if row["id"] == "payment_stripe"]
+    [stripe] = [row for row in json.loads(out)["integrations"] if row["id"] == "payment_stripe"]
     assert stripe["schedule"] is None
 
 
@@ -239,7 +244,7 @@ def test_pause_after_is_configurable_per_integration(
 
     asyncio.run(scenario())
     _, out, _ = ffdesk("integrations", "list", "--json")
-    [stripe] = [row for row in json.loads(out) if row["id"] == "payment_stripe"]
+    [stripe] = [row for row in json.loads(out)["integrations"] if row["id"] == "payment_stripe"]
     assert stripe["schedule"] == (
         "scheduled sync paused after 2 failed runs: Stripe could not be reached"
     )

@@ -24,7 +24,7 @@ from ffdesk.engine.env import current_env, env_ctx
 from ffdesk.engine.errors import UserError
 from ffdesk.engine.model import Model
 from ffdesk.redaction import redact
-from ffdesk.sync.errors import ProviderError
+from ffdesk.sync.errors import ProviderError, ProviderUnavailable
 from ffdesk.sync.pause import failure_kind, schedule_pause
 from ffdesk.sync.preview_guard import previewing
 
@@ -94,6 +94,8 @@ class RunOutcome:
     error: str | None
     started: datetime
     finished: datetime
+    #: The run failed because the provider could not be reached (the CLI's exit code 3).
+    unreachable: bool = False
     #: A preview (dry run): what the sync would do; nothing was written anywhere.
     preview: tuple[str, ...] = ()
     dry_run: bool = False
@@ -174,6 +176,7 @@ class SyncJob:
         self.done = 0
         self.total: int | None = None
         self.lines: list[str] = []
+        self._unreachable = False  # set when the run fails because the provider was unreachable
         self._cancel = asyncio.Event()
         self._state = RunState.RUNNING
 
@@ -312,6 +315,7 @@ class SyncJob:
             except (UserError, ProviderError) as exc:
                 state, error = RunState.FAILED, redact(str(exc))
                 self.failure_kind = failure_kind(exc)
+                self._unreachable = isinstance(exc, ProviderUnavailable)
                 self.log(error)
             except Exception as exc:  # a bug in a module must not take the app down
                 state = RunState.FAILED
@@ -361,6 +365,7 @@ class SyncJob:
             error=error,
             started=run.started,
             finished=finished,
+            unreachable=self._unreachable,
         )
 
     def _unhandled_resync(self) -> str | None:
