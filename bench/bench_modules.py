@@ -7,7 +7,7 @@ Figures (CPU time of this process or thread, so other processes on a busy machin
 count; wall time beside it):
 - discovery of N synthetic integration modules (manifest, models extending Integration with a
   company-scoped and a plain field, one view extension each) in a temporary folder, together
-  with the shipped `modules/`;
+  with the shipped `ffdesk/modules/`;
 - installing all of them (one `install_module` call: a module that depends on all of them);
 - building the merged arch of integration_form_view from the database (cache dropped first);
 - `env.form(record)` for one integration record once the merged view is cached: mean and p95

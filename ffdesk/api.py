@@ -10,7 +10,7 @@ from pathlib import Path
 from ffdesk.engine.db import Database
 from ffdesk.engine.env import SecretStore, env_ctx
 from ffdesk.engine.system import System
-from ffdesk.paths import REPO_MODULES, default_database_url
+from ffdesk.paths import SHIPPED_MODULES, default_database_url
 from ffdesk.secrets import KeyringSecretStore
 
 
@@ -27,7 +27,7 @@ async def open_system(
 
     db = Database(database_url or default_database_url())
     store = secrets if secrets is not None else KeyringSecretStore(db.id)
-    paths = module_search_paths(REPO_MODULES, [Path(p) for p in modules_path])
+    paths = module_search_paths(SHIPPED_MODULES, [Path(p) for p in modules_path])
     system = System(db, store, paths, entry_point_group="ffdesk.modules" if entry_points else None)
     await system.start(company)
     return system

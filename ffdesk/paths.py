@@ -1,15 +1,19 @@
-"""Where ffdesk keeps its files: database, logs (platformdirs) and the shipped modules."""
+"""Where ffdesk keeps its files: database and logs (platformdirs), shipped modules and resources."""
 
 from __future__ import annotations
 
 import os
+from importlib.resources import files
 from pathlib import Path
 
 import platformdirs
 
 APP_NAME = "ffdesk"
-REPO_MODULES = Path(__file__).resolve().parent.parent / "modules"
-RESOURCES = Path(__file__).resolve().parent.parent / "resources"
+# Shipped with the package (wheel or checkout alike); an installed wheel is unpacked on disk,
+# so the Traversable is a real folder that discovery and the module loader can read.
+PACKAGE = Path(str(files("ffdesk")))
+SHIPPED_MODULES = PACKAGE / "modules"
+RESOURCES = PACKAGE / "resources"
 
 
 def data_dir() -> Path:

@@ -16,7 +16,7 @@ from ffdesk.engine.errors import UserError
 from tests.helpers.env import (
     BROKEN_MODULES,
     FIXTURE_MODULES,
-    REPO_MODULES,
+    SHIPPED_MODULES,
     CliRunner,
     Opened,
     OpenSystem,
@@ -56,7 +56,7 @@ def healthy_modules() -> list[str]:
     """The modules the corpus sits beside: shipped ones and the reference page's example."""
     return sorted(
         p.name
-        for root in (REPO_MODULES, FIXTURE_MODULES)
+        for root in (SHIPPED_MODULES, FIXTURE_MODULES)
         for p in root.iterdir()
         if (p / "manifest.yaml").is_file()
     )

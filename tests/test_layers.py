@@ -129,7 +129,8 @@ def test_layer_sources_never_import_what_they_must_not(layer: str) -> None:
 
 
 def _module_sources() -> list[Path]:
-    return sorted(p for p in (ROOT / "modules").rglob("*.py") if "__pycache__" not in p.parts)
+    shipped = ROOT / "ffdesk" / "modules"
+    return sorted(p for p in shipped.rglob("*.py") if "__pycache__" not in p.parts)
 
 
 def _allowed_in_module(name: str, level: int) -> bool:
@@ -162,8 +163,7 @@ def test_the_module_rule_itself() -> None:
 
 def test_integration_modules_import_only_the_public_api() -> None:
     files = _module_sources()
-    if not files:
-        pytest.skip("modules/ has no Python files yet")
+    assert len(files) > 20, "the shipped modules' sources were not found under ffdesk/modules"
     bad = [
         f"{path.relative_to(ROOT)}:{line}: {name or '.'}"
         for path in files

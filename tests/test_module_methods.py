@@ -6,7 +6,7 @@ import ast
 from collections import defaultdict
 from pathlib import Path
 
-from ffdesk.paths import REPO_MODULES
+from ffdesk.paths import SHIPPED_MODULES
 
 # Methods every provider overrides with the detection pattern, calling super() when not its own.
 CHAIN = {
@@ -21,7 +21,7 @@ CHAIN = {
 
 def _integration_methods() -> dict[str, list[str]]:
     found: dict[str, list[str]] = defaultdict(list)
-    for path in sorted(REPO_MODULES.glob("*/models/*.py")):
+    for path in sorted(SHIPPED_MODULES.glob("*/models/*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in tree.body:
             if not isinstance(node, ast.ClassDef):
@@ -61,7 +61,7 @@ def test_no_two_modules_define_the_same_helper_on_integration() -> None:
 def test_chain_overrides_call_super() -> None:
     """Each chain override hands other integrations on (the detection pattern)."""
     missing = []
-    for path in sorted(Path(REPO_MODULES).glob("*/models/*.py")):
+    for path in sorted(Path(SHIPPED_MODULES).glob("*/models/*.py")):
         if path.parts[-3] == "integrations":
             continue  # the base of the chain
         tree = ast.parse(path.read_text(encoding="utf-8"))

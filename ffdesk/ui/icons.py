@@ -8,7 +8,7 @@ from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QSize, Qt
 from PySide6.QtGui import QIcon, QImage, QImageReader, QPainter, QPixmap
 
 # ffdesk/paths.RESOURCES, without importing platformdirs before the first paint.
-ICONS = Path(__file__).resolve().parents[2] / "resources" / "icons"
+ICONS = Path(__file__).resolve().parents[1] / "resources" / "icons"
 CATEGORY_ICONS = {
     "Online Payment": "online_payment.svg",
     "Messaging": "messaging.svg",
@@ -136,7 +136,7 @@ def glyph(name: str, color: str = "#475569") -> QIcon:
 
 
 def app_icon() -> QIcon:
-    """The window icon (resources/icons/app.svg)."""
+    """The window icon (ffdesk/resources/icons/app.svg)."""
     return QIcon(str(ICONS / "app.svg"))
 
 

@@ -20,7 +20,7 @@ from ffdesk.services import integrations as actions
 from ffdesk.sync.results import ConnectionUnreachable
 from tests.helpers.env import (
     FIXTURE_MODULES,
-    REPO_MODULES,
+    SHIPPED_MODULES,
     ModuleSpec,
     Opened,
     OpenSystem,
@@ -32,7 +32,7 @@ from tests.helpers.env import (
 )
 from tests.helpers.memory_keyring import MemoryKeyring
 
-SHIPPED = sorted(p.name for p in REPO_MODULES.iterdir() if (p / "manifest.yaml").is_file())
+SHIPPED = sorted(p.name for p in SHIPPED_MODULES.iterdir() if (p / "manifest.yaml").is_file())
 
 
 @pytest.fixture

@@ -35,7 +35,7 @@ from ffdesk.engine.system import System
 T = TypeVar("T")
 
 REPO = Path(__file__).resolve().parents[2]
-REPO_MODULES = REPO / "modules"
+SHIPPED_MODULES = REPO / "ffdesk" / "modules"
 FIXTURE_MODULES = REPO / "tests" / "fixtures" / "modules"
 BROKEN_MODULES = REPO / "tests" / "fixtures" / "broken_modules"
 FORM_VIEW = "integration_form_view"
