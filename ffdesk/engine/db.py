@@ -209,11 +209,13 @@ class Database:
     # -- identity ----------------------------------------------------------------------
     def _ensure_meta(self) -> str:
         """Create the meta table if needed and return the database's UUID (made once)."""
-        from alembic.migration import MigrationContext
-        from alembic.operations import Operations
-
         with self.engine.begin() as conn:
             if not sa.inspect(conn).has_table(META_TABLE):
+                # Only a new database needs Alembic here: every command's start-up would
+                # otherwise pay for importing it (a good part of `ffdesk`'s start).
+                from alembic.migration import MigrationContext
+                from alembic.operations import Operations
+
                 ops = Operations(MigrationContext.configure(conn))
                 ops.create_table(
                     META_TABLE,
