@@ -20,10 +20,10 @@ from ffdesk.engine.query import Query
 #: Every class that subclasses Model, in definition order; the registry picks its own.
 DECLARATIONS: list[type[Model]] = []
 _ADDON_PREFIX = "ffdesk.addons."
-#: (model name, id) of records a many-to-one was found to point at, in the current
+#: (final model class, id) of records a many-to-one was found to point at, in the current
 #: `references_checked_once` scope; None outside one (every reference is looked up).
-_checked_references: contextvars.ContextVar[set[tuple[str, int]] | None] = contextvars.ContextVar(
-    "ffdesk_checked_references", default=None
+_checked_references: contextvars.ContextVar[set[tuple[type[Model], int]] | None] = (
+    contextvars.ContextVar("ffdesk_checked_references", default=None)
 )
 
 
@@ -329,10 +329,10 @@ class Model:
 
     def _check_reference(self, field: ManyToOne, related_id: int, *, remember: bool) -> None:
         checked = _checked_references.get()
-        key = (field.comodel_name, related_id)
+        comodel = self._registry[field.comodel_name]
+        key = (comodel, related_id)  # the final class: one registry's, one database's
         if checked is not None and key in checked:
             return
-        comodel = self._registry[field.comodel_name]
         with self._registry.db.connect() as conn:
             if conn.execute(comodel._statement("exists"), {"pk": related_id}).first() is None:
                 raise ValidationError(
@@ -438,7 +438,7 @@ class Model:
             self._delete_in(conn, removed)
         checked = _checked_references.get()
         if checked:
-            checked.difference_update((model._name, record_id) for model, record_id in removed)
+            checked.difference_update(removed)
         self._forget_secrets(removed)
         self.id = None
 
