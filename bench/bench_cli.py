@@ -1,22 +1,20 @@
-"""Command-line latency: `ffdesk integrations list` and `integrations set` against the import
-of SQLAlchemy alone, as an administrator's script calls them in a loop.
+"""Command-line start-up: `ffdesk --version` and `ffdesk integrations list` against the cost of
+`python -c 'import sqlalchemy'`, each a fresh process (what a shell user waits for).
 
-Run: .venv/bin/python bench/bench_cli.py [--rounds 10] [--importtime]
+Run: .venv/bin/python bench/bench_cli.py [--runs 7]
 
-Each round runs, one after the other (so they share the machine's load):
-- `python -c 'import sqlalchemy'` (the yardstick: ffdesk cannot start faster than its ORM);
-- `python -m ffdesk integrations list` on a database with four integration modules installed;
-- `python -m ffdesk integrations set payment_stripe sandbox_mode=...` (a saved field).
-Figures: the median wall time and the median CPU time (user + system of the child process, so
-other processes on a busy machine count less) of each, and each command's ratio to the
-yardstick. `--importtime` adds the slowest imports of one `integrations list` (`-X importtime`).
+Figures: median and best wall time of `--runs` runs of each command, after one warm-up run
+(a database with the shipped modules discovered and the default company, in a temporary
+folder), and the median CPU time of the child (user + system), which a busy machine inflates
+less than the wall time. Goal: `ffdesk --version` under a second, loading neither Qt nor the
+engine.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -24,125 +22,48 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-
-INSTALLED = ("payment_stripe", "payment_paypal", "sms_twilio", "shipping_ups")
+BIN = Path(sys.executable).parent
 
 
-def environment(folder: Path) -> dict[str, str]:
-    """An `ffdesk` process's environment: its own database, logs and file keyring."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("FFDESK_", "PYTHON_KEYRING"))}
-    # As installed: compiled bytecode is written once and used (as for SQLAlchemy's own).
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    env.update(
-        {
-            "FFDESK_DATABASE_URL": f"sqlite:///{folder / 'ffdesk.db'}",
-            "FFDESK_LOG_DIR": str(folder / "logs"),
-            "PYTHON_KEYRING_BACKEND": "tests.helpers.stripe_env.FileKeyring",
-            "FFDESK_TEST_KEYRING_FILE": str(folder / "keyring.json"),
-            "PYTHONPATH": str(REPO),
-        }
-    )
-    return env
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
-async def prepare(url: str) -> None:
-    """The database, with the integration modules installed (run in this process)."""
-    from ffdesk.api import open_system
-
-    system = await open_system(url)
-    try:
-        for identifier in INSTALLED:
-            await system.install_module(identifier)
-    finally:
-        await system.close()
-
-
-def timed(command: list[str], env: dict[str, str]) -> tuple[float, float]:
-    """Wall and CPU seconds (user + system) of one run of `command`, which must succeed."""
-    started = time.perf_counter()
-    proc = subprocess.Popen(
-        command, env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - started
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    assert proc.stderr is not None
-    errors = proc.stderr.read().decode(errors="replace")
-    proc.stderr.close()
-    if proc.returncode != 0:
-        raise RuntimeError(f"{' '.join(command)} failed ({proc.returncode}): {errors}")
-    return wall, usage.ru_utime + usage.ru_stime
+def timed(argv: list[str], env: dict[str, str], runs: int) -> tuple[float, float, float]:
+    """(median wall, best wall, median CPU) in seconds."""
+    subprocess.run(argv, env=env, check=True, capture_output=True)  # warm-up (disk cache)
+    times, cpu = [], []
+    for _ in range(runs):
+        cpu_start, start = _children_cpu(), time.perf_counter()
+        subprocess.run(argv, env=env, check=True, capture_output=True)
+        times.append(time.perf_counter() - start)
+        cpu.append(_children_cpu() - cpu_start)
+    return statistics.median(times), min(times), statistics.median(cpu)
 
 
-def import_times(command: list[str], env: dict[str, str], top: int = 25) -> list[str]:
-    """The `top` imports with the largest cumulative time (-X importtime), slowest first."""
-    done = subprocess.run(
-        [sys.executable, "-X", "importtime", *command[1:]],
-        env=env,
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    rows = []
-    for line in done.stderr.splitlines():
-        # "import time: self [us] | cumulative | imported package"
-        parts = line.removeprefix("import time:").split("|")
-        if len(parts) != 3 or not parts[0].strip().isdigit():
-            continue
-        rows.append((int(parts[1]), int(parts[0]), parts[2].rstrip()))
-    rows.sort(reverse=True)
-    return [f"{c / 1000:8.1f} ms cumulative {o / 1000:7.1f} ms own  {n}" for c, o, n in rows[:top]]
-
-
-def main() -> int:
+def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=10)
-    parser.add_argument("--importtime", action="store_true")
+    parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args()
-    python = sys.executable
     with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        env = environment(folder)
-        os.environ.update(env)  # this process prepares the database with the same keyring
-        asyncio.run(prepare(env["FFDESK_DATABASE_URL"]))
-        commands = {
-            "import sqlalchemy": [python, "-c", "import sqlalchemy"],
-            "integrations list": [python, "-m", "ffdesk", "integrations", "list"],
-            "integrations set": [],  # a different value each round: every run saves
+        env = {
+            **os.environ,
+            "FFDESK_DATABASE_URL": f"sqlite:///{tmp}/bench.db",
+            "FFDESK_LOG_DIR": tmp,
+            "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring",
         }
-        # Once first: the database's one-time work (WAL file, keyring file) is not measured.
-        timed([python, "-m", "ffdesk", "integrations", "list"], env)
-        walls: dict[str, list[float]] = {name: [] for name in commands}
-        cpus: dict[str, list[float]] = {name: [] for name in commands}
-        for round_ in range(args.rounds):
-            commands["integrations set"] = [
-                *[python, "-m", "ffdesk", "integrations", "set", "payment_stripe"],
-                f"sandbox_mode={'true' if round_ % 2 else 'false'}",
-            ]
-            for name, command in commands.items():
-                wall, cpu = timed(command, env)
-                walls[name].append(wall)
-                cpus[name].append(cpu)
-        print(
-            f"# ffdesk command-line latency: {args.rounds} rounds, {os.cpu_count()} CPUs, "
-            f"load average {os.getloadavg()[0]:.1f}; {len(INSTALLED)} integrations installed"
-        )
-        base_wall = statistics.median(walls["import sqlalchemy"])
-        base_cpu = statistics.median(cpus["import sqlalchemy"])
-        for name in commands:
-            wall, cpu = statistics.median(walls[name]), statistics.median(cpus[name])
-            print(
-                f"{name:18s}: wall {wall * 1000:6.0f} ms ({wall / base_wall:4.2f}x), "
-                f"CPU {cpu * 1000:6.0f} ms ({cpu / base_cpu:4.2f}x)  [median]"
-            )
-        if args.importtime:
-            print("\n-- slowest imports of `ffdesk integrations list` (-X importtime) --")
-            print("\n".join(import_times(commands["integrations list"], env)))
-    return 0
+        env.pop("FFDESK_MODULES_PATH", None)
+        cases = {
+            "python -c 'import sqlalchemy'": [sys.executable, "-c", "import sqlalchemy"],
+            "ffdesk --version": [str(BIN / "ffdesk"), "--version"],
+            "ffdesk integrations list": [str(BIN / "ffdesk"), "integrations", "list"],
+        }
+        print(f"{'command':<34} {'median':>9} {'best':>9} {'CPU':>9}  ({args.runs} runs each)")
+        for name, argv in cases.items():
+            median, best, cpu = timed(argv, env, args.runs)
+            print(f"{name:<34} {median * 1e3:>6.0f} ms {best * 1e3:>6.0f} ms {cpu * 1e3:>6.0f} ms")
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

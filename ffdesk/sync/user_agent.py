@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import functools
-from importlib.metadata import PackageNotFoundError, version
+from ffdesk import __version__
 
-UNKNOWN_VERSION = "0+unknown"
+#: The User-Agent of every provider request (providers' API guidelines ask for one).
+USER_AGENT = f"ffdesk/{__version__} (+python-httpx)"
 
 
-@functools.cache
 def user_agent() -> str:
-    """The User-Agent of every provider request (providers' API guidelines ask for one)."""
-    try:
-        installed = version("ffdesk")
-    except PackageNotFoundError:  # run from a source tree that was never installed
-        installed = UNKNOWN_VERSION
-    return f"ffdesk/{installed} (+python-httpx)"
+    """The User-Agent of every provider request."""
+    return USER_AGENT

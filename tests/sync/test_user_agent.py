@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import re
-import tomllib
 from collections.abc import Iterator
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest
@@ -19,13 +19,10 @@ from ffdesk.sync.user_agent import user_agent
 from tests.fakes.harness import FakeServer, Request, Response, route
 from tests.fakes.ups import DEFAULT_ACCOUNT, DEFAULT_CLIENT_ID, DEFAULT_SECRET, FakeUps
 
-ROOT = Path(__file__).resolve().parents[2]
-
 
 def expected_user_agent() -> str:
-    """What the guidelines ask for, with the version the project declares."""
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    return f"ffdesk/{project['version']} (+python-httpx)"
+    """What the guidelines ask for, with the version the installed package declares."""
+    return f"ffdesk/{version('ffdesk')} (+python-httpx)"
 
 
 def test_the_user_agent_names_ffdesk_and_its_version() -> None:
