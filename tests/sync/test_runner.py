@@ -619,13 +619,13 @@ def test_a_preview_refuses_any_local_write_a_module_forgot_to_skip(
     async def body(p: Probe) -> None:
         async def sync(integration: Any, run: SyncJob) -> None:
             run.would("push: would send one thing")
-            # A careless module: it writes whether or not this is a preview.
-            await p.system.get_model("IntegrationMapper").create(
-                integration=integration.id, model="Contact", local_id="1", remote_id="r1"
-            )
+            # A careless module: it saves whether or not this is a preview.
+            integration.description = "changed by a sync"
+            await integration.save()
 
         p.on_sync(sync)
-        Mapper = p.system.get_model("IntegrationMapper")
+        Integration = p.system.get_model("Integration")
+        before = (await Integration.get(p.record.id)).description
         preview = await run_sync(p.record, dry_run=True)
         assert preview.dry_run and preview.state is RunState.FAILED
         assert preview.error == (
@@ -634,9 +634,10 @@ def test_a_preview_refuses_any_local_write_a_module_forgot_to_skip(
             "affected)."
         )
         assert preview.preview == ("push: would send one thing",)
-        assert await Mapper.count() == 0 and await p.runs() == []
+        assert (await Integration.get(p.record.id)).description == before
+        assert await p.runs() == []
         # The same sync for real writes, as it should.
         assert (await run_sync(p.record)).state is RunState.DONE
-        assert await Mapper.count() == 1
+        assert (await Integration.get(p.record.id)).description == "changed by a sync"
 
     with_probe(db, probe_path, body)
