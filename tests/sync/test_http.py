@@ -307,9 +307,7 @@ def test_exhausted_429_raises_rate_limited_after_the_patience(httpserver: HTTPSe
     policy = RetryPolicy(max_attempts=5, rate_limit_patience=10)
 
     async def main() -> ProviderClient:
-        client = make_client(
-            httpserver.url_for("/"), sleep=clock.sleep, clock=clock, retry=policy
-        )
+        client = make_client(httpserver.url_for("/"), sleep=clock.sleep, clock=clock, retry=policy)
         async with client:
             with pytest.raises(RateLimited) as caught:
                 await client.get("/v1/payment_intents")

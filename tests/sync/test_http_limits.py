@@ -197,23 +197,26 @@ def test_a_record_that_always_gets_500_fails_alone_and_the_run_goes_on(tmp_path:
         return Answer(200, b'{"id": "cus_1"}')
 
     async def main() -> None:
-        async with HostileServer(handler) as server, open_env(tmp_path, contacts=12) as env:
-            async with client(server.url) as api:
+        async with (
+            HostileServer(handler) as server,
+            open_env(tmp_path, contacts=12) as env,
+            client(server.url) as api,
+        ):
 
-                async def push_one(contact: Any, mapping: Any) -> str:
-                    await api.post(f"/v1/customers/{contact.name}")
-                    return "created"
+            async def push_one(contact: Any, mapping: Any) -> str:
+                await api.post(f"/v1/customers/{contact.name}")
+                return "created"
 
-                run_ = env.job()
-                await env.push(run_, push_one, concurrency=4)
-                assert counts(run_) == (11, 0, 0, 1)
-                [line] = run_.lines
-                assert line.split(" ", 1)[1] == (
-                    "contact 'Contact 003': Stripe could not be reached: HTTP 500 Internal "
-                    "Server Error (An unknown error occurred) after 3 attempts. Try again later."
-                )
-                # And the client still answers: the pull that follows a push goes on.
-                assert (await api.get("/v1/payment_intents")).status_code == 200
+            run_ = env.job()
+            await env.push(run_, push_one, concurrency=4)
+            assert counts(run_) == (11, 0, 0, 1)
+            [line] = run_.lines
+            assert line.split(" ", 1)[1] == (
+                "contact 'Contact 003': Stripe could not be reached: HTTP 500 Internal "
+                "Server Error (An unknown error occurred) after 3 attempts. Try again later."
+            )
+            # And the client still answers: the pull that follows a push goes on.
+            assert (await api.get("/v1/payment_intents")).status_code == 200
 
     run(main())
 
@@ -224,24 +227,26 @@ def test_a_server_that_is_down_stops_the_run_at_once(tmp_path: Path) -> None:
         port = sock.getsockname()[1]
 
     async def main() -> None:
-        async with open_env(tmp_path, contacts=60) as env:
-            async with client(f"http://127.0.0.1:{port}") as api:
+        async with (
+            open_env(tmp_path, contacts=60) as env,
+            client(f"http://127.0.0.1:{port}") as api,
+        ):
 
-                async def push_one(contact: Any, mapping: Any) -> str:
-                    await api.post("/v1/customers")
-                    return "created"
+            async def push_one(contact: Any, mapping: Any) -> str:
+                await api.post("/v1/customers")
+                return "created"
 
-                run_ = env.job()
-                with pytest.raises(ProviderUnavailable) as caught:
-                    await env.push(run_, push_one, concurrency=8)
-                assert caught.value.outage
-                assert caught.value.message.startswith(
-                    "Stripe could not be reached: 5 calls in a row failed, the last with "
-                    "could not connect"
-                )
-                # Stopped at once: far from 60 records times 3 attempts, and no record after.
-                assert api.attempts <= (5 + 8) * 3
-                assert run_.created == 0 and run_.failed <= 5 + 8
+            run_ = env.job()
+            with pytest.raises(ProviderUnavailable) as caught:
+                await env.push(run_, push_one, concurrency=8)
+            assert caught.value.outage
+            assert caught.value.message.startswith(
+                "Stripe could not be reached: 5 calls in a row failed, the last with "
+                "could not connect"
+            )
+            # Stopped at once: far from 60 records times 3 attempts, and no record after.
+            assert api.attempts <= (5 + 8) * 3
+            assert run_.created == 0 and run_.failed <= 5 + 8
 
     run(main())
 
