@@ -281,8 +281,8 @@ async def _sync(system: System, args: argparse.Namespace, out: Output) -> int:
                 record,
                 trigger="command line",
                 # Progress goes to stderr, so stdout stays the result (and valid --json).
-                on_wait=lambda provider, seconds, name=record.name: print(
-                    f"{name}: {waiting_text(provider, seconds)}", file=sys.stderr, flush=True
+                on_wait=lambda provider, seconds: print(
+                    waiting_text(provider, seconds), file=sys.stderr, flush=True
                 ),
             )
         except UserError as exc:

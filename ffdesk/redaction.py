@@ -35,9 +35,16 @@ def encodings(value: str) -> set[str]:
 
 
 def register_secret(value: str | None) -> None:
-    """Remember a secret value so that `redact` masks it (and its encodings) from now on."""
+    """Remember a secret value so that `redact` masks it (and its encodings) from now on.
+
+    Its Basic forms are masked too: a key used as the user name with no password (Stripe
+    accepts `sk_...:`) or alone.
+    """
     if value and len(value) >= _MIN_LENGTH:
         found = encodings(value)
+        for raw in (value, f"{value}:"):
+            text = base64.b64encode(raw.encode()).decode("ascii")
+            found.update({text, text.rstrip("=")})
         with _lock:
             _secrets.update(found)
 
@@ -47,11 +54,13 @@ def register_basic_auth(user: str | None, secret: str | None) -> None:
     register_secret(secret)
     if secret and len(secret) >= _MIN_LENGTH:
         pair = f"{user or ''}:{secret}".encode()
+        found: set[str] = set()
         for encoded in (base64.b64encode(pair), base64.urlsafe_b64encode(pair)):
             text = encoded.decode("ascii")
-            register_secret(text)
             # Without its padding too: some servers and loggers strip the trailing "=".
-            register_secret(text.rstrip("="))
+            found.update(encodings(text) | encodings(text.rstrip("=")))
+        with _lock:
+            _secrets.update(found)
 
 
 def forget_all() -> None:

@@ -55,6 +55,7 @@ __all__ = [
     "forget_limiters",
     "limiter_for",
     "parse_retry_after",
+    "rate_limit_for",
 ]
 
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
@@ -85,6 +86,15 @@ def api_base(identifier: str, default: str) -> str:
     name = f"FFDESK_{_NOT_IDENTIFIER.sub('_', identifier).upper()}_API_BASE"
     value = os.environ.get(name, "").strip()
     return (value or default).rstrip("/")
+
+
+def rate_limit_for(identifier: str, default: float) -> float | None:
+    """Requests/s for module `identifier`: env `FFDESK_<IDENTIFIER>_RATE_LIMIT` (0: no pacing,
+    only the pauses 429s ask for), else its documented `default`."""
+    name = f"FFDESK_{_NOT_IDENTIFIER.sub('_', identifier).upper()}_RATE_LIMIT"
+    value = os.environ.get(name, "").strip()
+    rate = float(value) if value else default
+    return rate if rate > 0 else None
 
 
 def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
@@ -707,7 +717,7 @@ class ProviderClient:
         reason = error.message.removeprefix(f"{self.provider} could not be reached: ")
         outage = ProviderUnavailable(
             f"{self.provider} could not be reached: {self._failed_in_a_row} calls in a row "
-            f"failed, the last with {reason}",
+            f"failed; the last: {reason}",
             provider=self.provider,
             status=error.status,
             detail=error.detail,

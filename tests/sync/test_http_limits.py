@@ -241,8 +241,7 @@ def test_a_server_that_is_down_stops_the_run_at_once(tmp_path: Path) -> None:
                 await env.push(run_, push_one, concurrency=8)
             assert caught.value.outage
             assert caught.value.message.startswith(
-                "Stripe could not be reached: 5 calls in a row failed, the last with "
-                "could not connect"
+                "Stripe could not be reached: 5 calls in a row failed; the last: could not connect"
             )
             # Stopped at once: far from 60 records times 3 attempts, and no record after.
             assert api.attempts <= (5 + 8) * 3
