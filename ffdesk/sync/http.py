@@ -632,11 +632,14 @@ class ProviderClient:
             # Back off outside the semaphore so waiting calls do not hold a slot.
             self.retries += 1
             if logger.isEnabledFor(logging.WARNING):
-                shown = f"retry {failures} of {max_attempts - 1}" if outcome != "429" else "retry"
+                if outcome == "429":
+                    then = f"retried after the rate limit pause ({self._limiter.rate:.1f}/s)"
+                else:
+                    then = f"retry {failures} of {max_attempts - 1} in {delay:.2f} s"
                 logger.warning(
                     redact(
                         f"{self.provider}: {request.method} {_loggable_url(request.url)} -> "
-                        f"{outcome}; {shown} in {delay:.2f} s"
+                        f"{outcome}; {then}"
                     )
                 )
             if delay:

@@ -117,8 +117,10 @@ class HostileServer:
                 if answer is None:
                     break
                 await self._answer(writer, answer)
-        except (asyncio.IncompleteReadError, ConnectionError):
-            pass  # the client went away, which several tests do on purpose
+        except (asyncio.IncompleteReadError, ConnectionError, asyncio.CancelledError):
+            # The client went away (several tests do it on purpose), or the server is closing:
+            # end quietly rather than leave asyncio a cancelled task to complain about.
+            pass
         finally:
             writer.close()
             self._tasks.discard(task)
