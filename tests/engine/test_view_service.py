@@ -220,7 +220,7 @@ def test_the_operations_form_works_through_a_data_file(
     assert (stored.identifier, stored.inherit) == ("ops_service_form", FORM_VIEW)
     arch = opened.system.views.merged_arch(FORM_VIEW)
     assert fields_of(arch, "Integration") == ["name", "description", "enabled", "ops_service_token"]
-    assert fields_of(arch, "Synchronisation") == ["last_synced_date", "ops_service_region"]
+    assert fields_of(arch, "Synchronisation") == [*SYNC_FIELDS, "ops_service_region"]
     form = {f.name: f for f in opened.form(opened.integration("ops_service"))}
     assert form["description"].label == "About"
     assert form["ops_service_token"].widget == "Password"
@@ -332,7 +332,7 @@ def test_a_field_view_helper_round_trip(open_system: OpenSystem, tmp_path: Path)
     assert _names(opened, "helper_service") == [
         *BASE_FIELDS,
         "helper_service_token",
-        "last_synced_date",
+        *SYNC_FIELDS,
     ]
 
 

@@ -58,9 +58,12 @@ def test_a_429_pauses_every_caller_halves_the_rate_then_it_climbs_back_to_the_de
         wait = limiter.rate_limited(3.0, sent)
         assert wait is not None and 3.0 <= wait <= 3.3  # Retry-After plus jitter
         assert limiter.rate == 10  # multiplicative decrease
-        # A second 429 of a request sent before the cut says nothing new: no second cut.
-        assert limiter.rate_limited(3.0, sent - 1) is None
+        # A second 429 of a request sent before the cut says nothing new: no second cut
+        # (its own jitter may lengthen the pause a little, no more).
+        again = limiter.rate_limited(3.0, sent - 1)
+        assert again is None or again <= 3.3
         assert limiter.rate == 10
+        wait = max(wait, again or 0.0)
         # Every caller, not only the one that got the 429, waits for the pause.
         resumed_at = clock.now + wait
         await asyncio.gather(*(limiter.acquire() for _ in range(3)))
