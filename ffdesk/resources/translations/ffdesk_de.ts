@@ -4,7 +4,7 @@
 <context>
     <name></name>
     <message>
-        <location filename="../../ui/integration_pane.py" line="+55"/>
+        <location filename="../../ui/integration_pane.py" line="+56"/>
         <source>{created} created, {updated} updated, {skipped} skipped, {failed} failed</source>
         <translation>{created} angelegt, {updated} aktualisiert, {skipped} übersprungen, {failed} fehlgeschlagen</translation>
     </message>
@@ -37,7 +37,7 @@
 <context>
     <name>App</name>
     <message>
-        <location filename="../../app.py" line="+136"/>
+        <location filename="../../app.py" line="+140"/>
         <source>Check the --database option or FFDESK_DATABASE_URL (now {url}), then start ffdesk again.</source>
         <translation>Prüfen Sie die Option --database oder FFDESK_DATABASE_URL (jetzt {url}) und starten Sie ffdesk dann erneut.</translation>
     </message>
@@ -197,18 +197,18 @@
         <translation>nicht gesetzt</translation>
     </message>
     <message>
-        <location line="+112"/>
-        <location line="+55"/>
+        <location line="+115"/>
+        <location line="+60"/>
         <source>Show what you typed</source>
         <translation>Eingabe anzeigen</translation>
     </message>
     <message>
-        <location line="-47"/>
+        <location line="-52"/>
         <source>Remove the stored value</source>
         <translation>Gespeicherten Wert entfernen</translation>
     </message>
     <message>
-        <location line="+45"/>
+        <location line="+50"/>
         <source>Hide what you typed</source>
         <translation>Eingabe verbergen</translation>
     </message>
@@ -246,18 +246,18 @@
 <context>
     <name>FormWidget</name>
     <message>
-        <location filename="../../ui/form_widget.py" line="+73"/>
+        <location filename="../../ui/form_widget.py" line="+74"/>
         <source>{label} (required)</source>
         <translation>{label} (Pflichtfeld)</translation>
     </message>
     <message>
-        <location line="+51"/>
-        <location line="+177"/>
+        <location line="+58"/>
+        <location line="+184"/>
         <source>Unsaved changes</source>
         <translation>Ungespeicherte Änderungen</translation>
     </message>
     <message>
-        <location line="-174"/>
+        <location line="-181"/>
         <source>Save</source>
         <translation>Speichern</translation>
     </message>
@@ -272,7 +272,7 @@
         <translation>Verwerfen</translation>
     </message>
     <message>
-        <location line="+168"/>
+        <location line="+175"/>
         <source>Fix the highlighted fields to save</source>
         <translation>Zum Speichern die markierten Felder korrigieren</translation>
     </message>
@@ -303,7 +303,7 @@
         <translation>Zuletzt synchronisiert {when}</translation>
     </message>
     <message>
-        <location line="+40"/>
+        <location line="+42"/>
         <source>Install</source>
         <translation>Installieren</translation>
     </message>
@@ -329,12 +329,12 @@
     </message>
     <message>
         <location line="+2"/>
-        <location line="+97"/>
+        <location line="+108"/>
         <source>Sync now</source>
         <translation>Jetzt synchronisieren</translation>
     </message>
     <message>
-        <location line="-95"/>
+        <location line="-106"/>
         <source>Cancel</source>
         <translation>Abbrechen</translation>
     </message>
@@ -344,7 +344,7 @@
         <translation>Beim nächsten Datensatz anhalten; Erledigtes bleibt erhalten</translation>
     </message>
     <message>
-        <location line="+102"/>
+        <location line="+113"/>
         <source>{done} records</source>
         <translation>{done} Datensätze</translation>
     </message>
@@ -363,12 +363,12 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+364"/>
+        <location line="+365"/>
         <source>Provider unreachable</source>
         <translation>Anbieter nicht erreichbar</translation>
     </message>
     <message>
-        <location line="-302"/>
+        <location line="-303"/>
         <source>No sync has run yet.</source>
         <translation>Es lief noch keine Synchronisierung.</translation>
     </message>
@@ -393,7 +393,7 @@
         <translation>Wählen Sie links eine Integration, um ihre Einstellungen zu sehen.</translation>
     </message>
     <message>
-        <location line="+88"/>
+        <location line="+89"/>
         <source>Sync history ({count})</source>
         <translation>Synchronisierungsverlauf ({count})</translation>
     </message>
@@ -488,16 +488,21 @@
         <source>Cancelling: the sync stops after the current record.</source>
         <translation>Wird abgebrochen: Die Synchronisierung hält nach dem aktuellen Datensatz an.</translation>
     </message>
+    <message>
+        <location line="+27"/>
+        <source>Waiting for {provider}&apos;s rate limit, resumes in {seconds} s.</source>
+        <translation>Warte auf das Anfragelimit von {provider}, weiter in {seconds} s.</translation>
+    </message>
 </context>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../ui/main_window.py" line="+78"/>
+        <location filename="../../ui/main_window.py" line="+80"/>
         <source>Search integrations (Ctrl+F)</source>
         <translation>Integrationen suchen (Strg+F)</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+7"/>
         <source>Search integrations</source>
         <translation>Integrationen suchen</translation>
     </message>
@@ -512,12 +517,12 @@
         <translation>Firma</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+10"/>
         <source>Problems</source>
         <translation>Probleme</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+4"/>
         <source>Refresh</source>
         <translation>Aktualisieren</translation>
     </message>
@@ -532,12 +537,12 @@
         <translation>Datenbank wird geöffnet…</translation>
     </message>
     <message>
-        <location line="+68"/>
+        <location line="+69"/>
         <source>Module problems</source>
         <translation>Modulprobleme</translation>
     </message>
     <message>
-        <location line="+67"/>
+        <location line="+71"/>
         <source>Company: {name}</source>
         <translation>Firma: {name}</translation>
     </message>
@@ -552,7 +557,7 @@
         <translation>Keine Probleme</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+4"/>
         <source>{count} module(s) cannot be installed: show why</source>
         <translation>{count} Modul(e) nicht installierbar: Gründe anzeigen</translation>
     </message>
@@ -562,7 +567,7 @@
         <translation>Keine Modulprobleme</translation>
     </message>
     <message>
-        <location line="+80"/>
+        <location line="+93"/>
         <source>New company</source>
         <translation>Neue Firma</translation>
     </message>
@@ -610,7 +615,7 @@
 <context>
     <name>MappingsModel</name>
     <message>
-        <location filename="../../ui/history_tables.py" line="+104"/>
+        <location filename="../../ui/history_tables.py" line="+103"/>
         <source>Model</source>
         <translation>Modell</translation>
     </message>
@@ -628,7 +633,7 @@
 <context>
     <name>MessageBar</name>
     <message>
-        <location filename="../../ui/message_bar.py" line="+34"/>
+        <location filename="../../ui/message_bar.py" line="+35"/>
         <source>Details…</source>
         <translation>Details…</translation>
     </message>
@@ -646,7 +651,7 @@
 <context>
     <name>ProblemsView</name>
     <message>
-        <location filename="../../ui/problems_view.py" line="+31"/>
+        <location filename="../../ui/problems_view.py" line="+32"/>
         <source>Module</source>
         <translation>Modul</translation>
     </message>
@@ -664,7 +669,7 @@
 <context>
     <name>RunsModel</name>
     <message>
-        <location filename="../../ui/history_tables.py" line="-59"/>
+        <location filename="../../ui/history_tables.py" line="-58"/>
         <source>Started</source>
         <translation>Gestartet</translation>
     </message>
@@ -793,7 +798,7 @@
 <context>
     <name>SyncController</name>
     <message>
-        <location filename="../../ui/sync_controller.py" line="+64"/>
+        <location filename="../../ui/sync_controller.py" line="+73"/>
         <source>The sync was stopped.</source>
         <extracomment>Progress is reported at most this often (a sync may count thousands of records a second).</extracomment>
         <translation>Die Synchronisierung wurde angehalten.</translation>
