@@ -41,6 +41,7 @@ from ffdesk.sync.errors import (
     error_for_status,
     unreachable,
 )
+from ffdesk.sync.network import client_options, tls_reason
 
 __all__ = [
     "DEFAULT_DEADLINE",
@@ -529,6 +530,7 @@ class ProviderClient:
             limits=httpx.Limits(
                 max_connections=max_concurrency, max_keepalive_connections=max_concurrency
             ),
+            **client_options(),  # proxies and CA bundle of a corporate network
         )
 
     @property
@@ -588,8 +590,9 @@ class ProviderClient:
                         self._log_attempt(request, type(exc).__name__, started)
                     failures += 1
                     if failures >= max_attempts or not self._retryable(exc):
+                        reason = self._reason(exc, request)
                         raise self._failed(
-                            unreachable(self.provider, self._reason(exc), attempts=attempt)
+                            unreachable(self.provider, reason, attempts=attempt)
                         ) from exc
                     outcome = type(exc).__name__
                     delay = policy.delay(failures - 1)
@@ -686,11 +689,11 @@ class ProviderClient:
             isinstance(exc, httpx.RequestError) and _retryable(exc)
         )
 
-    def _reason(self, exc: Exception) -> str:
+    def _reason(self, exc: Exception, request: httpx.Request) -> str:
         if isinstance(exc, _DeadlinePassed):
             return f"no complete answer within {self.deadline:g} s"
         assert isinstance(exc, httpx.RequestError)
-        return _transport_reason(exc, self.timeout)
+        return tls_reason(exc, request.url.host) or _transport_reason(exc, self.timeout)
 
     def _throttled(self, retry_after: float | None, sent_at: float) -> None:
         self.rate_limited += 1
