@@ -42,6 +42,7 @@ from ffdesk.sync.errors import (
     unreachable,
 )
 from ffdesk.sync.network import client_options, tls_reason
+from ffdesk.sync.user_agent import user_agent
 
 __all__ = [
     "DEFAULT_DEADLINE",
@@ -521,7 +522,7 @@ class ProviderClient:
                 self._limiter = RateLimiter(rate, clock=clock, sleep=sleep)
         self._client = httpx.AsyncClient(
             base_url=base_url,
-            headers=headers,
+            headers={"User-Agent": user_agent(), **(headers or {})},
             auth=auth,
             timeout=timeout,
             transport=transport,

@@ -23,7 +23,7 @@ from typing import Any
 
 from ffdesk.engine.env import current_env, env_ctx
 from ffdesk.engine.errors import UserError
-from ffdesk.engine.model import Model
+from ffdesk.engine.model import Model, references_checked_once
 from ffdesk.redaction import redact
 from ffdesk.sync.errors import ProviderError, ProviderUnavailable
 from ffdesk.sync.http import PACING, Pacing
@@ -260,7 +260,9 @@ class SyncJob:
             pacing = PACING.set(self.pacing)
             try:
                 async with deadline:
-                    await integration.sync_integration(self)
+                    # Thousands of mapper rows point at this integration: look it up once.
+                    with references_checked_once():
+                        await integration.sync_integration(self)
             except TimeoutError as exc:
                 state = RunState.FAILED
                 if deadline.expired():
