@@ -335,8 +335,14 @@ async def _integrations(system: System, args: argparse.Namespace, out: Output) -
     return EXIT_UNREACHABLE if result.outcome == "unreachable" else EXIT_REFUSED
 
 
+def _waits(outcome: Any) -> str:
+    """The summary of a run's 429s: how many, and how long it waited for them."""
+    times = "once" if outcome.rate_limited == 1 else f"{outcome.rate_limited} times"
+    return f"rate limit: answered 429 {times}, waited {outcome.waited:.0f} s in all."
+
+
 async def _sync(system: System, args: argparse.Namespace, out: Output) -> int:
-    from ffdesk.sync.runner import RecordRef, describe, run_sync
+    from ffdesk.sync.runner import RecordRef, describe, run_sync, waiting_text
 
     only = RecordRef.parse(args.record) if args.record else None
     if only is not None and len(args.ids) != 1:
@@ -356,7 +362,14 @@ async def _sync(system: System, args: argparse.Namespace, out: Output) -> int:
     for record in records:
         try:
             outcome = await run_sync(
-                record, trigger="command line", dry_run=args.dry_run, only=only
+                record,
+                trigger="command line",
+                dry_run=args.dry_run,
+                only=only,
+                # Progress goes to stderr, so stdout stays the result (and valid --json).
+                on_wait=lambda provider, seconds: print(
+                    waiting_text(provider, seconds), file=sys.stderr, flush=True
+                ),
             )
         except UserError as exc:
             failures += 1
@@ -365,6 +378,8 @@ async def _sync(system: System, args: argparse.Namespace, out: Output) -> int:
                 print(str(exc), file=sys.stderr)
             continue
         outcomes.append(describe(outcome))
+        if outcome.rate_limited:
+            print(f"{record.name}: {_waits(outcome)}", file=sys.stderr)
         if not outcome.succeeded:
             failures += 1
             unreachable += outcome.unreachable

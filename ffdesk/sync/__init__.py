@@ -9,7 +9,7 @@ from ffdesk.sync.errors import (
     ProviderUnavailable,
     RateLimited,
 )
-from ffdesk.sync.http import ProviderClient, RateLimiter, RetryPolicy, api_base
+from ffdesk.sync.http import ProviderClient, RateLimiter, RetryPolicy, api_base, rate_limit_for
 from ffdesk.sync.oauth import (
     TOKEN_CACHE,
     CachedToken,
@@ -71,6 +71,7 @@ __all__ = [
     "pull_completed",
     "pull_since",
     "push_changed",
+    "rate_limit_for",
     "refresh_open",
     "register_secret",
     "run_sync",
