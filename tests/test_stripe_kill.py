@@ -23,6 +23,7 @@ import pytest
 
 import ffdesk
 from ffdesk.sync import AlreadySyncing, run_sync
+from ffdesk.sync.runner import HOST
 from tests.fakes.stripe import FakeStripe
 from tests.helpers.stripe_env import KEY, add_contacts, cli_env, db_url, run_cli, start_cli
 
@@ -133,7 +134,9 @@ def test_killed_run_then_rerun_leaves_one_customer_per_contact(
         gate(fake)
         # This process asks meanwhile: refused, because the run's owner is alive.
         message = asyncio.run(_refused(db_url(tmp_path)))
-        assert re.fullmatch(r"Stripe is already syncing since \d\d:\d\d\.", message)
+        assert re.fullmatch(
+            rf"Stripe is already syncing since \d\d:\d\d on {re.escape(HOST)}\.", message
+        )
     finally:
         kill(proc)
 

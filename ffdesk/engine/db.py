@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import StaticPool
 
 META_TABLE = "ffdesk_meta"
+META = sa.table(META_TABLE, sa.column("key"), sa.column("value"))
 # Busy timeout for SQLite: a second process (the command line beside the window) may hold the
 # write lock for a short transaction; waiting a little is better than failing at once.
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -57,33 +58,48 @@ class Database:
         self.dialect_name = self.engine.dialect.name
         if self.dialect_name == "sqlite":
             sa.event.listen(self.engine, "connect", _on_sqlite_connect)
-            # IMMEDIATE: take the write lock at BEGIN, so a read-then-write transaction (the
-            # sync-run lock) never fails half-way because another process wrote meanwhile.
-            sa.event.listen(
-                self.engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE")
-            )
+            sa.event.listen(self.engine, "begin", self._sqlite_begin)
             if not is_memory:
                 # WAL: the window keeps reading while the command line (or a sync) writes.
                 sa.event.listen(self.engine, "connect", _use_wal)
         self._current: contextvars.ContextVar[Connection | None] = contextvars.ContextVar(
             f"ffdesk_db_{id(self)}", default=None
         )
+        # Whether the transaction about to begin will write (read by `_sqlite_begin`).
+        self._writing: contextvars.ContextVar[bool] = contextvars.ContextVar(
+            f"ffdesk_db_writing_{id(self)}", default=True
+        )
         self.id = self._ensure_meta()
 
     # -- transactions ----------------------------------------------------------------
+    def _sqlite_begin(self, conn: Connection) -> None:
+        # A writing transaction takes the write lock at BEGIN (IMMEDIATE), so a read-then-write
+        # transaction (the sync-run lock) never fails half-way because another process wrote
+        # meanwhile. A reading one takes no lock: in WAL mode it reads at once, even while
+        # another process holds the write lock.
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if self._writing.get() else "BEGIN")
+
     @contextmanager
-    def connect(self) -> Iterator[Connection]:
-        """The connection of the enclosing transaction, or a new short transaction."""
+    def connect(self, *, write: bool = False) -> Iterator[Connection]:
+        """The connection of the enclosing transaction, or a new short transaction.
+
+        A new transaction only reads unless `write` is true (`savepoint` and `transaction`
+        always write); a reading one never waits for a writer on SQLite.
+        """
         current = self._current.get()
         if current is not None:
             yield current
             return
-        with self.engine.begin() as conn:
-            token = self._current.set(conn)
-            try:
-                yield conn
-            finally:
-                self._current.reset(token)
+        writing = self._writing.set(write)
+        try:
+            with self.engine.begin() as conn:
+                token = self._current.set(conn)
+                try:
+                    yield conn
+                finally:
+                    self._current.reset(token)
+        finally:
+            self._writing.reset(writing)
 
     @asynccontextmanager
     async def transaction(self) -> Any:
@@ -93,7 +109,7 @@ class Database:
         the transaction holds SQLite's write lock.
         """
         nested = self._current.get() is not None
-        with self.savepoint() if nested else self.connect() as conn:
+        with self.savepoint() if nested else self.connect(write=True) as conn:
             yield conn
 
     @contextmanager
@@ -101,7 +117,7 @@ class Database:
         """A nested transaction so that one failed operation leaves the database unchanged."""
         if self._current.get() is None:
             # A new short transaction is all-or-nothing already: no SAVEPOINT round trips.
-            with self.connect() as conn:
+            with self.connect(write=True) as conn:
                 yield conn
             return
         with self.connect() as conn:
@@ -122,10 +138,17 @@ class Database:
     # -- identity ----------------------------------------------------------------------
     def _ensure_meta(self) -> str:
         """Create the meta table if needed and return the database's UUID (made once)."""
+        found = self._read_meta()
+        if found is not None:
+            return found  # the usual start: nothing to write, so never wait for a writer
         from alembic.migration import MigrationContext
         from alembic.operations import Operations
 
-        with self.engine.begin() as conn:
+        with self.connect(write=True) as conn:
+            if self.dialect_name == "postgresql":
+                from ffdesk.engine import postgresql
+
+                postgresql.lock_schema(conn)
             if not sa.inspect(conn).has_table(META_TABLE):
                 ops = Operations(MigrationContext.configure(conn))
                 ops.create_table(
@@ -133,11 +156,26 @@ class Database:
                     sa.Column("key", sa.String(64), primary_key=True),
                     sa.Column("value", sa.Text(), nullable=False),
                 )
-            meta = sa.table(META_TABLE, sa.column("key"), sa.column("value"))
             found = conn.execute(
-                sa.select(meta.c.value).where(meta.c.key == "database_id")
+                sa.select(META.c.value).where(META.c.key == "database_id")
             ).scalar_one_or_none()
             if found is None:
                 found = str(uuid.uuid4())
-                conn.execute(sa.insert(meta).values(key="database_id", value=found))
+                conn.execute(sa.insert(META).values(key="database_id", value=found))
+            if self.dialect_name == "postgresql":
+                postgresql.ensure_casefold(conn, META)
             return str(found)
+
+    def _read_meta(self) -> str | None:
+        """The database's UUID when the meta table is complete, read without writing."""
+        with self.connect() as conn:
+            if not sa.inspect(conn).has_table(META_TABLE):
+                return None
+            values = dict(conn.execute(sa.select(META.c.key, META.c.value)).all())
+            if self.dialect_name == "postgresql":
+                from ffdesk.engine import postgresql
+
+                if not postgresql.casefold_ready(conn, values):
+                    return None
+            found = values.get("database_id")
+            return None if found is None else str(found)
