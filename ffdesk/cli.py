@@ -93,6 +93,11 @@ def build_parser() -> argparse.ArgumentParser:
     runs.add_argument("id", nargs="?")
     runs.add_argument("--limit", type=int, default=20)
 
+    database = sub(commands, "db", "check or back up ffdesk's database")
+    dbs = database.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    sub(dbs, "check", "a full integrity check of the database")
+    sub(dbs, "backup", "copy the database file while it is in use").add_argument("file")
+
     contacts = sub(commands, "contacts", "local contacts")
     cont = contacts.add_subparsers(dest="action", required=True, parser_class=_Parser)
     sub(cont, "import", "import a CSV file (name, email, phone)").add_argument("file")
@@ -364,8 +369,38 @@ HANDLERS = {
 }
 
 
+def _database_command(args: argparse.Namespace, out: Output) -> int:
+    """`ffdesk db ...` opens the database only (no modules): it must work on a damaged file."""
+    from ffdesk.engine.db import Database
+    from ffdesk.paths import default_database_url
+    from ffdesk.services import database as service
+
+    db = Database(args.database or default_database_url())
+    try:
+        if args.action == "check":
+            result = service.check(db)
+            out.emit(
+                {
+                    "database": result.database,
+                    "healthy": result.healthy,
+                    "findings": result.findings,
+                },
+                result.sentence,
+            )
+            return 0 if result.healthy else 1
+        target = Path(args.file).expanduser().absolute()
+        sentence = service.backup(db, target)
+        out.emit({"backup": str(target)}, sentence)
+        return 0
+    finally:
+        db.dispose()
+
+
 async def run_command(args: argparse.Namespace) -> int:
     from ffdesk.api import open_system
+
+    if args.command == "db":
+        return _database_command(args, Output(args.json))
 
     system = await open_system(args.database, company=args.company)
     gc.freeze()  # a long `ffdesk sync` should not rescan start-up objects in every collection

@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import contextvars
+import logging
+import sqlite3
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import StaticPool
+
+from ffdesk.engine.db_errors import DatabaseProblem, as_problem, on_engine_error
+from ffdesk.engine.integrity import quick_check
+
+log = logging.getLogger(__name__)
 
 META_TABLE = "ffdesk_meta"
 META = sa.table(META_TABLE, sa.column("key"), sa.column("value"))
@@ -42,6 +49,14 @@ def _use_wal(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _run_undo(actions: list[Callable[[], None]]) -> None:
+    for action in reversed(actions):
+        try:
+            action()
+        except Exception:
+            log.exception("could not undo a change made outside the database")
+
+
 class Database:
     """Owns the SQLAlchemy engine and hands out the connection of the current transaction."""
 
@@ -56,6 +71,9 @@ class Database:
                 kwargs["poolclass"] = StaticPool
         self.engine: Engine = sa.create_engine(url, **kwargs)
         self.dialect_name = self.engine.dialect.name
+        self.is_file = self.dialect_name == "sqlite" and not is_memory
+        # A driver's failure (full disk, read-only file, lock, damage) becomes a sentence.
+        sa.event.listen(self.engine, "handle_error", on_engine_error)
         if self.dialect_name == "sqlite":
             sa.event.listen(self.engine, "connect", _on_sqlite_connect)
             sa.event.listen(self.engine, "begin", self._sqlite_begin)
@@ -69,7 +87,21 @@ class Database:
         self._writing: contextvars.ContextVar[bool] = contextvars.ContextVar(
             f"ffdesk_db_writing_{id(self)}", default=True
         )
-        self.id = self._ensure_meta()
+        # Undo actions of what was done outside the database (secrets) in this transaction.
+        self._undo: contextvars.ContextVar[list[Callable[[], None]] | None] = (
+            contextvars.ContextVar(f"ffdesk_db_undo_{id(self)}", default=None)
+        )
+        #: Why the database file must not be written (it failed its integrity check).
+        self.damaged: str | None = None
+        try:
+            self.damaged = quick_check(self) if self.is_file else None
+            self.id = self._ensure_meta()
+        except (sa.exc.DBAPIError, OSError, sqlite3.Error) as exc:
+            problem = as_problem(getattr(exc, "orig", None) or exc, self.engine.url)
+            self.engine.dispose()
+            if problem is None:
+                raise
+            raise problem from None
 
     # -- transactions ----------------------------------------------------------------
     def _sqlite_begin(self, conn: Connection) -> None:
@@ -90,7 +122,11 @@ class Database:
         if current is not None:
             yield current
             return
+        if write and self.damaged:
+            raise DatabaseProblem(self.damaged, "damaged")
         writing = self._writing.set(write)
+        undo: list[Callable[[], None]] = []
+        undo_token = self._undo.set(undo)
         try:
             with self.engine.begin() as conn:
                 token = self._current.set(conn)
@@ -98,8 +134,22 @@ class Database:
                     yield conn
                 finally:
                     self._current.reset(token)
+        except BaseException:
+            _run_undo(undo)  # the body or the commit failed: nothing of it may remain
+            raise
         finally:
             self._writing.reset(writing)
+            self._undo.reset(undo_token)
+
+    def on_rollback(self, action: Callable[[], None]) -> None:
+        """Run `action` if the enclosing transaction (or savepoint) does not commit.
+
+        For changes made outside the database inside a transaction (secrets in the keyring),
+        so that a save is all or nothing even when the commit itself fails (a full disk).
+        """
+        undo = self._undo.get()
+        if undo is not None:
+            undo.append(action)
 
     @asynccontextmanager
     async def transaction(self) -> Any:
@@ -122,11 +172,16 @@ class Database:
             return
         with self.connect() as conn:
             nested = conn.begin_nested()
+            undo = self._undo.get()
+            mark = len(undo) if undo is not None else 0
             try:
                 yield conn
             except BaseException:
                 if nested.is_active:
                     nested.rollback()
+                if undo is not None:
+                    _run_undo(undo[mark:])
+                    del undo[mark:]
                 raise
             else:
                 if nested.is_active:

@@ -364,9 +364,10 @@ class Model:
                 f"{self._name}: company-scoped values need an active company to be saved."
             )
         store = current_env().secrets
+        db = self._registry.db
         for name, (cid, value) in pending.items():
             if cid is not None:
-                store.set(cid, self._name, self.id, name, value if value else None)
+                _set_secret_undoably(db, store, (cid, self._name, self.id, name), value or None)
                 if cid == self._secret_cid:
                     self._secrets[name] = value if value else None
             del self._pending_secrets[name]
@@ -449,7 +450,8 @@ class Model:
                 continue
             for cid in env.cids:
                 for name in model._company_scoped:
-                    env.secrets.delete(cid, model._name, record_id, name)
+                    key = (cid, model._name, record_id, name)
+                    _set_secret_undoably(self._registry.db, env.secrets, key, None)
 
     async def fetch_related(self, *names: str) -> None:
         """Load the named relations (`module`, `company`, `mappings`) into the record."""
@@ -486,3 +488,20 @@ class Model:
 def table_name_for(model_name: str) -> str:
     """`IntegrationMapper` -> `integration_mapper`."""
     return re.sub(r"(?<!^)(?=[A-Z])", "_", model_name).lower()
+
+
+def _set_secret_undoably(
+    db: Any, store: Any, key: tuple[int, str, int, str], value: str | None
+) -> None:
+    """Write (or with None delete) a secret; put the old value back if the transaction fails.
+
+    Secrets live outside the database: without the undo, a commit refused by a full disk would
+    leave the keyring holding the new secret beside the old database row.
+    """
+    previous = store.get(*key)
+    if value is None:
+        store.delete(*key)
+    else:
+        store.set(*key, value)
+    if previous != value:
+        db.on_rollback(lambda: store.set(*key, previous))
