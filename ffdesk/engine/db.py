@@ -94,7 +94,7 @@ class Database:
         #: Why the database file must not be written (it failed its integrity check).
         self.damaged: str | None = None
         try:
-            self.damaged = quick_check(self) if self.is_file else None
+            self.damaged = quick_check(self.engine)
             self.id = self._ensure_meta()
         except (sa.exc.DBAPIError, OSError, sqlite3.Error) as exc:
             problem = as_problem(getattr(exc, "orig", None) or exc, self.engine.url)

@@ -11,10 +11,10 @@ import logging
 import sqlite3
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from ffdesk.engine.db import Database
+import sqlalchemy as sa
+
+from ffdesk.engine.db_errors import sqlite_file
 
 log = logging.getLogger(__name__)
 
@@ -33,10 +33,13 @@ def damaged_sentence(path: str, findings: list[str]) -> str:
     )
 
 
-def _sqlite_path(db: Database) -> str:
-    from ffdesk.engine.db_errors import sqlite_file
+def _sqlite_path(engine: sa.Engine) -> str:
+    return sqlite_file(engine.url)
 
-    return sqlite_file(db.engine.url)
+
+def _is_file(engine: sa.Engine) -> bool:
+    path = _sqlite_path(engine) if engine.dialect.name == "sqlite" else ""
+    return bool(path) and path != ":memory:" and "mode=memory" not in str(engine.url)
 
 
 def _run_check(path: str, pragma: str, budget: float | None) -> list[str] | None:
@@ -61,9 +64,11 @@ def _run_check(path: str, pragma: str, budget: float | None) -> list[str] | None
         conn.close()
 
 
-def quick_check(db: Database, budget: float = QUICK_CHECK_SECONDS) -> str | None:
+def quick_check(engine: sa.Engine, budget: float = QUICK_CHECK_SECONDS) -> str | None:
     """The sentence saying the file is damaged, or None (healthy, new, or check timed out)."""
-    path = _sqlite_path(db)
+    if not _is_file(engine):
+        return None
+    path = _sqlite_path(engine)
     if not Path(path).is_file() or Path(path).stat().st_size == 0:
         return None
     findings = _run_check(path, "quick_check", budget)
@@ -76,18 +81,18 @@ def quick_check(db: Database, budget: float = QUICK_CHECK_SECONDS) -> str | None
     return damaged_sentence(path, findings)
 
 
-def full_check(db: Database) -> list[str]:
+def full_check(engine: sa.Engine) -> list[str]:
     """Every finding of a full integrity check ([] when the database is healthy)."""
-    if db.dialect_name != "sqlite":
-        with db.connect() as conn:
+    if engine.dialect.name != "sqlite":
+        with engine.connect() as conn:
             conn.exec_driver_sql("SELECT 1")  # the server checks its own files
         return []
-    if not db.is_file:
+    if not _is_file(engine):
         return []
-    return _run_check(_sqlite_path(db), "integrity_check", None) or []
+    return _run_check(_sqlite_path(engine), "integrity_check", None) or []
 
 
-def backup(db: Database, target: Path) -> int:
+def backup(engine: sa.Engine, target: Path) -> int:
     """Copy the database into the new SQLite file `target` while others keep using it.
 
     SQLite's online backup API gives a consistent copy even while another process writes.
@@ -95,7 +100,7 @@ def backup(db: Database, target: Path) -> int:
     """
     from ffdesk.engine.errors import UserError
 
-    if db.dialect_name != "sqlite" or not db.is_file:
+    if not _is_file(engine):
         raise UserError(
             "`ffdesk db backup` copies a SQLite database file; back up a PostgreSQL database "
             "with the server's own tools (pg_dump)."
@@ -104,7 +109,7 @@ def backup(db: Database, target: Path) -> int:
         raise UserError(f"{target} already exists: choose a new file name for the backup.")
     if not target.parent.is_dir():
         raise UserError(f"The folder {target.parent} does not exist: create it first.")
-    source = sqlite3.connect(f"file:{_sqlite_path(db)}?mode=ro", uri=True, timeout=10)
+    source = sqlite3.connect(f"file:{_sqlite_path(engine)}?mode=ro", uri=True, timeout=10)
     copy = sqlite3.connect(target)
     pages = 0
 

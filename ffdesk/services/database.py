@@ -35,11 +35,11 @@ class CheckResult:
 
 def check(db: Database) -> CheckResult:
     """A full integrity check (SQLite's integrity_check; a PostgreSQL server checks itself)."""
-    return CheckResult(where(db.engine.url), integrity.full_check(db))
+    return CheckResult(where(db.engine.url), integrity.full_check(db.engine))
 
 
 def backup(db: Database, target: Path) -> str:
     """Copy the database file into `target` (online: others may keep working); a sentence."""
-    pages = integrity.backup(db, target)
+    pages = integrity.backup(db.engine, target)
     size = target.stat().st_size
     return f"Backed up ffdesk's database to {target} ({pages} pages, {size} bytes)."

@@ -196,6 +196,16 @@ class MainWindow(QMainWindow):
         self.pane.status_reported.connect(self._on_pane_status_reported)
         self.pane.dirty_changed.connect(self._on_pane_dirty_changed)
         self.controller.sync_finished.connect(self._on_controller_sync_finished)
+        self._add_database_menu(system)
+
+    def _add_database_menu(self, system: System) -> None:
+        """Database > Check / Back up…, as `ffdesk db check|backup` (issue 16.7)."""
+        from ffdesk.ui.database_menu import DatabaseMenu
+
+        self.database_menu = DatabaseMenu(system.db, self)
+        self.menuBar().addMenu(self.database_menu)
+        self.database_menu.result_reported.connect(self.show_message)
+        self.database_menu.failed.connect(self.show_error)
 
     def _bind_env(self) -> None:
         """Make the System's environment current (in this task, or Qt's own context)."""
