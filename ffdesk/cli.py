@@ -93,6 +93,10 @@ def build_parser() -> argparse.ArgumentParser:
     runs.add_argument("id", nargs="?")
     runs.add_argument("--limit", type=int, default=20)
 
+    audit = sub(commands, "audit", "who changed the configuration, when and what")
+    audit.add_argument("id", nargs="?", help="only this integration (of the company)")
+    audit.add_argument("--limit", type=int, default=50)
+
     database = sub(commands, "db", "check or back up ffdesk's database")
     dbs = database.add_subparsers(dest="action", required=True, parser_class=_Parser)
     sub(dbs, "check", "a full integrity check of the database")
@@ -359,6 +363,25 @@ async def _contacts(system: System, args: argparse.Namespace, out: Output) -> in
     return 0
 
 
+async def _audit(system: System, args: argparse.Namespace, out: Output) -> int:
+    from ffdesk.services.audit import audit_rows, describe_changes
+
+    record = await system.integration(args.id) if args.id else None
+    rows = await audit_rows(system, record, limit=args.limit)
+    shown = [
+        {
+            "when": r["when"],
+            "who": f"{r['user']}@{r['host']}",
+            "action": r["action"],
+            "what": r["subject"],
+            "changes": describe_changes(r["changes"]),
+        }
+        for r in rows
+    ]
+    out.emit(rows, table(shown, ["when", "who", "action", "what", "changes"]))
+    return 0
+
+
 HANDLERS = {
     "modules": _modules,
     "companies": _companies,
@@ -366,6 +389,7 @@ HANDLERS = {
     "sync": _sync,
     "runs": _runs,
     "contacts": _contacts,
+    "audit": _audit,
 }
 
 

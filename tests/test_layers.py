@@ -35,7 +35,7 @@ MODULE_ALLOWED = ("ffdesk.engine.base", "ffdesk.sync", "httpx", "__future__")
 ENGINE_LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("foundation", ("__init__", "errors", "postgresql", "db_errors", "integrity", "db", "env")),
     ("fields and Q-expressions", ("fields", "q")),
-    ("records", ("query", "model")),
+    ("records", ("audit", "query", "model")),
     ("registry and schema", ("registry", "schema", "core_models")),
     ("views and forms", ("views", "forms", "view_service")),
     ("modules", ("manifest", "discovery", "loader", "data_files")),

@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from ffdesk.engine import audit
 from ffdesk.engine.env import ModelRegistry, current_env, env_ctx
 from ffdesk.engine.errors import MissingError, ValidationError
 from ffdesk.engine.fields import Char, Field, ManyToOne, OneToMany
@@ -58,6 +59,12 @@ class Model:
     _registry: ClassVar[ModelRegistry]
     _module_values: ClassVar[dict[str, dict[str, Any]]] = {}
     _company_scoped: ClassVar[tuple[str, ...]] = ()
+    #: Changes of this model's records go to the audit trail (ffdesk.engine.audit).
+    _audit: ClassVar[bool] = False
+    #: Fields the program maintains itself: their changes make no audit entry.
+    _audit_ignore: ClassVar[frozenset[str]] = frozenset()
+    #: Whether creating a record is an entry (not for records the program makes itself).
+    _audit_creation: ClassVar[bool] = True
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -322,10 +329,12 @@ class Model:
         db = cls._registry.db
         names = list(self._fields) if self.id is None else [n for n in self._dirty]
         secret_names = [n for n in names if self._fields[n].company_scoped]
+        audited = audit.audited_fields(self, names) if cls._audit else []
         try:
             with db.savepoint() as conn:
                 row = self._validated_row(names)
                 created = self.id is None
+                before = audit.old_values(conn, self, audited) if audited and not created else {}
                 if created:
                     result = conn.execute(cls._statement("insert"), row)
                     assert result.inserted_primary_key is not None
@@ -342,6 +351,11 @@ class Model:
                     if created:
                         self.id = None
                     raise
+                if audited:
+                    changes = audit.changes_of(self, audited, before, created)
+                    if changes and (cls._audit_creation or not created):
+                        action = "created" if created else "changed"
+                        audit.write_entry(conn, self, action, changes, audit.company_of(self))
         except IntegrityError as exc:
             raise self._integrity_error(exc) from None
         self._dirty.clear()
@@ -410,6 +424,8 @@ class Model:
             return
         removed: list[tuple[type[Model], int]] = []
         with self._registry.db.savepoint() as conn:
+            if type(self)._audit:
+                audit.write_entry(conn, self, "deleted", [], audit.company_of(self))
             self._delete_in(conn, removed)
         self._forget_secrets(removed)
         self.id = None

@@ -206,6 +206,39 @@ class MainWindow(QMainWindow):
         self.menuBar().addMenu(self.database_menu)
         self.database_menu.result_reported.connect(self.show_message)
         self.database_menu.failed.connect(self.show_error)
+        self._add_activity_dock()
+
+    def _add_activity_dock(self) -> None:
+        """View > Activity: every configuration change of the database (issue 11.3)."""
+        from ffdesk.ui.activity import ActivityDock
+
+        self.activity_dock = ActivityDock(self)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.activity_dock)
+        self.activity_dock.hide()
+        self.activity_action = self.activity_dock.toggleViewAction()
+        self.activity_action.setText(self.tr("Activity"))
+        self.activity_action.setObjectName("activityAction")
+        self.menuBar().addAction(self.activity_action)
+        self.activity_dock.visibilityChanged.connect(self._on_activity_dock_visibility_changed)
+
+    @Slot(bool)
+    def _on_activity_dock_visibility_changed(self, visible: bool) -> None:
+        if visible:
+            spawn(self.refresh_activity())
+
+    async def refresh_activity(self) -> None:
+        """Read the whole audit trail again into the Activity dock."""
+        from ffdesk.services.audit import audit_rows
+
+        if self.system is None:
+            return
+        self._bind_env()
+        try:
+            rows = await audit_rows(self.system, limit=200)
+        except Exception as exc:
+            self.show_error(exc, "reading the activity")
+            return
+        self.activity_dock.page.model.set_rows(rows)  # type: ignore[attr-defined]
 
     def _bind_env(self) -> None:
         """Make the System's environment current (in this task, or Qt's own context)."""
