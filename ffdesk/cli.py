@@ -97,6 +97,14 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("id", nargs="?", help="only this integration (of the company)")
     audit.add_argument("--limit", type=int, default=50)
 
+    config = sub(commands, "config", "export or import the configuration (no secrets)")
+    conf = config.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    sub(conf, "export", "write the configuration to a YAML file").add_argument("file")
+    importer = sub(conf, "import", "show (or with --apply make) the changes of a YAML file")
+    importer.add_argument("file")
+    importer.add_argument("secrets", nargs="*", metavar="field=value", help="field=- reads stdin")
+    importer.add_argument("--apply", action="store_true", help="write the changes")
+
     database = sub(commands, "db", "check or back up ffdesk's database")
     dbs = database.add_subparsers(dest="action", required=True, parser_class=_Parser)
     sub(dbs, "check", "a full integrity check of the database")
@@ -382,6 +390,42 @@ async def _audit(system: System, args: argparse.Namespace, out: Output) -> int:
     return 0
 
 
+async def _config(system: System, args: argparse.Namespace, out: Output) -> int:
+    from ffdesk.services import config_transfer as transfer
+
+    path = Path(args.file)
+    if args.action == "export":
+        data = await transfer.export_config(system)
+        transfer.write_config(data, path)
+        out.emit({"exported": str(path)}, f"Exported the configuration to {path} (no secrets).")
+        return 0
+    given = _read_assignments(args.secrets)
+
+    def ask(company: str, integration: str, name: str) -> str | None:
+        if name in given:
+            return given[name]
+        if sys.stdin.isatty():
+            import getpass
+
+            return getpass.getpass(f"{name} for {integration} of {company} (empty: skip): ")
+        return None
+
+    plan = await transfer.import_config(
+        system, transfer.read_config(path), apply=args.apply, ask=ask
+    )
+    missing = [f"{c} / {i}: {n}" for c, i, n in plan.missing_secrets]
+    verb = "Changed" if args.apply else "Would change"
+    lines = [f"{verb}: {change}" for change in plan.changes] or ["Nothing to change."]
+    lines += [f"Secret needed: {m}" for m in missing]
+    if not args.apply:
+        lines.append("Dry run: nothing was written (--apply writes it).")
+    out.emit(
+        {"applied": args.apply, "changes": plan.changes, "missing_secrets": missing},
+        "\n".join(lines),
+    )
+    return 0
+
+
 HANDLERS = {
     "modules": _modules,
     "companies": _companies,
@@ -390,6 +434,7 @@ HANDLERS = {
     "runs": _runs,
     "contacts": _contacts,
     "audit": _audit,
+    "config": _config,
 }
 
 
