@@ -206,6 +206,13 @@ class MainWindow(QMainWindow):
         self.menuBar().addMenu(self.database_menu)
         self.database_menu.result_reported.connect(self.show_message)
         self.database_menu.failed.connect(self.show_error)
+        from ffdesk.ui.config_menu import ConfigMenu
+
+        self.config_menu = ConfigMenu(system, self)
+        self.menuBar().addMenu(self.config_menu)
+        self.config_menu.result_reported.connect(self.show_message)
+        self.config_menu.failed.connect(self.show_error)
+        self.config_menu.imported.connect(lambda: spawn(self.refresh()))
         self._add_activity_dock()
 
     def _add_activity_dock(self) -> None:
