@@ -128,3 +128,38 @@ def company_of(record: Model) -> int | None:
         return value
     env = env_ctx.get(None)
     return env.cid if env is not None else None
+
+
+def refuse_lost_update(conn: sa.Connection, record: Model, before: dict[str, Any]) -> None:
+    """Refuse a save whose fields were changed by someone else since this copy was read.
+
+    Another administrator (or the command line) saved the same field meanwhile: writing now
+    would silently undo their change, so the save is refused, naming who changed it and when.
+    """
+    from ffdesk.engine.errors import UserError
+
+    loaded = getattr(record, "_loaded", None)
+    if loaded is None:
+        return
+    changed = [n for n in before if n in record._dirty and n in loaded and before[n] != loaded[n]]
+    if not changed:
+        return
+    cls = type(record)
+    registry = cls._registry
+    who, when = "someone else", None
+    if AUDIT_MODEL in registry:
+        table = registry[AUDIT_MODEL]._table
+        row = conn.execute(
+            sa.select(table.c.os_user, table.c.host, table.c.when)
+            .where(table.c.model == cls._name, table.c.record_id == record.id)
+            .order_by(table.c.id.desc())
+            .limit(1)
+        ).first()
+        if row is not None:
+            who, when = f"{row.os_user} on {row.host}", row.when
+    labels = ", ".join(cls._fields[n].label for n in changed)
+    at = f" at {when:%H:%M}" if when is not None else ""
+    raise UserError(
+        f"{subject_of(record)}: {labels} was changed by {who}{at} while you were editing; "
+        "nothing was saved. Reload to see their change, then make yours again."
+    )

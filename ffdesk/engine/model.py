@@ -134,6 +134,9 @@ class Model:
         for name, field in cls._fields.items():
             if field.stored and not isinstance(field, OneToMany):
                 record._values[name] = field.from_column(mapping[field.column_name])
+        if cls._audit:
+            # What this copy was read as: a save refuses to overwrite what changed since.
+            record._loaded = dict(record._values)
         return record
 
     def __repr__(self) -> str:
@@ -335,6 +338,8 @@ class Model:
                 row = self._validated_row(names)
                 created = self.id is None
                 before = audit.old_values(conn, self, audited) if audited and not created else {}
+                if before:
+                    audit.refuse_lost_update(conn, self, before)
                 if created:
                     result = conn.execute(cls._statement("insert"), row)
                     assert result.inserted_primary_key is not None
@@ -359,6 +364,8 @@ class Model:
         except IntegrityError as exc:
             raise self._integrity_error(exc) from None
         self._dirty.clear()
+        if cls._audit:
+            self._loaded = dict(self._values)
 
     def _write_secrets(self, names: list[str]) -> None:
         """Write pending company-scoped edits, each for the company it was typed for."""

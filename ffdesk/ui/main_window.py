@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -36,8 +37,12 @@ if TYPE_CHECKING:
     from ffdesk.ui.sync_controller import SyncController
 
 TITLE = "ffdesk"
+log = logging.getLogger(__name__)
+
 DEFAULT_SIZE = QSize(1280, 800)
 CATALOGUE_WIDTH = 420
+# How often the window looks for changes made by another administrator or the command line.
+WATCH_INTERVAL_MS = 3000
 LAST_COMPANY_KEY = "company/last"
 
 
@@ -214,6 +219,49 @@ class MainWindow(QMainWindow):
         self.config_menu.failed.connect(self.show_error)
         self.config_menu.imported.connect(lambda: spawn(self.refresh()))
         self._add_activity_dock()
+        self._watch_for_others()
+
+    def _watch_for_others(self) -> None:
+        """Notice within seconds what another administrator or the command line changed."""
+        from PySide6.QtCore import QTimer
+
+        self._marker: tuple[int, int, int] | None = None
+        self._watching = False
+        self.watch_timer = QTimer(self)
+        self.watch_timer.setObjectName("watchTimer")
+        self.watch_timer.setInterval(WATCH_INTERVAL_MS)
+        self.watch_timer.timeout.connect(self._on_watch_timer_timeout)
+        self.watch_timer.start()
+
+    @Slot()
+    def _on_watch_timer_timeout(self) -> None:
+        if not self._watching:
+            self._watching = True
+            spawn(self.notice_changes())
+
+    async def notice_changes(self) -> bool:
+        """Read again what changed elsewhere; unsaved edits in the form stay. True if read."""
+        from ffdesk.services.audit import change_marker
+
+        try:
+            if self.system is None or self.pane is None:
+                return False
+            self._bind_env()
+            marker = change_marker(self.system)
+            if self._marker is None or marker == self._marker:
+                self._marker = marker
+                return False
+            self._marker = marker
+            await self.refresh_catalogue()
+            await self.pane.reload()  # keeps the form's unsaved edits
+            if self.activity_dock.isVisible():
+                await self.refresh_activity()
+            return True
+        except Exception as exc:
+            log.warning("could not look for changes made elsewhere: %s", exc)
+            return False
+        finally:
+            self._watching = False
 
     def _add_activity_dock(self) -> None:
         """View > Activity: every configuration change of the database (issue 11.3)."""
