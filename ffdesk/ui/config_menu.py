@@ -17,10 +17,10 @@ if TYPE_CHECKING:
 class ConfigMenu(QMenu):
     """Export the configuration to YAML (no secrets) or import one after a preview."""
 
-    #: kind ("info" or "error") and the sentence to show.
+    # kind ("info" or "error") and the sentence to show.
     result_reported = Signal(str, str)
     failed = Signal(object)
-    #: the configuration changed (the window reads everything again).
+    # the configuration changed (the window reads everything again).
     imported = Signal()
 
     def __init__(self, system: System, parent: QWidget | None = None) -> None:

@@ -18,9 +18,9 @@ if TYPE_CHECKING:
 class DatabaseMenu(QMenu):
     """Check ffdesk's database or back it up; results are reported as one sentence each."""
 
-    #: kind ("info" or "error") and the sentence to show.
+    # kind ("info" or "error") and the sentence to show.
     result_reported = Signal(str, str)
-    #: an exception the window shows as an error.
+    # an exception the window shows as an error.
     failed = Signal(object)
 
     def __init__(self, database: Database, parent: QWidget | None = None) -> None:

@@ -4,7 +4,7 @@
 <context>
     <name></name>
     <message>
-        <location filename="../../ui/integration_pane.py" line="+55"/>
+        <location filename="../../ui/integration_pane.py" line="+56"/>
         <source>{created} created, {updated} updated, {skipped} skipped, {failed} failed</source>
         <translation>{created} angelegt, {updated} aktualisiert, {skipped} übersprungen, {failed} fehlgeschlagen</translation>
     </message>
@@ -35,14 +35,45 @@
     </message>
 </context>
 <context>
+    <name>ActivityDock</name>
+    <message>
+        <location filename="../../ui/activity.py" line="+54"/>
+        <source>Activity</source>
+        <translation>Aktivität</translation>
+    </message>
+</context>
+<context>
+    <name>ActivityModel</name>
+    <message>
+        <location line="-36"/>
+        <source>When</source>
+        <translation>Wann</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Who</source>
+        <translation>Wer</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>What</source>
+        <translation>Was</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Change</source>
+        <translation>Änderung</translation>
+    </message>
+</context>
+<context>
     <name>App</name>
     <message>
-        <location filename="../../app.py" line="+136"/>
+        <location filename="../../app.py" line="+140"/>
         <source>Check the --database option or FFDESK_DATABASE_URL (now {url}), then start ffdesk again.</source>
         <translation>Prüfen Sie die Option --database oder FFDESK_DATABASE_URL (jetzt {url}) und starten Sie ffdesk dann erneut.</translation>
     </message>
     <message>
-        <location line="+79"/>
+        <location line="+80"/>
         <source>The database could not be opened: {reason}</source>
         <translation>Die Datenbank konnte nicht geöffnet werden: {reason}</translation>
     </message>
@@ -143,6 +174,97 @@
     </message>
 </context>
 <context>
+    <name>ConfigMenu</name>
+    <message>
+        <location filename="../../ui/config_menu.py" line="+27"/>
+        <source>Configuration</source>
+        <translation>Konfiguration</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Export…</source>
+        <translation>Exportieren…</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Import…</source>
+        <translation>Importieren…</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>Configuration (*.yaml *.yml)</source>
+        <translation>Konfiguration (*.yaml *.yml)</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Export the configuration</source>
+        <translation>Konfiguration exportieren</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>Exported the configuration to {path} (no secrets).</source>
+        <translation>Konfiguration nach {path} exportiert (ohne Geheimnisse).</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Import a configuration</source>
+        <translation>Konfiguration importieren</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>The configuration is already the same.</source>
+        <translation>Die Konfiguration ist bereits identisch.</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Import the configuration?</source>
+        <translation>Konfiguration importieren?</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Importing {path} would make these changes:</source>
+        <translation>Der Import von {path} würde Folgendes ändern:</translation>
+    </message>
+    <message>
+        <location line="+31"/>
+        <source>Imported {count} changes from {path}.</source>
+        <translation>{count} Änderungen aus {path} importiert.</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Secrets to enter: {needed}.</source>
+        <translation>Noch einzugebende Geheimnisse: {needed}.</translation>
+    </message>
+</context>
+<context>
+    <name>DatabaseMenu</name>
+    <message>
+        <location filename="../../ui/database_menu.py" line="+27"/>
+        <source>Database</source>
+        <translation>Datenbank</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Check the database</source>
+        <translation>Datenbank prüfen</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Back up the database…</source>
+        <translation>Datenbank sichern…</translation>
+    </message>
+    <message>
+        <location line="+23"/>
+        <source>Back up ffdesk&apos;s database</source>
+        <translation>ffdesk-Datenbank sichern</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>SQLite database (*.db *.sqlite)</source>
+        <translation>SQLite-Datenbank (*.db *.sqlite)</translation>
+    </message>
+</context>
+<context>
     <name>Dialogs</name>
     <message>
         <location filename="../../ui/dialogs.py" line="+31"/>
@@ -197,18 +319,18 @@
         <translation>nicht gesetzt</translation>
     </message>
     <message>
-        <location line="+112"/>
-        <location line="+55"/>
+        <location line="+115"/>
+        <location line="+60"/>
         <source>Show what you typed</source>
         <translation>Eingabe anzeigen</translation>
     </message>
     <message>
-        <location line="-47"/>
+        <location line="-52"/>
         <source>Remove the stored value</source>
         <translation>Gespeicherten Wert entfernen</translation>
     </message>
     <message>
-        <location line="+45"/>
+        <location line="+50"/>
         <source>Hide what you typed</source>
         <translation>Eingabe verbergen</translation>
     </message>
@@ -246,18 +368,18 @@
 <context>
     <name>FormWidget</name>
     <message>
-        <location filename="../../ui/form_widget.py" line="+73"/>
+        <location filename="../../ui/form_widget.py" line="+74"/>
         <source>{label} (required)</source>
         <translation>{label} (Pflichtfeld)</translation>
     </message>
     <message>
-        <location line="+51"/>
-        <location line="+177"/>
+        <location line="+58"/>
+        <location line="+184"/>
         <source>Unsaved changes</source>
         <translation>Ungespeicherte Änderungen</translation>
     </message>
     <message>
-        <location line="-174"/>
+        <location line="-181"/>
         <source>Save</source>
         <translation>Speichern</translation>
     </message>
@@ -272,7 +394,7 @@
         <translation>Verwerfen</translation>
     </message>
     <message>
-        <location line="+168"/>
+        <location line="+175"/>
         <source>Fix the highlighted fields to save</source>
         <translation>Zum Speichern die markierten Felder korrigieren</translation>
     </message>
@@ -303,7 +425,7 @@
         <translation>Zuletzt synchronisiert {when}</translation>
     </message>
     <message>
-        <location line="+40"/>
+        <location line="+42"/>
         <source>Install</source>
         <translation>Installieren</translation>
     </message>
@@ -329,12 +451,12 @@
     </message>
     <message>
         <location line="+2"/>
-        <location line="+97"/>
+        <location line="+108"/>
         <source>Sync now</source>
         <translation>Jetzt synchronisieren</translation>
     </message>
     <message>
-        <location line="-95"/>
+        <location line="-106"/>
         <source>Cancel</source>
         <translation>Abbrechen</translation>
     </message>
@@ -344,7 +466,7 @@
         <translation>Beim nächsten Datensatz anhalten; Erledigtes bleibt erhalten</translation>
     </message>
     <message>
-        <location line="+102"/>
+        <location line="+113"/>
         <source>{done} records</source>
         <translation>{done} Datensätze</translation>
     </message>
@@ -363,12 +485,12 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+364"/>
+        <location line="+368"/>
         <source>Provider unreachable</source>
         <translation>Anbieter nicht erreichbar</translation>
     </message>
     <message>
-        <location line="-302"/>
+        <location line="-306"/>
         <source>No sync has run yet.</source>
         <translation>Es lief noch keine Synchronisierung.</translation>
     </message>
@@ -388,6 +510,11 @@
         <translation>Verknüpfte Datensätze</translation>
     </message>
     <message>
+        <location line="+3"/>
+        <source>Activity</source>
+        <translation>Aktivität</translation>
+    </message>
+    <message>
         <location line="+21"/>
         <source>Select an integration on the left to see its settings.</source>
         <translation>Wählen Sie links eine Integration, um ihre Einstellungen zu sehen.</translation>
@@ -403,7 +530,7 @@
         <translation>Verknüpfte Datensätze ({count})</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+6"/>
         <source>This module cannot be installed: {problem}</source>
         <translation>Dieses Modul kann nicht installiert werden: {problem}</translation>
     </message>
@@ -492,12 +619,12 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../ui/main_window.py" line="+78"/>
+        <location filename="../../ui/main_window.py" line="+85"/>
         <source>Search integrations (Ctrl+F)</source>
         <translation>Integrationen suchen (Strg+F)</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+7"/>
         <source>Search integrations</source>
         <translation>Integrationen suchen</translation>
     </message>
@@ -512,12 +639,12 @@
         <translation>Firma</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+10"/>
         <source>Problems</source>
         <translation>Probleme</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+4"/>
         <source>Refresh</source>
         <translation>Aktualisieren</translation>
     </message>
@@ -532,12 +659,17 @@
         <translation>Datenbank wird geöffnet…</translation>
     </message>
     <message>
-        <location line="+68"/>
+        <location line="+69"/>
         <source>Module problems</source>
         <translation>Modulprobleme</translation>
     </message>
     <message>
-        <location line="+67"/>
+        <location line="+91"/>
+        <source>Activity</source>
+        <translation>Aktivität</translation>
+    </message>
+    <message>
+        <location line="+73"/>
         <source>Company: {name}</source>
         <translation>Firma: {name}</translation>
     </message>
@@ -552,7 +684,7 @@
         <translation>Keine Probleme</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+4"/>
         <source>{count} module(s) cannot be installed: show why</source>
         <translation>{count} Modul(e) nicht installierbar: Gründe anzeigen</translation>
     </message>
@@ -562,7 +694,7 @@
         <translation>Keine Modulprobleme</translation>
     </message>
     <message>
-        <location line="+80"/>
+        <location line="+93"/>
         <source>New company</source>
         <translation>Neue Firma</translation>
     </message>
@@ -610,7 +742,7 @@
 <context>
     <name>MappingsModel</name>
     <message>
-        <location filename="../../ui/history_tables.py" line="+104"/>
+        <location filename="../../ui/history_tables.py" line="+103"/>
         <source>Model</source>
         <translation>Modell</translation>
     </message>
@@ -628,7 +760,7 @@
 <context>
     <name>MessageBar</name>
     <message>
-        <location filename="../../ui/message_bar.py" line="+34"/>
+        <location filename="../../ui/message_bar.py" line="+35"/>
         <source>Details…</source>
         <translation>Details…</translation>
     </message>
@@ -646,7 +778,7 @@
 <context>
     <name>ProblemsView</name>
     <message>
-        <location filename="../../ui/problems_view.py" line="+31"/>
+        <location filename="../../ui/problems_view.py" line="+32"/>
         <source>Module</source>
         <translation>Modul</translation>
     </message>
@@ -664,7 +796,7 @@
 <context>
     <name>RunsModel</name>
     <message>
-        <location filename="../../ui/history_tables.py" line="-59"/>
+        <location filename="../../ui/history_tables.py" line="-58"/>
         <source>Started</source>
         <translation>Gestartet</translation>
     </message>
@@ -797,6 +929,14 @@
         <source>The sync was stopped.</source>
         <extracomment>Progress is reported at most this often (a sync may count thousands of records a second).</extracomment>
         <translation>Die Synchronisierung wurde angehalten.</translation>
+    </message>
+</context>
+<context>
+    <name>page</name>
+    <message>
+        <location filename="../../ui/activity.py" line="+22"/>
+        <source>No change has been made yet.</source>
+        <translation>Es wurde noch nichts geändert.</translation>
     </message>
 </context>
 </TS>
