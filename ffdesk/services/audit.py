@@ -49,17 +49,17 @@ def describe_changes(changes: list[dict[str, Any]]) -> str:
     return "; ".join(parts)
 
 
-def change_marker(system: System) -> tuple[int, int, int]:
-    """A cheap fingerprint of what others may change: newest audit entry and sync run ids,
-    and running runs. The window compares it every few seconds and reads again on a change."""
+def change_marker(system: System) -> tuple[int, int]:
+    """A cheap fingerprint of what others may change: the newest audit entry and how many
+    sync runs have finished. The window compares it every few seconds and reads again when
+    it moves (a run that starts is not a reason to redraw in the middle of a sync)."""
     import sqlalchemy as sa
 
     audit = system.registry["AuditEntry"]._table
     runs = system.registry["SyncRun"]._table
     with system.db.connect() as conn:
         newest_audit = conn.execute(sa.select(sa.func.max(audit.c.id))).scalar() or 0
-        newest_run = conn.execute(sa.select(sa.func.max(runs.c.id))).scalar() or 0
         finished = conn.execute(
             sa.select(sa.func.count()).select_from(runs).where(runs.c.state != "running")
         ).scalar_one()
-    return int(newest_audit), int(newest_run), int(finished)
+    return int(newest_audit), int(finished)

@@ -232,7 +232,7 @@ class MainWindow(QMainWindow):
         """Notice within seconds what another administrator or the command line changed."""
         from PySide6.QtCore import QTimer
 
-        self._marker: tuple[int, int, int] | None = None
+        self._marker: tuple[int, int] | None = None
         self._watching = False
         self.watch_timer = QTimer(self)
         self.watch_timer.setObjectName("watchTimer")

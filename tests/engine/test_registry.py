@@ -49,7 +49,15 @@ def registry(tmp_path: Any) -> Registry:
 def test_only_the_given_declarations_are_used(registry: Registry) -> None:
     assert ShippingLabel in DECLARATIONS and ShippingLabelExtra in DECLARATIONS
     assert len(DECLARATIONS) > len(list(registry))  # other test modules declared more
-    assert set(registry) == {"Company", "Module", "UiView", "CronJob", "SyncRun", "ShippingLabel"}
+    assert set(registry) == {
+        "Company",
+        "Module",
+        "UiView",
+        "CronJob",
+        "SyncRun",
+        "AuditEntry",
+        "ShippingLabel",
+    }
     assert "ShippingLabel" in registry and "Integration" not in registry
     with pytest.raises(ValidationError) as info:
         registry["Integration"]
