@@ -293,6 +293,70 @@
     </message>
 </context>
 <context>
+    <name>DoctorDialog</name>
+    <message>
+        <location filename="../../ui/doctor_dialog.py" line="+36"/>
+        <source>Doctor</source>
+        <translation>Diagnose</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <location line="+24"/>
+        <source>Checking…</source>
+        <translation>Wird geprüft…</translation>
+    </message>
+    <message>
+        <location line="-19"/>
+        <source>Check</source>
+        <translation>Prüfung</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Status</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Details</source>
+        <translation>Details</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Check &amp;again</source>
+        <translation>&amp;Erneut prüfen</translation>
+    </message>
+    <message>
+        <location line="+30"/>
+        <source>ok</source>
+        <translation>in Ordnung</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>warning</source>
+        <translation>Warnung</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>problem</source>
+        <translation>Problem</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Fix: %1</source>
+        <translation>Abhilfe: %1</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Everything looks fine.</source>
+        <translation>Alles sieht gut aus.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Some checks found a problem; each says how to fix it.</source>
+        <translation>Einige Prüfungen haben ein Problem gefunden; jede sagt, wie es sich beheben lässt.</translation>
+    </message>
+</context>
+<context>
     <name>Errors</name>
     <message>
         <location filename="../../ui/errors.py" line="+16"/>
@@ -619,7 +683,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../ui/main_window.py" line="+85"/>
+        <location filename="../../ui/main_window.py" line="+86"/>
         <source>Search integrations (Ctrl+F)</source>
         <translation>Integrationen suchen (Strg+F)</translation>
     </message>
@@ -659,7 +723,22 @@
         <translation>Datenbank wird geöffnet…</translation>
     </message>
     <message>
-        <location line="+69"/>
+        <location line="+22"/>
+        <source>&amp;Help</source>
+        <translation>&amp;Hilfe</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&amp;Doctor…</source>
+        <translation>&amp;Diagnose…</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Check the keyring, database, data folder, network, modules and clock</source>
+        <translation>Schlüsselbund, Datenbank, Datenordner, Netzwerk, Module und Uhr prüfen</translation>
+    </message>
+    <message>
+        <location line="+53"/>
         <source>Module problems</source>
         <translation>Modulprobleme</translation>
     </message>
@@ -734,7 +813,7 @@
         <translation>Firma umbenannt in {name}.</translation>
     </message>
     <message>
-        <location line="+21"/>
+        <location line="+28"/>
         <source>Refreshed.</source>
         <translation>Aktualisiert.</translation>
     </message>
