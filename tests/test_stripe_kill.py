@@ -25,6 +25,7 @@ import ffdesk
 from ffdesk.sync import AlreadySyncing, run_sync
 from ffdesk.sync.runner import HOST
 from tests.fakes.stripe import FakeStripe
+from tests.helpers.database import stored_bytes
 from tests.helpers.stripe_env import KEY, add_contacts, cli_env, db_url, run_cli, start_cli
 
 CONTACTS = 160
@@ -62,7 +63,7 @@ def ready(tmp_path: Path, fake: FakeStripe) -> dict[str, str]:
         done = run_cli(args, env, stdin=stdin)
         assert done.returncode == 0, (args, done.stdout, done.stderr)
     assert KEY in (tmp_path / "keyring.json").read_text()  # the secret is in the keyring...
-    assert KEY.encode() not in (tmp_path / "ffdesk.db").read_bytes()  # ...not in the database
+    assert KEY.encode() not in stored_bytes(tmp_path / "ffdesk.db")  # ...not in the database
     assert fake.count("GET", "/v1/balance") == 1
     return env
 

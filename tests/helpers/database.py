@@ -101,3 +101,12 @@ def query_rows(url: str, sql: str, **params: object) -> list[tuple[object, ...]]
             return [tuple(row) for row in conn.execute(sa.text(sql), params)]
     finally:
         engine.dispose()
+
+
+def stored_bytes(path: Path) -> bytes:
+    """What the test database standing for `path` holds, to byte-search for a value: the
+    SQLite file and its WAL, or every row of the PostgreSQL schema."""
+    if not ON_POSTGRESQL:
+        files = [Path(path), Path(f"{path}-wal")]
+        return b"".join(f.read_bytes() for f in files if f.exists())
+    return dump_text(database_url(path)).encode()
