@@ -454,7 +454,7 @@ async def _audit(system: System, args: argparse.Namespace, out: Output) -> int:
         }
         for r in rows
     ]
-    out.emit(rows, table(shown, ["when", "who", "action", "what", "changes"]))
+    out.emit({"entries": rows}, table(shown, ["when", "who", "action", "what", "changes"]))
     return 0
 
 
@@ -467,7 +467,9 @@ async def _config(system: System, args: argparse.Namespace, out: Output) -> int:
         transfer.write_config(data, path)
         out.emit({"exported": str(path)}, f"Exported the configuration to {path} (no secrets).")
         return 0
-    given = _read_assignments(args.secrets)
+    # Every value given here is a secret: asked without echo, and a clear one warned about.
+    labels = {pair.split("=", 1)[0].strip(): pair.split("=", 1)[0].strip() for pair in args.secrets}
+    given = _read_assignments(args.secrets, labels, "ffdesk config import:")
 
     def ask(company: str, integration: str, name: str) -> str | None:
         if name in given:

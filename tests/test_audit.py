@@ -54,7 +54,7 @@ def test_every_configuration_change_is_recorded_and_no_secret_is(
     ffdesk("companies", "add", "Acme")
     ffdesk("companies", "rename", "Acme", "Acme Ltd")
 
-    mine = json.loads(ffdesk("audit", STRIPE, "--json"))
+    mine = json.loads(ffdesk("audit", STRIPE, "--json"))["entries"]
     assert [e["action"] for e in mine] == ["changed", "changed"]
     newest, first = mine
     assert newest["changes"] == [
@@ -67,7 +67,7 @@ def test_every_configuration_change_is_recorded_and_no_secret_is(
     assert first["user"] == getpass.getuser() and first["host"] == socket.gethostname()
     assert first["subject"] == "Stripe" and first["company"] == "My Company"
 
-    everything = json.loads(ffdesk("audit", "--json"))
+    everything = json.loads(ffdesk("audit", "--json"))["entries"]
     described = [(e["model"], e["action"], e["subject"]) for e in everything]
     assert described[:3] == [
         ("Company", "changed", "Acme Ltd"),

@@ -72,8 +72,8 @@ def _up_to_date(registry: Registry, present: _Present) -> bool:
 
 def schema_is_current(registry: Registry) -> bool:
     """Whether every table, column and index the registry needs exists in the database."""
-    with registry.db.engine.connect() as conn:
-        return _up_to_date(registry, sa.inspect(conn))
+    with registry.db.connect() as conn:
+        return _up_to_date(registry, _Present.read(sa.inspect(conn)))
 
 
 def upgrade_schema(registry: Registry) -> SchemaChanges:
