@@ -146,7 +146,13 @@ class Database:
         # another process holds the write lock.
         # Straight to the driver: this runs for every transaction, one per synced record.
         driver = conn.connection.driver_connection
-        driver.execute("BEGIN IMMEDIATE" if self._writing.get() else "BEGIN")  # type: ignore[union-attr]
+        try:
+            driver.execute("BEGIN IMMEDIATE" if self._writing.get() else "BEGIN")  # type: ignore[union-attr]
+        except sqlite3.Error as exc:  # raw from the driver: said as a sentence here
+            problem = as_problem(exc, self.engine.url)
+            if problem is None:
+                raise
+            raise problem from None
 
     @contextmanager
     def connect(self, *, write: bool = False) -> Iterator[Connection]:
