@@ -33,7 +33,16 @@ from ffdesk.sync.results import ConnectionResult
 from tests.helpers.database import database_url
 
 # Fields of the base integration form every provider shares (SPEC 10.2).
-BASE_FIELDS = ("name", "integration_category", "description", "enabled", "last_synced_date")
+BASE_FIELDS = (
+    "name",
+    "integration_category",
+    "description",
+    "enabled",
+    "last_synced_date",
+    "max_request_rate",
+    "rate_limit_patience",
+    "max_run_minutes",
+)
 
 
 def env_prefix(identifier: str) -> str:
