@@ -23,6 +23,7 @@ from ffdesk.engine.errors import UserError
 from ffdesk.services import integrations as actions
 from ffdesk.sync import AlreadySyncing, RunState, SyncJob, run_sync
 from ffdesk.sync.results import ConnectionUnreachable
+from ffdesk.sync.runner import HOST
 from tests.fakes.stripe import FakeStripe
 from tests.helpers.stripe_env import (
     KEY,
@@ -469,7 +470,9 @@ def test_second_request_while_syncing_is_refused(fake: FakeStripe, url: str) -> 
             [row] = await runs(system, record)
             with pytest.raises(AlreadySyncing) as refused:
                 await run_sync(record, trigger="schedule")
-            assert str(refused.value) == f"Stripe is already syncing since {row.started:%H:%M}."
+            assert str(refused.value) == (
+                f"Stripe is already syncing since {row.started:%H:%M} on {HOST}."
+            )
             outcome = await first
             assert outcome.succeeded and outcome.created == 16
             assert len(await runs(system, record)) == 1

@@ -22,6 +22,7 @@ from ffdesk.services.window import NOT_INSTALLED, IntegrationDetails, integratio
 from ffdesk.sync.results import ConnectionUnreachable
 from ffdesk.sync.runner import RecordRef, RunOutcome, RunState
 from ffdesk.ui import dialogs
+from ffdesk.ui.activity import activity_page
 from ffdesk.ui.errors import report_error
 from ffdesk.ui.form_widget import FormWidget
 from ffdesk.ui.history_tables import (
@@ -122,6 +123,9 @@ class IntegrationPane(QWidget):
         self.tabs.setDocumentMode(False)
         self.tabs.addTab(self.runs_page, self.tr("Sync history"))
         self.tabs.addTab(self.mappings_tab, self.tr("Mapped records"))
+        self.activity_page = activity_page(self)
+        self.activity_page.table.setObjectName("integrationActivity")
+        self.tabs.addTab(self.activity_page, self.tr("Activity"))
         self.tabs.addTab(self.preview_page, self.tr("Preview"))
         self.pause_notice = QLabel()
         self.pause_notice.setObjectName("schedulePause")
@@ -244,6 +248,7 @@ class IntegrationPane(QWidget):
         self.tabs.setTabText(
             1, self.tr("Mapped records ({count})").format(count=len(details.mappings))
         )
+        self.activity_page.model.set_rows(details.activity)  # type: ignore[attr-defined]
         pause = details.schedule_pause
         self.pause_notice.setVisible(pause is not None)
         if pause is not None:
