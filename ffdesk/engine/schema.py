@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
+from ffdesk.engine.fields import ExactDecimal
 from ffdesk.engine.registry import Registry
 
 
@@ -16,9 +17,39 @@ class SchemaChanges:
     tables: list[str] = field(default_factory=list)
     columns: list[str] = field(default_factory=list)
     indexes: list[str] = field(default_factory=list)
+    retyped: list[str] = field(default_factory=list)
 
     def __bool__(self) -> bool:
-        return bool(self.tables or self.columns or self.indexes)
+        return bool(self.tables or self.columns or self.indexes or self.retyped)
+
+
+def _float_to_decimal(table: sa.Table, found: list[dict]) -> list[sa.Column]:
+    """Columns the registry wants exact (Monetary) that the database still has as floats."""
+    types = {c["name"]: c["type"] for c in found}
+    return [
+        column
+        for column in table.columns
+        if isinstance(column.type, ExactDecimal) and isinstance(types.get(column.name), sa.Float)
+    ]
+
+
+def _retype(ops: object, conn: sa.Connection, table: sa.Table, columns: list[sa.Column]) -> None:
+    """FLOAT -> NUMERIC keeping every value: PostgreSQL casts in place (a double becomes the
+    numeric of its 15 significant digits); SQLite, which cannot alter a column, gets the table
+    rebuilt by Alembic's batch mode with the rows copied over."""
+    if conn.dialect.name == "sqlite":
+        with ops.batch_alter_table(table.name, recreate="always") as batch:  # type: ignore[attr-defined]
+            for column in columns:
+                batch.alter_column(column.name, type_=column.type, existing_type=sa.Float())
+        return
+    for column in columns:
+        ops.alter_column(  # type: ignore[attr-defined]
+            table.name,
+            column.name,
+            type_=column.type,
+            existing_type=sa.Float(),
+            postgresql_using=f'"{column.name}"::numeric',
+        )
 
 
 def _fill_default(conn: sa.Connection, registry: Registry, table: sa.Table, column: str) -> None:
@@ -46,6 +77,8 @@ def _up_to_date(registry: Registry, inspector: sa.Inspector) -> bool:
         columns = {c["name"] for c in inspector.get_columns(table.name)}
         if any(c.name not in columns for c in table.columns):
             return False
+        if _float_to_decimal(table, inspector.get_columns(table.name)):
+            return False
         indexes = {i["name"] for i in inspector.get_indexes(table.name)}
         if any(i.name not in indexes for i in table.indexes):
             return False
@@ -71,10 +104,18 @@ def upgrade_schema(registry: Registry) -> SchemaChanges:
                 present_columns: set[str] = {c.name for c in table.columns}
                 present_indexes: set[str] = set()
             else:
-                present_columns = {c["name"] for c in inspector.get_columns(table.name)}
+                found = inspector.get_columns(table.name)
+                present_columns = {c["name"] for c in found}
                 present_indexes = {
                     i["name"] for i in inspector.get_indexes(table.name) if i["name"]
                 }
+                retype = _float_to_decimal(table, found)
+                if retype:
+                    _retype(ops, conn, table, retype)
+                    changes.retyped += [f"{table.name}.{c.name}" for c in retype]
+                    present_indexes = {
+                        i["name"] for i in sa.inspect(conn).get_indexes(table.name) if i["name"]
+                    }
                 for column in table.columns:
                     if column.name not in present_columns:
                         ops.add_column(table.name, column._copy())
