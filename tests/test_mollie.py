@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 
 import httpx
@@ -273,7 +274,7 @@ def test_pull_follows_next_links_and_second_run_creates_none(
             assert (again.created, again.updated) == (1, 0)
             assert fake.count("GET", "/v2/payments") == 1
             linked = await Transaction.filter(customer_remote_id=remote).get()
-            assert (linked.amount, linked.contact_id) == (99.99, contact.id)
+            assert (linked.amount, linked.contact_id) == (Decimal("99.99"), contact.id)
             assert await Transaction.count() == 302
 
     asyncio.run(scenario())
