@@ -1,7 +1,7 @@
 """Sync: runs and their lock, the scheduler and the shared HTTP layer (no Qt)."""
 
 from ffdesk.redaction import register_secret
-from ffdesk.sync.answers import UnexpectedAnswer, answer_object, parse_answer
+from ffdesk.sync.answers import UnexpectedAnswer, answer_object, parse_answer, unexpected
 from ffdesk.sync.checks import (
     BadRecord,
     currency_code,
@@ -97,4 +97,5 @@ __all__ = [
     "same_mode",
     "store_pulled",
     "sync_enabled",
+    "unexpected",
 ]

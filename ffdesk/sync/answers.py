@@ -20,7 +20,7 @@ import httpx
 from ffdesk.redaction import redact
 from ffdesk.sync.errors import ProviderError
 
-__all__ = ["UnexpectedAnswer", "answer_object", "parse_answer"]
+__all__ = ["UnexpectedAnswer", "answer_object", "parse_answer", "unexpected"]
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +86,12 @@ def _fail(provider: str, expected: str, reason: str, body: bytes | str) -> Unexp
         provider=provider,
         detail=reason,
     )
+
+
+def unexpected(provider: str, expected: str, reason: str) -> UnexpectedAnswer:
+    """The error for an answer that parsed but is not what the API documents (`reason` is
+    logged, the user reads what was expected)."""
+    return _fail(provider, expected, reason, "")
 
 
 def parse_answer(body: bytes | str, provider: str, *, expected: str = "a JSON object") -> Any:
