@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 
 from ffdesk.redaction import redact
-from ffdesk.sync.errors import ProviderError
+from ffdesk.sync.errors import ProviderUnavailable
 
 __all__ = ["UnexpectedAnswer", "answer_object", "parse_answer", "unexpected"]
 
@@ -41,8 +41,11 @@ _KIND = {
 }
 
 
-class UnexpectedAnswer(ProviderError):
-    """The provider answered, but with something that is not the answer its API documents."""
+class UnexpectedAnswer(ProviderUnavailable):
+    """The provider answered, but with something that is not the answer its API documents.
+
+    A ProviderUnavailable: the provider is not working as documented, so a run stops with it.
+    """
 
 
 def _kind(value: Any) -> str:
