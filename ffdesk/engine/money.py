@@ -48,11 +48,15 @@ def exponent(currency: str) -> int:
     return CURRENCY_EXPONENTS[currency.upper()]
 
 
-def from_minor(minor: int, currency: str) -> Decimal:
-    """The exact amount of `minor` smallest units of `currency` (1999 USD -> Decimal("19.99"))."""
+def from_minor(minor: int, currency: str, digits: int | None = None) -> Decimal:
+    """The exact amount of `minor` smallest units of `currency` (1999 USD -> Decimal("19.99")).
+
+    `digits` overrides the ISO exponent for a provider that counts otherwise (Stripe counts
+    MGA in whole ariary).
+    """
     if isinstance(minor, bool) or not isinstance(minor, int):
         raise TypeError(f"minor units are a whole number, got {type(minor).__name__}")
-    return Decimal(minor).scaleb(-exponent(currency))
+    return Decimal(minor).scaleb(-(exponent(currency) if digits is None else digits))
 
 
 def to_minor(amount: Decimal | int | str, currency: str) -> int:

@@ -50,14 +50,19 @@ def currency_code(value: Any, provider: str) -> str:
     return code
 
 
-def minor_amount(value: Any, currency: str, provider: str) -> Decimal:
-    """An amount in the currency's smallest unit (an integer), as an exact Decimal."""
+def minor_amount(
+    value: Any, currency: str, provider: str, exponents: Mapping[str, int] | None = None
+) -> Decimal:
+    """An amount in the currency's smallest unit (an integer), as an exact Decimal.
+
+    `exponents` lists the currencies the provider counts with other digits than ISO 4217.
+    """
     if isinstance(value, bool) or not isinstance(value, int):
         raise BadRecord(
             f"{provider} sent the amount {_shown(value)}, which is not a whole number of the "
             "currency's smallest unit"
         )
-    return from_minor(value, currency)
+    return from_minor(value, currency, (exponents or {}).get(currency))
 
 
 def decimal_amount(value: Any, currency: str, provider: str) -> Decimal:

@@ -37,6 +37,8 @@ BATCH = 500
 CONCURRENCY = 8
 # Stripe answers 25 requests/s in test mode and 100 in live mode; stay just under.
 RATE_LIMITS = {True: 24.0, False: 90.0}
+# Stripe counts these in whole units although ISO 4217 gives them minor units.
+STRIPE_EXPONENTS = {"MGA": 0}
 STATES = {
     "requires_payment_method": "pending",
     "requires_confirmation": "pending",
@@ -308,7 +310,7 @@ class StripeIntegration(Model):
             intent.get("livemode"), _is_live((self.secret_key or "").strip()), "Stripe", "payment"
         )
         currency = currency_code(intent.get("currency"), "Stripe")
-        amount = minor_amount(intent.get("amount"), currency, "Stripe")
+        amount = minor_amount(intent.get("amount"), currency, "Stripe", STRIPE_EXPONENTS)
         state = known_state(intent.get("status"), STATES, "Stripe")
         created = intent.get("created")
         if isinstance(created, bool) or not isinstance(created, int) or created <= 0:
@@ -355,7 +357,7 @@ def _money(item):
         return None
     try:
         currency = currency_code(item.get("currency"), "Stripe")
-        amount = minor_amount(item.get("amount"), currency, "Stripe")
+        amount = minor_amount(item.get("amount"), currency, "Stripe", STRIPE_EXPONENTS)
     except BadRecord:
         return None
     return f"{amount} {currency}"
