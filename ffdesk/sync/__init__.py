@@ -19,7 +19,7 @@ from ffdesk.sync.errors import (
     RateLimited,
 )
 from ffdesk.sync.http import ProviderClient, RateLimiter, RetryPolicy, api_base
-from ffdesk.sync.links import MappingConflict, link_remote, linked_contact, owner_of
+from ffdesk.sync.links import MappingConflict, conflict, link_remote, linked_contact, owner_of
 from ffdesk.sync.oauth import (
     TOKEN_CACHE,
     CachedToken,
@@ -77,6 +77,7 @@ __all__ = [
     "UnexpectedAnswer",
     "answer_object",
     "api_base",
+    "conflict",
     "connection_result",
     "currency_code",
     "decimal_amount",

@@ -14,7 +14,7 @@ from ffdesk.engine.env import current_env
 from ffdesk.engine.errors import ValidationError
 from ffdesk.engine.model import Model
 
-__all__ = ["MappingConflict", "link_remote", "linked_contact", "owner_of"]
+__all__ = ["MappingConflict", "conflict", "link_remote", "linked_contact", "owner_of"]
 
 # Model name -> how a person calls its records in a sentence.
 _NOUNS = {"Contact": "contact", "Message": "message", "Shipment": "shipment"}
