@@ -14,6 +14,8 @@ from ffdesk.sync import (
     ProviderError,
     ProviderRequestError,
     SyncCapability,
+    UnexpectedAnswer,
+    answer_object,
     api_base,
 )
 
@@ -154,7 +156,7 @@ class AdyenIntegration(Model):
                 response = await api.post(
                     f"/{API_VERSION}/paymentMethods", json={"merchantAccount": merchant}
                 )
-                answer = response.json()
+                answer = answer_object(response, PROVIDER)
         except CredentialsRejected as exc:
             return ConnectionResult("rejected", _rejected_message(exc, merchant, live))
         except ProviderRequestError as exc:
@@ -166,20 +168,16 @@ class AdyenIntegration(Model):
             )
         except ProviderError as exc:
             message = str(exc)
-            if live and exc.status is None:
+            if live and exc.status is None and not isinstance(exc, UnexpectedAnswer):
                 message += (
                     f" Check the Live URL Prefix ({_API_URLS}): a wrong prefix names a host that "
                     "does not exist."
                 )
             return ConnectionResult("unreachable", message)
-        except ValueError:
-            return ConnectionResult(
-                "unreachable", "Adyen answered with something that is not JSON. Try again later."
-            )
-        found = answer.get("paymentMethods") if isinstance(answer, dict) else None
+        found = answer.get("paymentMethods")
         methods = [
             str(m.get("name") or m.get("type"))
-            for m in found or []
+            for m in (found if isinstance(found, list) else [])
             if isinstance(m, dict) and (m.get("name") or m.get("type"))
         ]
         if not methods:
