@@ -17,6 +17,7 @@ from ffdesk.sync import (
     UnexpectedAnswer,
     answer_object,
     api_base,
+    unexpected,
 )
 
 IDENTIFIER = "payment_adyen"
@@ -174,10 +175,15 @@ class AdyenIntegration(Model):
                     "does not exist."
                 )
             return ConnectionResult("unreachable", message)
-        found = answer.get("paymentMethods")
+        found = answer.get("paymentMethods", [])
+        if not isinstance(found, list):
+            return ConnectionResult(
+                "unreachable",
+                str(unexpected(PROVIDER, "an object with `paymentMethods`", "methods not a list")),
+            )
         methods = [
             str(m.get("name") or m.get("type"))
-            for m in (found if isinstance(found, list) else [])
+            for m in found
             if isinstance(m, dict) and (m.get("name") or m.get("type"))
         ]
         if not methods:

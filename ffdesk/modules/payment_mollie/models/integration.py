@@ -143,12 +143,13 @@ class MollieIntegration(Model):
         except (ProviderError, ValueError) as exc:
             return connection_result("Mollie", exc)
         mode = "live" if (self.mollie_api_key or "").strip().startswith(LIVE_PREFIX) else "test"
-        found = listing["_embedded"].get("methods")
-        methods = [
-            str(m.get("description") or m.get("id") or "?")
-            for m in (found if isinstance(found, list) else [])
-            if isinstance(m, dict)
-        ]
+        found = listing["_embedded"].get("methods", [])
+        if not isinstance(found, list) or not all(isinstance(m, dict) for m in found):
+            return connection_result(
+                "Mollie",
+                unexpected("Mollie", "an object with `_embedded.methods`", "methods not in a list"),
+            )
+        methods = [str(m.get("description") or m.get("id") or "?") for m in found]
         if methods:
             suffix = f" Payment methods enabled: {', '.join(methods)}."
         else:

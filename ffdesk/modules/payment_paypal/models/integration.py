@@ -280,7 +280,7 @@ class PayPalIntegration(Model):
                             "app) and sync again; PayPal may take a few hours to grant it."
                         ) from None
                     raise
-                details = body.get("transaction_details", [])
+                details = body.get("transaction_details")
                 if not isinstance(details, list):
                     raise unexpected(
                         PROVIDER,

@@ -160,9 +160,11 @@ class SquareIntegration(Model):
             return connection_result("Square", exc, rejected=self._square_rejected)
         # Square leaves `locations` out when there are none.
         locations = answer.get("locations", [])
-        if not isinstance(locations, list):
-            locations = []
-        locations = [loc for loc in locations if isinstance(loc, dict)]
+        if not isinstance(locations, list) or not all(isinstance(x, dict) for x in locations):
+            return connection_result(
+                "Square",
+                unexpected("Square", "an object with `locations`", "locations not in a list"),
+            )
         names = ", ".join(f"{loc.get('name') or '?'} ({loc.get('id')})" for loc in locations)
         wanted = (self.square_location_id or "").strip()
         if wanted and wanted not in {loc.get("id") for loc in locations}:

@@ -37,6 +37,7 @@ from ffdesk.sync import (
     object_id,
     owner_of,
     sync_enabled,
+    unexpected,
 )
 
 IDENTIFIER = "sms_twilio"
@@ -134,6 +135,20 @@ def _is_test_credentials(exc):
 def _json_object(response, keys=None):
     """The object Twilio answered with, read through the checked path."""
     return answer_object(response, PROVIDER, keys)
+
+
+ACCOUNT_KEYS = {"sid": str, "status": str}
+ACCOUNT_STATUSES = ("active", "suspended", "closed")
+
+
+def _account(response):
+    """Twilio's account resource, checked: its sid and a status Twilio documents."""
+    account = _json_object(response, ACCOUNT_KEYS)
+    if account["status"] not in ACCOUNT_STATUSES:
+        raise unexpected(
+            PROVIDER, "an account with a `status`", f"the account status {account['status']!r}"
+        )
+    return account
 
 
 def _sid_of(item):
@@ -252,7 +267,7 @@ class TwilioIntegration(Model):
             return ConnectionResult("rejected", problem)
         try:
             async with self._twilio_client() as api:
-                account = _json_object(await api.get(self._twilio_path(".json")))
+                account = _account(await api.get(self._twilio_path(".json")))
         except CredentialsRejected as exc:
             if _is_test_credentials(exc):
                 return ConnectionResult(
@@ -306,7 +321,7 @@ class TwilioIntegration(Model):
     async def _twilio_preflight(self, api):
         """Check the credentials before touching any message; True for test credentials."""
         try:
-            account = _json_object(await api.get(self._twilio_path(".json")))
+            account = _account(await api.get(self._twilio_path(".json")))
         except CredentialsRejected as exc:
             if _is_test_credentials(exc):
                 return True
