@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import warnings
 from decimal import Decimal
 from typing import Any
@@ -138,3 +139,48 @@ def test_a_float_column_becomes_numeric_and_keeps_every_value(make_env: Any) -> 
         None,
     ]
     assert not upgrade_schema(new.registry)  # nothing left to do
+
+
+POSTGRES_URL = os.environ.get("FFDESK_TEST_DATABASE_URL", "")
+
+
+@pytest.mark.skipif(
+    not POSTGRES_URL.startswith("postgresql"), reason="needs FFDESK_TEST_DATABASE_URL (PostgreSQL)"
+)
+def test_a_double_precision_column_on_postgresql_becomes_numeric_in_place() -> None:
+    from alembic.migration import MigrationContext
+    from alembic.operations import Operations
+
+    from ffdesk.engine.fields import ExactDecimal
+    from ffdesk.engine.schema import _float_to_decimal, _retype
+
+    engine = sa.create_engine(POSTGRES_URL)
+    table = sa.Table(
+        "monetary_probe",
+        sa.MetaData(),
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("total", ExactDecimal()),
+    )
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("DROP TABLE IF EXISTS monetary_probe")
+            conn.exec_driver_sql(
+                "CREATE TABLE monetary_probe (id serial PRIMARY KEY, total double precision)"
+            )
+            for value in (19.99, 0.1, 1.999, None):
+                conn.execute(
+                    sa.text("INSERT INTO monetary_probe (total) VALUES (:v)"), {"v": value}
+                )
+        with engine.begin() as conn:
+            retype = _float_to_decimal(table, sa.inspect(conn).get_columns("monetary_probe"))
+            assert [c.name for c in retype] == ["total"]
+            _retype(Operations(MigrationContext.configure(conn)), conn, table, retype)
+        with engine.begin() as conn:
+            found = sa.inspect(conn).get_columns("monetary_probe")[1]["type"]
+            assert isinstance(found, sa.Numeric) and not isinstance(found, sa.Float)
+            values = conn.execute(sa.select(table.c.total).order_by(table.c.id)).scalars().all()
+            assert values == [Decimal("19.99"), Decimal("0.1"), Decimal("1.999"), None]
+    finally:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("DROP TABLE IF EXISTS monetary_probe")
+        engine.dispose()
