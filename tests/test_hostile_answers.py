@@ -15,8 +15,10 @@ from pathlib import Path
 import pytest
 
 from ffdesk.sync import RunState, UnexpectedAnswer, answer_object
+from tests.fakes import stripe
+from tests.helpers.env import Subprocess, ffdesk_process_fixture  # noqa: F401
 from tests.helpers.provider_env import provider_env
-from tests.helpers.providers import SCENARIOS, SYNCING, Scenario, enabled, ids
+from tests.helpers.providers import SCENARIOS, STRIPE_KEY, SYNCING, Scenario, enabled, ids
 
 JSON = "application/json"
 WRONG_TYPES = (
@@ -45,6 +47,7 @@ HOSTILE: list[tuple[str, bytes, str]] = [
     ("UTF-16", '{"data": [], "has_more": false}'.encode("utf-16"), JSON),
     ("XML", b'<?xml version="1.0"?><response><error>down</error></response>', "text/xml"),
 ]
+CLI_SAMPLE = {"list of objects", "100,000 nested lists", "not UTF-8", "HTML page"}
 CLASS_NAME = re.compile(r"\b\w*(Error|Exception|Answer|Stuck)\b|Traceback|object has no")
 
 
@@ -136,3 +139,33 @@ def test_hostile_answers_to_a_sync_fail_the_run_with_one_sentence(
 
     with caplog.at_level(logging.WARNING, logger="ffdesk.sync.answers"):
         asyncio.run(run())
+
+
+def test_the_command_line_says_one_sentence_for_hostile_answers(
+    ffdesk_process: Subprocess,
+) -> None:
+    with stripe.FakeStripe(secret_key=STRIPE_KEY, seed=8) as fake:
+        env = {"FFDESK_PAYMENT_STRIPE_API_BASE": fake.url, "FFDESK_PAYMENT_STRIPE_RATE_LIMIT": "0"}
+        done = ffdesk_process("modules", "install", "payment_stripe", **env)
+        assert done.returncode == 0, done.stderr
+        done = ffdesk_process(
+            "integrations", "set", "payment_stripe", "secret_key=-", stdin=f"{STRIPE_KEY}\n", **env
+        )
+        assert done.returncode == 0, done.stderr
+        assert ffdesk_process("integrations", "enable", "payment_stripe", **env).returncode == 0
+        # The whole corpus runs in-process above; here the kinds that used to escape as a
+        # Python exception's text, each a new process (a few seconds apiece).
+        for name, body, content_type in [h for h in HOSTILE if h[0] in CLI_SAMPLE]:
+            headers = {"Content-Type": content_type}
+            fake.fail_next(50, 200, body, headers, path_prefix="/v1/", method="GET")
+            tested = ffdesk_process("integrations", "test", "payment_stripe", **env)
+            synced = ffdesk_process("sync", "payment_stripe", **env)
+            fake.clear_faults()
+            for result in (tested, synced):
+                output = result.stdout + result.stderr
+                assert result.returncode == 1, (name, output)
+                assert "Stripe answered with something that is not a Stripe answer" in output, (
+                    name,
+                    output,
+                )
+                assert not CLASS_NAME.search(output), (name, output)
