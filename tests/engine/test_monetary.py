@@ -17,7 +17,7 @@ from tests.engine.helpers import run
 
 class Invoice(Model):
     _ffdesk_module = "invoices"
-    reference = Char(max_length=30)
+    reference = Char(max_length=30, index=True)
     total = Float()
     currency = Char(max_length=3)
 
@@ -27,7 +27,7 @@ class InvoiceExact(Model):
 
     _ffdesk_module = "invoices"
     _name = "Invoice"
-    reference = Char(max_length=30)
+    reference = Char(max_length=30, index=True)
     total = Monetary(currency_field="currency")
     currency = Char(max_length=3)
 
@@ -138,6 +138,9 @@ def test_a_float_column_becomes_numeric_and_keeps_every_value(make_env: Any) -> 
         Decimal("123456.78"),
         None,
     ]
+    indexes = {i["name"] for i in sa.inspect(new.db.engine).get_indexes("invoice")}
+    assert "ix_invoice_reference" in indexes  # the rebuilt table keeps its indexes
+    assert run(new.registry["Invoice"].filter(reference="I2").get()).total == Decimal("1.999")
     assert not upgrade_schema(new.registry)  # nothing left to do
 
 
