@@ -187,3 +187,12 @@ def test_a_double_precision_column_on_postgresql_becomes_numeric_in_place() -> N
         with engine.begin() as conn:
             conn.exec_driver_sql("DROP TABLE IF EXISTS monetary_probe")
         engine.dispose()
+
+
+def test_the_command_line_prints_an_amount_exactly_in_json() -> None:
+    import json
+
+    from ffdesk.cli import _jsonable
+
+    assert json.dumps({"amount": Decimal("19.99")}, default=_jsonable) == '{"amount": "19.99"}'
+    assert json.dumps([Decimal("1E+2")], default=_jsonable) == '["100"]'
