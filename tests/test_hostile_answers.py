@@ -53,8 +53,9 @@ CLASS_NAME = re.compile(r"\b\w*(Error|Exception|Answer|Stuck)\b|Traceback|object
 
 def sentence(provider: str) -> re.Pattern[str]:
     """What the user reads: the provider answered with something that is not its answer."""
+    article = "an" if provider == "Adyen" else "a"
     return re.compile(
-        rf"^{provider} answered (with something that is not a {provider} answer \(expected "
+        rf"^{provider} answered (with something that is not {article} {provider} answer \(expected "
         rf"[^()]+\)|the token request without an access token)\. Try again later"
     )
 

@@ -63,8 +63,9 @@ def _fail(provider: str, expected: str, reason: str, body: bytes | str) -> Unexp
         body = body[: _SNIPPET * 4].decode("utf-8", "replace")
     snippet = " ".join(body[:_SNIPPET].split())
     log.warning(redact(f"{provider} answered {reason}; expected {expected}; began: {snippet!r}"))
+    article = "an" if provider[:1].upper() in "AEIO" else "a"  # an Adyen, a UPS answer
     return UnexpectedAnswer(
-        f"{provider} answered with something that is not a {provider} answer "
+        f"{provider} answered with something that is not {article} {provider} answer "
         f"(expected {expected}). Try again later; if it keeps happening, the log has details.",
         provider=provider,
         detail=reason,
