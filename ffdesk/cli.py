@@ -98,6 +98,9 @@ def build_parser() -> argparse.ArgumentParser:
     cont = contacts.add_subparsers(dest="action", required=True, parser_class=_Parser)
     sub(cont, "import", "import a CSV file (name, email, phone)").add_argument("file")
     sub(cont, "list", "contacts of the company")
+
+    entry = sub(commands, "install-desktop-entry", "add ffdesk to this user's application menu")
+    entry.add_argument("--remove", action="store_true", help="take it out of the menu again")
     return parser
 
 
@@ -357,6 +360,23 @@ async def _contacts(system: System, args: argparse.Namespace, out: Output) -> in
     return 0
 
 
+def _install_desktop_entry(args: argparse.Namespace, out: Output) -> int:
+    from ffdesk.desktop_entry import data_home, install, remove
+
+    home = data_home()
+    try:
+        files = remove(home) if args.remove else install(home)
+    except OSError as exc:
+        print(f"Cannot write to {home}: {exc.strerror or exc}.", file=sys.stderr)
+        return 1
+    if args.remove:
+        text = f"Removed ffdesk's menu entry from {home} ({len(files)} files)."
+    else:
+        text = f"Installed ffdesk's menu entry, metainfo and icons in {home} ({len(files)} files)."
+    out.emit({"removed" if args.remove else "installed": [str(p) for p in files]}, text)
+    return 0
+
+
 HANDLERS = {
     "modules": _modules,
     "companies": _companies,
@@ -393,6 +413,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
+    if args.command == "install-desktop-entry":  # no database, no logging set-up needed
+        return _install_desktop_entry(args, Output(args.json))
     log_path = setup_logging()
     try:
         return asyncio.run(run_command(args))
