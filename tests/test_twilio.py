@@ -30,6 +30,7 @@ from tests.fakes.twilio import (
     MAGIC_FROM,
     FakeTwilio,
 )
+from tests.helpers.database import database_url
 
 MESSAGES = f"/2010-04-01/Accounts/{SID}/Messages.json"
 SERVICE = "MG" + "1" * 32
@@ -53,7 +54,7 @@ def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeTwilio]:
 
 @asynccontextmanager
 async def twilio(tmp_path: Path) -> AsyncIterator[tuple[Any, Any]]:
-    system = await open_system(f"sqlite:///{tmp_path}/x.db")
+    system = await open_system(database_url(tmp_path / "x.db"))
     try:
         await system.install_module("sms_twilio")
         yield system, await system.integration("sms_twilio")
@@ -96,7 +97,7 @@ def posts(fake: FakeTwilio) -> int:
 
 def test_installs_on_its_own_with_a_five_minute_cron(tmp_path: Path) -> None:
     async def main() -> None:
-        system = await open_system(f"sqlite:///{tmp_path}/x.db")
+        system = await open_system(database_url(tmp_path / "x.db"))
         try:
             installed = await system.install_module("sms_twilio")
             assert "sms_twilio" in installed and "messaging" in installed

@@ -19,6 +19,14 @@ _NO_DEFAULT = object()
 # SQLite (and most databases) store integers in 64 bits; larger ones cannot be saved.
 INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
+
+
+def whole_number_type() -> sa.types.TypeEngine[Any]:
+    """64 bits everywhere: BIGINT on PostgreSQL, SQLite's INTEGER (already 64-bit, and the
+    only type that makes `id` an auto-increment rowid)."""
+    return sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+
 ON_DELETE_CHOICES = ("CASCADE", "SET NULL", "RESTRICT")
 
 
@@ -192,7 +200,7 @@ class Integer(Field):
     ordered = True
 
     def sa_type(self) -> sa.types.TypeEngine[Any]:
-        return sa.Integer()
+        return whole_number_type()
 
     def convert(self, value: Any) -> Any:
         if value is None:
@@ -575,7 +583,7 @@ class ManyToOne(Field):
         return f"{self.name}_id"
 
     def sa_type(self) -> sa.types.TypeEngine[Any]:
-        return sa.Integer()
+        return whole_number_type()
 
     def convert(self, value: Any) -> Any:
         """Return the id of the referenced record."""

@@ -18,7 +18,7 @@ from ffdesk.sync.errors import (
     ProviderUnavailable,
     RateLimited,
 )
-from ffdesk.sync.http import ProviderClient, RateLimiter, RetryPolicy, api_base
+from ffdesk.sync.http import ProviderClient, RateLimiter, RetryPolicy, api_base, rate_limit_for
 from ffdesk.sync.links import MappingConflict, conflict, link_remote, linked_contact, owner_of
 from ffdesk.sync.oauth import (
     TOKEN_CACHE,
@@ -93,6 +93,7 @@ __all__ = [
     "owner_of",
     "parse_answer",
     "push_changed",
+    "rate_limit_for",
     "register_secret",
     "run_sync",
     "same_mode",

@@ -5,6 +5,7 @@ Async slots stay tiny: mark busy, await the service, render the result, unmark b
 
 from __future__ import annotations
 
+import math
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
@@ -21,6 +22,7 @@ from ffdesk.services.window import NOT_INSTALLED, IntegrationDetails, integratio
 from ffdesk.sync.results import ConnectionUnreachable
 from ffdesk.sync.runner import RunOutcome, RunState
 from ffdesk.ui import dialogs
+from ffdesk.ui.activity import activity_page
 from ffdesk.ui.errors import report_error
 from ffdesk.ui.form_widget import FormWidget
 from ffdesk.ui.history_tables import (
@@ -116,6 +118,9 @@ class IntegrationPane(QWidget):
         self.tabs.setDocumentMode(False)
         self.tabs.addTab(self.runs_page, self.tr("Sync history"))
         self.tabs.addTab(self.mappings_page, self.tr("Mapped records"))
+        self.activity_page = activity_page(self)
+        self.activity_page.table.setObjectName("integrationActivity")
+        self.tabs.addTab(self.activity_page, self.tr("Activity"))
 
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.setChildrenCollapsible(False)
@@ -159,6 +164,7 @@ class IntegrationPane(QWidget):
         self.message.details_requested.connect(self._on_message_details_requested)
         controller.sync_started.connect(self._on_controller_sync_started)
         controller.sync_progressed.connect(self._on_controller_sync_progressed)
+        controller.sync_waited.connect(self._on_controller_sync_waited)
         controller.sync_finished.connect(self._on_controller_sync_finished)
         controller.sync_failed.connect(self._on_controller_sync_failed)
 
@@ -229,6 +235,7 @@ class IntegrationPane(QWidget):
         self.tabs.setTabText(
             1, self.tr("Mapped records ({count})").format(count=len(details.mappings))
         )
+        self.activity_page.model.set_rows(details.activity)  # type: ignore[attr-defined]
         if details.problem and details.state == NOT_INSTALLED and not self.message.text:
             self.message.show_message(
                 "warning",
@@ -493,6 +500,18 @@ class IntegrationPane(QWidget):
     def _on_controller_sync_progressed(self, integration_id: int, done: int, total: int) -> None:
         if self._is_current(integration_id):
             self.header.show_progress(done, None if total < 0 else total)
+
+    @Slot(int, str, float)
+    def _on_controller_sync_waited(
+        self, integration_id: int, provider: str, seconds: float
+    ) -> None:
+        if self._is_current(integration_id):
+            self.message.show_message(
+                "info",
+                self.tr("Waiting for {provider}'s rate limit, resumes in {seconds} s.").format(
+                    provider=provider, seconds=max(1, math.ceil(seconds))
+                ),
+            )
 
     @asyncSlot(int, object)
     async def _on_controller_sync_finished(self, integration_id: int, outcome: RunOutcome) -> None:

@@ -30,9 +30,19 @@ from ffdesk.engine.system import System
 from ffdesk.services import integrations as actions
 from ffdesk.sync import RetryPolicy, RunOutcome, run_sync
 from ffdesk.sync.results import ConnectionResult
+from tests.helpers.database import database_url
 
 # Fields of the base integration form every provider shares (SPEC 10.2).
-BASE_FIELDS = ("name", "integration_category", "description", "enabled", "last_synced_date")
+BASE_FIELDS = (
+    "name",
+    "integration_category",
+    "description",
+    "enabled",
+    "last_synced_date",
+    "max_request_rate",
+    "rate_limit_patience",
+    "max_run_minutes",
+)
 
 
 def env_prefix(identifier: str) -> str:
@@ -137,7 +147,7 @@ async def provider_env(
     fast_retries(monkeypatch)
     if url is not None:
         point_at(monkeypatch, identifier, url)
-    system = await open_system(f"sqlite:///{tmp_path}/x.db")
+    system = await open_system(database_url(tmp_path / "x.db"))
     try:
         installed = await system.install_module(identifier) if install else []
         record = await system.integration(identifier)
