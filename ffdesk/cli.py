@@ -16,6 +16,7 @@ import sys
 import traceback
 from collections.abc import Sequence
 from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -162,6 +163,8 @@ def _jsonable(value: Any) -> Any:
             if isinstance(value, datetime)
             else value.isoformat()
         )
+    if isinstance(value, Decimal):
+        return format(value, "f")  # an exact amount stays exact: "19.99", never 19.989999...
     return value
 
 

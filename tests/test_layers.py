@@ -33,7 +33,10 @@ MODULE_ALLOWED = ("ffdesk.engine.base", "ffdesk.sync", "httpx", "__future__")
 # files of one layer never import each other in a circle. Every import counts: nested ones and
 # those under TYPE_CHECKING too (a lower file names a higher object by a Protocol instead).
 ENGINE_LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("foundation", ("__init__", "errors", "postgresql", "db_errors", "integrity", "db", "env")),
+    (
+        "foundation",
+        ("__init__", "errors", "money", "postgresql", "db_errors", "integrity", "db", "env"),
+    ),
     ("fields and Q-expressions", ("fields", "q")),
     ("records", ("audit", "query", "model")),
     ("registry and schema", ("registry", "schema", "core_models")),

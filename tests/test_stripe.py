@@ -13,6 +13,7 @@ import re
 import uuid
 from collections.abc import Iterator
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -556,7 +557,7 @@ def test_pull_pages_with_starting_after_then_asks_only_for_new(fake: FakeStripe,
         intent = fake.add_payment_intent(
             amount=1000 + i, currency=currency, status=status, created=now - 3600 - i * 60
         )
-        amount = float(1000 + i) if currency == "jpy" else (1000 + i) / 100
+        amount = Decimal(1000 + i) if currency == "jpy" else Decimal(1000 + i) / 100
         expected[intent["id"]] = (amount, currency.upper(), states[status])
 
     async def main() -> None:
@@ -595,7 +596,7 @@ def test_pull_pages_with_starting_after_then_asks_only_for_new(fake: FakeStripe,
             assert gte == int(first.started.timestamp()) - 300
             assert await Transaction.count() == 255
             new = await Transaction.filter(currency="EUR").all()
-            assert sorted(t.amount for t in new) == [50.0, 50.01, 50.02, 50.03, 50.04]
+            assert sorted(t.amount for t in new) == [Decimal(f"50.0{i}") for i in range(5)]
 
     asyncio.run(main())
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -135,5 +136,32 @@ def test_after_a_month_without_sync_open_payments_are_read_again(
             row = await system.get_model("PaymentTransaction").filter(reference=intent["id"]).get()
             assert row.state == "done"
             assert f"/v1/payment_intents/{intent['id']}" in [r.path for r in fake.requests]
+
+    asyncio.run(main())
+
+
+def test_a_payment_read_again_is_checked_like_a_new_one(fake: FakeStripe, url: str) -> None:
+    made = int(fake.clock()) - 48 * HOUR
+    good = fake.add_payment_intent(amount=1999, status="requires_capture", created=made)
+    spoilt = fake.add_payment_intent(amount=1999, status="requires_capture", created=made)
+
+    async def main() -> None:
+        async with open_stripe(url) as (system, record):
+            Transaction = system.get_model("PaymentTransaction")
+            assert (await run_sync(record)).created == 2
+            fake.set_payment_intent_status(good["id"], "succeeded")
+            fake.set_payment_intent_status(spoilt["id"], "succeeded")
+            with fake.lock:  # the captured one now comes back with a currency that is none
+                fake.payment_intents[spoilt["id"]]["currency"] = "u$d"
+            again = await run_sync(record)
+            assert (again.updated, again.failed) == (1, 1)
+            captured = await Transaction.filter(reference=good["id"]).get()
+            assert (captured.state, captured.amount) == ("done", Decimal("19.99"))
+            kept = await Transaction.filter(reference=spoilt["id"]).get()
+            assert (kept.state, kept.currency, kept.amount) == (
+                "authorized",
+                "USD",
+                Decimal("19.99"),
+            )
 
     asyncio.run(main())

@@ -7,6 +7,7 @@ import sys
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -295,7 +296,7 @@ def test_sends_queued_messages_once_and_follows_their_status(
                 assert message.integration_id == record.id
                 # The same run read the list back: Twilio had sent them meanwhile.
                 assert message.status == "sent"
-                assert message.sender == MAGIC_FROM and message.price == pytest.approx(0.0079)
+                assert message.sender == MAGIC_FROM and message.price == Decimal("0.0079")
                 assert message.price_unit == "USD" and message.date_sent is not None
             assert (await reload(system, foreign)).status == "queued"
             assert (await reload(system, inbound)).remote_id is None

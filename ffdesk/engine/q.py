@@ -14,6 +14,7 @@ import datetime as dt
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, ClassVar, Protocol
 
 import sqlalchemy as sa
@@ -296,7 +297,9 @@ def _normalise_value(value: Any, key: str) -> Any:
         and not (INT64_MIN <= value <= INT64_MAX)
     ):
         raise ValidationError(f"Lookup {key!r}: {value} is too large a number.")
-    if value is None or isinstance(value, (str, int, float, bool, Name, D, dt.date)):
+    if isinstance(value, Decimal) and not value.is_finite():
+        raise ValidationError(f"Lookup {key!r}: {value} is not a number that can be compared.")
+    if value is None or isinstance(value, (str, int, float, bool, Decimal, Name, D, dt.date)):
         return value
     raise ValidationError(f"Lookup {key!r}: a value of type {type(value).__name__} is not allowed.")
 

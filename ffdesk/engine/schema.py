@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
+from ffdesk.engine.fields import ExactDecimal
 from ffdesk.engine.registry import Registry
 
 
@@ -16,9 +17,39 @@ class SchemaChanges:
     tables: list[str] = field(default_factory=list)
     columns: list[str] = field(default_factory=list)
     indexes: list[str] = field(default_factory=list)
+    retyped: list[str] = field(default_factory=list)
 
     def __bool__(self) -> bool:
-        return bool(self.tables or self.columns or self.indexes)
+        return bool(self.tables or self.columns or self.indexes or self.retyped)
+
+
+def _float_to_decimal(table: sa.Table, found: list[dict]) -> list[sa.Column]:
+    """Columns the registry wants exact (Monetary) that the database still has as floats."""
+    types = {c["name"]: c["type"] for c in found}
+    return [
+        column
+        for column in table.columns
+        if isinstance(column.type, ExactDecimal) and isinstance(types.get(column.name), sa.Float)
+    ]
+
+
+def _retype(ops: object, conn: sa.Connection, table: sa.Table, columns: list[sa.Column]) -> None:
+    """FLOAT -> NUMERIC keeping every value: PostgreSQL casts in place (a double becomes the
+    numeric of its 15 significant digits); SQLite, which cannot alter a column, gets the table
+    rebuilt by Alembic's batch mode with the rows copied over."""
+    if conn.dialect.name == "sqlite":
+        with ops.batch_alter_table(table.name, recreate="always") as batch:  # type: ignore[attr-defined]
+            for column in columns:
+                batch.alter_column(column.name, type_=column.type, existing_type=sa.Float())
+        return
+    for column in columns:
+        ops.alter_column(  # type: ignore[attr-defined]
+            table.name,
+            column.name,
+            type_=column.type,
+            existing_type=sa.Float(),
+            postgresql_using=f'"{column.name}"::numeric',
+        )
 
 
 def _fill_default(conn: sa.Connection, registry: Registry, table: sa.Table, column: str) -> None:
@@ -44,25 +75,26 @@ class _Present:
 
     columns: dict[str, set[str]]
     indexes: dict[str, set[str]]
+    described: dict[str, list[dict]]  # the inspector's column descriptions (types included)
 
     @classmethod
     def read(cls, inspector: sa.Inspector) -> _Present:
         # One catalogue query for every table (PostgreSQL), not three per table.
-        columns = {
-            key[1]: {c["name"] for c in found}
-            for key, found in inspector.get_multi_columns().items()
-        }
+        described = {key[1]: list(found) for key, found in inspector.get_multi_columns().items()}
+        columns = {name: {c["name"] for c in found} for name, found in described.items()}
         indexes = {
             key[1]: {i["name"] for i in found if i["name"]}
             for key, found in inspector.get_multi_indexes().items()
         }
-        return cls(columns, indexes)
+        return cls(columns, indexes, described)
 
 
 def _up_to_date(registry: Registry, present: _Present) -> bool:
     for table in registry.metadata.sorted_tables:
         columns = present.columns.get(table.name)
         if columns is None or any(c.name not in columns for c in table.columns):
+            return False
+        if _float_to_decimal(table, present.described[table.name]):
             return False
         indexes = present.indexes.get(table.name, set())
         if any(i.name not in indexes for i in table.indexes):
@@ -77,7 +109,8 @@ def schema_is_current(registry: Registry) -> bool:
 
 
 def upgrade_schema(registry: Registry) -> SchemaChanges:
-    """Create missing tables, columns and indexes; never drops or alters existing ones."""
+    """Create missing tables, columns and indexes, and turn float columns that became Monetary
+    into NUMERIC (values kept); never drops anything."""
     changes = SchemaChanges()
     with registry.db.connect() as conn:
         if _up_to_date(registry, _Present.read(sa.inspect(conn))):
@@ -102,6 +135,14 @@ def upgrade_schema(registry: Registry) -> SchemaChanges:
             else:
                 present_columns = present.columns[table.name]
                 present_indexes = present.indexes.get(table.name, set())
+                retype = _float_to_decimal(table, present.described[table.name])
+                if retype:
+                    _retype(ops, conn, table, retype)
+                    changes.retyped += [f"{table.name}.{c.name}" for c in retype]
+                    # a SQLite rebuild recreates the table: read its indexes again
+                    present_indexes = {
+                        i["name"] for i in sa.inspect(conn).get_indexes(table.name) if i["name"]
+                    }
                 for column in table.columns:
                     if column.name not in present_columns:
                         ops.add_column(table.name, column._copy())

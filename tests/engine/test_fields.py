@@ -77,6 +77,7 @@ def test_every_spec_type_is_exported_and_known() -> None:
         "Text",
         "Integer",
         "Float",
+        "Monetary",
         "Boolean",
         "Date",
         "Datetime",
