@@ -644,6 +644,7 @@ class MainWindow(QMainWindow):
             self.guard_unsaved(self._close_confirmed_now)
             return
         self.save_settings()
+        self.watch_timer.stop()  # a closed window watches nothing (and outlives its event loop)
         event.accept()
         self.closed.emit()
 
