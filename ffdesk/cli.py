@@ -97,6 +97,10 @@ def build_parser() -> argparse.ArgumentParser:
     cont = contacts.add_subparsers(dest="action", required=True, parser_class=_Parser)
     sub(cont, "import", "import a CSV file (name, email, phone)").add_argument("file")
     sub(cont, "list", "contacts of the company")
+
+    from ffdesk.cli_scheduler import add_commands as add_scheduler_commands
+
+    add_scheduler_commands(commands, sub)
     return parser
 
 
@@ -354,6 +358,18 @@ async def _contacts(system: System, args: argparse.Namespace, out: Output) -> in
     return 0
 
 
+async def _scheduler(system: System, args: argparse.Namespace, out: Output) -> int:
+    from ffdesk.cli_scheduler import scheduler_command
+
+    return await scheduler_command(system, args, out)
+
+
+async def _schedules(system: System, args: argparse.Namespace, out: Output) -> int:
+    from ffdesk.cli_scheduler import schedules_command
+
+    return await schedules_command(system, args, out)
+
+
 HANDLERS = {
     "modules": _modules,
     "companies": _companies,
@@ -361,6 +377,8 @@ HANDLERS = {
     "sync": _sync,
     "runs": _runs,
     "contacts": _contacts,
+    "scheduler": _scheduler,
+    "schedules": _schedules,
 }
 
 

@@ -115,9 +115,7 @@ class Lease:
 
     def read(self) -> LeaseInfo:
         with self.engine.begin() as conn:
-            row = conn.execute(
-                sa.select(lease_table).where(lease_table.c.name == LEASE_NAME)
-            ).one()
+            row = conn.execute(sa.select(lease_table).where(lease_table.c.name == LEASE_NAME)).one()
         return LeaseInfo(
             row.holder, row.kind, row.host, row.pid, row.since, row.heartbeat, int(row.beat or 0)
         )

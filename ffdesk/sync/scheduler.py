@@ -294,7 +294,9 @@ class Scheduler:
                 message = str(exc)
             except Exception as exc:
                 message = redact(f"Something went wrong: {type(exc).__name__}: {exc}")
-                log.error("scheduled sync of %s crashed:\n%s", label, redact(traceback.format_exc()))
+                log.error(
+                    "scheduled sync of %s crashed:\n%s", label, redact(traceback.format_exc())
+                )
             if outcome is not None:
                 log.info(
                     "scheduled sync of %s %s: %d created, %d updated, %d skipped, %d failed%s",

@@ -34,7 +34,9 @@ def step(frequency: int | None, unit: str | None) -> relativedelta:
     return relativedelta(hours=n)
 
 
-def next_due_after(anchor: datetime, frequency: int | None, unit: str | None, after: datetime) -> datetime:
+def next_due_after(
+    anchor: datetime, frequency: int | None, unit: str | None, after: datetime
+) -> datetime:
     """The first time of the series anchor + k x interval (k >= 1) that is later than `after`.
 
     Counted from the anchor, not from the previous due time, so "every month" from 31 January
@@ -145,7 +147,7 @@ async def list_schedules(company_id: int | None = None) -> list[ScheduleRow]:
     query = registry[SCHEDULE_MODEL].all()
     if company_id is not None:
         query = query.filter(company=company_id)
-    schedules = await query.order_by("next_due").all()
+    schedules = await query.order_by("id").all()
     integrations = {i.id: i for i in await registry["Integration"].all().all()}
     companies = {c.id: c.name for c in await registry["Company"].all().all()}
     modules = {m.id: m.identifier for m in await registry["Module"].all().all()}
@@ -180,12 +182,10 @@ async def find_schedule(key: str, company_id: int | None) -> Model:
     if key.isdigit():
         found = await Schedule.filter(id=int(key)).first()
     else:
-        integration = await registry["Integration"].filter(
-            module__identifier=key, company=company_id
-        ).first()
-        found = (
-            await Schedule.filter(integration=integration.id).first() if integration else None
+        integration = (
+            await registry["Integration"].filter(module__identifier=key, company=company_id).first()
         )
+        found = await Schedule.filter(integration=integration.id).first() if integration else None
     if found is None:
         raise UserError(
             f"There is no schedule {key!r}; 'ffdesk schedules list' shows the schedules."
@@ -193,7 +193,9 @@ async def find_schedule(key: str, company_id: int | None) -> Model:
     return found
 
 
-async def set_every(schedule: Model, frequency: int, unit: str, now: datetime | None = None) -> None:
+async def set_every(
+    schedule: Model, frequency: int, unit: str, now: datetime | None = None
+) -> None:
     """A new interval starts a new series: next due one interval after the last run (or now)."""
     now = now or datetime.now()
     start = schedule.last_run or now

@@ -13,7 +13,6 @@ from ffdesk.sync.scheduler import Scheduler
 from tests.fakes.stripe import FakeStripe
 from tests.helpers.stripe_env import KEY, db_url, open_stripe, stripe_vars
 
-
 STRIPE = "payment_stripe (My Company)"  # what a schedule run is called: module (company)
 
 
