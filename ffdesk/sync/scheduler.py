@@ -111,6 +111,7 @@ class Scheduler:
         self._templates: dict[str, tuple[int, str]] = {}
         self._refreshed = float("-inf")
         self._next_lease_check = float("-inf")
+        self._lease_checked = False
         self.ran: list[str] = []  # what ran, newest last (shown in the status bar)
 
     # -- life ---------------------------------------------------------------------------
@@ -179,12 +180,15 @@ class Scheduler:
         if not force and now < self._next_lease_check:
             return self.lease.held
         self._next_lease_check = now + self.beat_interval
-        was = self.lease.held
+        was = self.lease.held if self._lease_checked else None
+        self._lease_checked = True
         held = self.lease.try_acquire()
         if held != was:
             log.info(
-                "scheduler %s the lease of this database",
-                "holds" if held else "stands by: another scheduler holds",
+                "scheduler %s",
+                "took the lease: it runs the schedules of this database"
+                if held
+                else "stands by: another scheduler runs the schedules of this database",
             )
         if self.on_lease_checked is not None:
             self.on_lease_checked(self.lease.read(), held)
