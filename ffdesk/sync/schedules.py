@@ -219,6 +219,7 @@ async def set_all_active(active: bool) -> int:
     """Pause or resume every schedule of the database (the tray's "Pause all schedules")."""
     if not has_schedules():
         return 0
+    await ensure_schedules()
     changed = 0
     for schedule in await current_env().registry[SCHEDULE_MODEL].filter(active=not active).all():
         await set_active(schedule, active)

@@ -68,6 +68,7 @@ class SlowControl:
         self.finished: list[str] = []
         self.started_at: dict[str, float] = {}
         self.slow_companies: set[str] = set()
+        self.failing_companies: set[str] = set()  # their runs fail with the provider's words
         self.seconds = 0.0  # every run takes this long (the bench's provider latency)
         self.release = asyncio.Event()
         self.running = 0
@@ -87,6 +88,10 @@ class SlowControl:
                 await asyncio.sleep(self.seconds)
             if name in self.slow_companies:
                 await self.release.wait()
+            if name in self.failing_companies:
+                from ffdesk.engine.errors import UserError
+
+                raise UserError("Slow Sync refused the request: account suspended.")
             run.count("skipped")
         finally:
             self.running -= 1
