@@ -25,39 +25,41 @@ MODELS = """
     from ffdesk.sync import SyncCapability, sync_enabled
 
 
-    class SlowSyncIntegration(Model):
+    class CLASSIntegration(Model):
         __inherit__ = "Integration"
 
-        async def _is_slow_sync(self):
+        async def _is_IDENT(self):
             await self.fetch_related("module")
-            return bool(self.module and self.module.identifier == "slow_sync")
+            return bool(self.module and self.module.identifier == "IDENT")
 
         async def sync_capability(self):
-            if await self._is_slow_sync():
+            if await self._is_IDENT():
                 return SyncCapability(True, "")
             return await super().sync_capability()
 
-        async def sync_slow_sync(cls):
-            return await sync_enabled("slow_sync")
+        async def sync_IDENT(cls):
+            return await sync_enabled("IDENT")
 
         async def sync_integration(self, run):
-            if not await self._is_slow_sync():
+            if not await self._is_IDENT():
                 return await super().sync_integration(run)
             await sys.modules["ffdesk_test_slow_sync_control"].sync(self, run)
 """
 
-CRON = [
-    {
-        "data_type": "CronJob",
-        "identifier": "slow_sync_sync",
-        "name": "Sync Slow",
-        "model": "Integration",
-        "method": "sync_slow_sync",
-        "frequency": 1,
-        "frequency_unit": "Hours",
-        "active": True,
-    }
-]
+
+def _cron(identifier: str) -> list[dict[str, Any]]:
+    return [
+        {
+            "data_type": "CronJob",
+            "identifier": f"{identifier}_sync",
+            "name": f"Sync {identifier}",
+            "model": "Integration",
+            "method": f"sync_{identifier}",
+            "frequency": 1,
+            "frequency_unit": "Hours",
+            "active": True,
+        }
+    ]
 
 
 class SlowControl:
@@ -108,15 +110,17 @@ class SlowControl:
                 await asyncio.wait_for(self.changed.wait(), left)
 
 
-def write_slow_module(root: Path) -> Path:
+def write_slow_module(root: Path, identifier: str = IDENTIFIER) -> Path:
+    """The module (or a copy under another identifier: the bench has eight providers)."""
+    cls = "".join(part.title() for part in identifier.split("_"))
     return write_module(
         root,
         ModuleSpec(
-            IDENTIFIER,
+            identifier,
             ("online_payment",),
-            manifest={**integration_manifest(), "cron_sync_method": "sync_slow_sync"},
-            models=MODELS,
-            files={"data/cron.yaml": CRON},
+            manifest={**integration_manifest(), "cron_sync_method": f"sync_{identifier}"},
+            models=MODELS.replace("CLASS", cls).replace("IDENT", identifier),
+            files={"data/cron.yaml": _cron(identifier)},
         ),
     )
 
