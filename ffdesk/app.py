@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtCore import QCoreApplication, QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
 from ffdesk.engine.errors import UserError
@@ -135,11 +135,12 @@ class App:
     async def _show_startup_error(self, exc: BaseException) -> int:
         from ffdesk.ui.startup_error import StartupErrorWindow
 
-        error_window = StartupErrorWindow(
-            startup_report(exc),
-            "Check the --database option or FFDESK_DATABASE_URL "
-            f"(now {self.args.database or _default_database_url()}), then start ffdesk again.",
-        )
+        hint = QCoreApplication.translate(
+            "App",
+            "Check the --database option or FFDESK_DATABASE_URL (now {url}), "
+            "then start ffdesk again.",
+        ).format(url=self.args.database or _default_database_url())
+        error_window = StartupErrorWindow(startup_report(exc), hint)
         self.window = error_window
         self._closed.clear()
         error_window.closed.connect(self._closed.set)
@@ -215,7 +216,8 @@ def startup_report(exc: BaseException) -> ErrorReport:
         reason = (
             redact(str(exc).strip().splitlines()[0]) if str(exc).strip() else type(exc).__name__
         )
-        return ErrorReport(f"The database could not be opened: {reason}", report.details)
+        message = QCoreApplication.translate("App", "The database could not be opened: {reason}")
+        return ErrorReport(message.format(reason=reason), report.details)
     return report
 
 

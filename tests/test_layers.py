@@ -29,6 +29,19 @@ LAYERS = {
     "sync": (["ffdesk.sync"], (*QT, "ffdesk.ui")),
 }
 MODULE_ALLOWED = ("ffdesk.engine.base", "ffdesk.sync", "httpx", "__future__")
+# The engine from the bottom up. A file imports only files of its own layer or below, and the
+# files of one layer never import each other in a circle. Every import counts: nested ones and
+# those under TYPE_CHECKING too (a lower file names a higher object by a Protocol instead).
+ENGINE_LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("foundation", ("__init__", "errors", "db", "env")),
+    ("fields and Q-expressions", ("fields", "q")),
+    ("records", ("query", "model")),
+    ("registry and schema", ("registry", "schema", "core_models")),
+    ("views and forms", ("views", "forms", "view_service")),
+    ("modules", ("manifest", "discovery", "loader", "data_files")),
+    ("system", ("system",)),
+    ("public API", ("base",)),
+)
 
 PROBE = r"""
 import importlib, json, pkgutil, sys
@@ -158,3 +171,80 @@ def test_integration_modules_import_only_the_public_api() -> None:
         if not _allowed_in_module(name, level)
     ]
     assert bad == [], "modules may import only ffdesk.engine.base, ffdesk.sync, httpx, stdlib"
+
+
+def _engine_edges(files: list[Path]) -> dict[str, set[str]]:
+    """Which engine files each engine file imports (by file stem)."""
+    edges: dict[str, set[str]] = {}
+    for path in files:
+        targets = edges.setdefault(path.stem, set())
+        for _, name, level in _imports(path):
+            assert level == 0, f"{path.name}: relative import"
+            if name.startswith("ffdesk.engine."):
+                targets.add(name.split(".")[2])
+        # `from ffdesk.engine import loader` names a file too
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module == "ffdesk.engine":
+                targets.update(alias.name for alias in node.names)
+    return edges
+
+
+def _upward(
+    edges: dict[str, set[str]], layers: tuple[tuple[str, tuple[str, ...]], ...]
+) -> list[str]:
+    rank = {stem: i for i, (_, stems) in enumerate(layers) for stem in stems}
+    return sorted(
+        f"{source} ({layers[rank[source]][0]}) imports {target} ({layers[rank[target]][0]})"
+        for source, targets in edges.items()
+        for target in targets
+        if rank[target] > rank[source]
+    )
+
+
+def _cycle(edges: dict[str, set[str]]) -> list[str]:
+    """One import circle among the files, or [] when there is none."""
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    path: list[str] = []
+
+    def visit(node: str) -> list[str]:
+        state[node] = 1
+        path.append(node)
+        for target in sorted(edges.get(node, ())):
+            if state.get(target) == 1:
+                return [*path[path.index(target) :], target]
+            if target not in state and (found := visit(target)):
+                return found
+        path.pop()
+        state[node] = 2
+        return []
+
+    for node in sorted(edges):
+        if node not in state and (found := visit(node)):
+            return found
+    return []
+
+
+def test_the_engine_order_rules_themselves() -> None:
+    layers = (("low", ("a", "b")), ("high", ("c",)))
+    assert _upward({"a": {"b"}, "b": set(), "c": {"a"}}, layers) == []
+    assert _upward({"a": {"c"}, "b": set(), "c": set()}, layers) == ["a (low) imports c (high)"]
+    assert _cycle({"a": {"b"}, "b": set(), "c": {"a", "b"}}) == []
+    assert _cycle({"a": {"b"}, "b": {"a"}, "c": set()}) == ["a", "b", "a"]
+
+
+def test_every_engine_file_has_one_layer() -> None:
+    stems = [stem for _, names in ENGINE_LAYERS for stem in names]
+    assert len(stems) == len(set(stems))
+    on_disk = {p.stem for p in (ROOT / "ffdesk" / "engine").glob("*.py")}
+    assert set(stems) == on_disk, "declare each engine file's layer in ENGINE_LAYERS"
+
+
+def test_engine_files_import_only_their_layer_or_below() -> None:
+    edges = _engine_edges(sorted((ROOT / "ffdesk" / "engine").glob("*.py")))
+    assert _upward(edges, ENGINE_LAYERS) == []
+
+
+def test_engine_files_import_each_other_in_no_circle() -> None:
+    edges = _engine_edges(sorted((ROOT / "ffdesk" / "engine").glob("*.py")))
+    assert _cycle(edges) == []

@@ -1,4 +1,8 @@
-"""The current environment (`env_ctx`): user, active company, registry, database and secrets."""
+"""The current environment (`env_ctx`): user, active company, registry, database and secrets.
+
+The bottom layer of the engine beside errors and db: the files above (records, registry,
+views, system) import it, so it names their objects only by the shape it uses of them.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +14,18 @@ from ffdesk.engine.errors import UserError
 
 if TYPE_CHECKING:
     from ffdesk.engine.db import Database
-    from ffdesk.engine.model import Model
-    from ffdesk.engine.registry import Registry
+
+
+class ModelRegistry(Protocol):
+    """What the engine below `registry.py` uses of the Registry (the final model classes)."""
+
+    db: Database
+
+    def __getitem__(self, name: str) -> Any: ...
+
+    def __contains__(self, name: object) -> bool: ...
+
+    def references_to(self, model_name: str) -> list[tuple[Any, Any]]: ...
 
 
 class SecretStore(Protocol):
@@ -45,7 +59,7 @@ class NoSecretStore:
 class Environment:
     """What code runs as: `uid`, the active company `cid`, all company ids `cids`."""
 
-    registry: Registry
+    registry: ModelRegistry
     uid: int = 1
     cid: int | None = None
     cids: list[int] = field(default_factory=list)
@@ -59,7 +73,7 @@ class Environment:
         return self.registry.db
 
     @property
-    def company(self) -> Model | None:
+    def company(self) -> Any:
         """The active company record (loaded on access)."""
         if self.cid is None:
             return None
@@ -68,13 +82,11 @@ class Environment:
     def with_company(self, cid: int | None) -> Environment:
         return replace(self, cid=cid)
 
-    def form(self, record: Model, view: str = "integration_form_view") -> list[Any]:
+    def form(self, record: Any, view: str = "integration_form_view") -> list[Any]:
         """The merged form of `record` with visible / readonly / required evaluated now."""
-        from ffdesk.engine.forms import evaluate_form
-
         if self.system is None:
             raise UserError("Forms need the module system (use ffdesk.open_env).")
-        return evaluate_form(self.system.views, record, view)
+        return self.system.views.evaluate_form(record, view)
 
     def names(self) -> dict[str, Any]:
         """Values of the names a Q-expression may use."""
@@ -94,6 +106,6 @@ def current_env() -> Environment:
         ) from None
 
 
-def get_model(name: str) -> type[Model]:
+def get_model(name: str) -> type[Any]:
     """The final class of model `name` in the current environment."""
     return current_env().registry[name]

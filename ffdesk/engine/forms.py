@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ffdesk.engine.env import env_ctx
 from ffdesk.engine.fields import Boolean, Date, Datetime, Field, File, ManyToOne, Selection, Text
@@ -13,10 +13,25 @@ from ffdesk.engine.q import Q
 if TYPE_CHECKING:
     from ffdesk.engine.model import Model
     from ffdesk.engine.q import BoundQ
-    from ffdesk.engine.view_service import FormElement, ViewService
 
 FORM_VIEW = "integration_form_view"
 SECRET_WIDGET = "Password"
+
+
+@dataclass(frozen=True)
+class FormElement:
+    """A field of a merged form with its conditions parsed once."""
+
+    name: str
+    path: tuple[str, ...]
+    properties: dict[str, Any]
+    conditions: dict[str, bool | Q]
+
+
+class CompiledForms(Protocol):
+    """Where merged forms come from, compiled per model (the ViewService, a file above)."""
+
+    def compiled_form(self, identifier: str, model: type[Model]) -> CompiledForm: ...
 
 
 @dataclass(frozen=True)
@@ -160,7 +175,7 @@ def _env_names() -> Mapping[str, Any]:
 
 
 def evaluate_form(
-    views: ViewService, record: Model, view_identifier: str = FORM_VIEW
+    views: CompiledForms, record: Model, view_identifier: str = FORM_VIEW
 ) -> list[FormField]:
     """Every field of the merged view, with visible / readonly / required for this record.
 

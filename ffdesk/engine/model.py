@@ -5,18 +5,15 @@ from __future__ import annotations
 import inspect
 import re
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from ffdesk.engine.env import current_env, env_ctx
+from ffdesk.engine.env import ModelRegistry, current_env, env_ctx
 from ffdesk.engine.errors import MissingError, ValidationError
 from ffdesk.engine.fields import Char, Field, ManyToOne, OneToMany
 from ffdesk.engine.query import Query
-
-if TYPE_CHECKING:
-    from ffdesk.engine.registry import Registry
 
 #: Every class that subclasses Model, in definition order; the registry picks its own.
 DECLARATIONS: list[type[Model]] = []
@@ -58,7 +55,7 @@ class Model:
     _name: ClassVar[str] = ""
     _fields: ClassVar[dict[str, Field]] = {}
     _table: ClassVar[sa.Table]
-    _registry: ClassVar[Registry]
+    _registry: ClassVar[ModelRegistry]
     _module_values: ClassVar[dict[str, dict[str, Any]]] = {}
     _company_scoped: ClassVar[tuple[str, ...]] = ()
 

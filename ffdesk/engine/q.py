@@ -14,16 +14,24 @@ import datetime as dt
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, ClassVar, Protocol
 
 import sqlalchemy as sa
 
 from ffdesk.engine.db import casefold
+from ffdesk.engine.env import ModelRegistry, env_ctx
 from ffdesk.engine.errors import ValidationError
 from ffdesk.engine.fields import INT64_MAX, INT64_MIN, Date, Datetime, Field, ManyToOne, OneToMany
 
-if TYPE_CHECKING:
-    from ffdesk.engine.model import Model
+
+class RecordModel(Protocol):
+    """What Q-expressions and queries use of a final model class (model.py sits above them)."""
+
+    _name: ClassVar[str]
+    _fields: ClassVar[dict[str, Field]]
+    _table: ClassVar[sa.Table]
+    _registry: ClassVar[ModelRegistry]
+
 
 OPS = frozenset(
     {
@@ -221,7 +229,7 @@ class Q:
         return _Parser(text).parse()
 
     # -- evaluation -------------------------------------------------------------------
-    def bind(self, model: type[Model]) -> BoundQ:
+    def bind(self, model: type[RecordModel]) -> BoundQ:
         """Check every lookup against `model` (fields, ops, value types); cached."""
         bound = self._bound.get(model._name)
         if bound is None or bound.model is not model:
@@ -229,7 +237,7 @@ class Q:
             self._bound[model._name] = bound
         return bound
 
-    def validate(self, model: type[Model]) -> None:
+    def validate(self, model: type[RecordModel]) -> None:
         self.bind(model)
 
     def matches(self, target: Any, **names: Any) -> bool:
@@ -242,7 +250,7 @@ class Q:
             self._matcher = _build_matcher(self, None)
         return self._matcher(target, env_names)
 
-    def to_sql(self, model: type[Model], **names: Any) -> sa.ColumnElement[bool]:
+    def to_sql(self, model: type[RecordModel], **names: Any) -> sa.ColumnElement[bool]:
         return self.bind(model).to_sql(_env_names(names))
 
 
@@ -252,8 +260,6 @@ def _env_names(given: Mapping[str, Any]) -> Mapping[str, Any]:
         if "company_id" in names and "cid" not in names:
             names["cid"] = names["company_id"]
         return names
-    from ffdesk.engine.env import env_ctx
-
     try:
         return env_ctx.get().names()
     except LookupError:
@@ -501,7 +507,7 @@ class _Resolved:
 class BoundQ:
     """A Q checked against one model: knows its fields, evaluates in memory and in SQL."""
 
-    def __init__(self, q: Q, model: type[Model]) -> None:
+    def __init__(self, q: Q, model: type[RecordModel]) -> None:
         self.q = q
         self.model = model
         self.resolved: dict[Lookup, _Resolved] = {}
@@ -534,7 +540,7 @@ class BoundQ:
         return sa.and_(*parts) if q.connector == "AND" else sa.or_(*parts)
 
 
-def _resolve_path(model: type[Model], lookup: Lookup) -> _Resolved:
+def _resolve_path(model: type[RecordModel], lookup: Lookup) -> _Resolved:
     current = model
     hops: list[Field] = []
     text = lookup.key()
@@ -580,7 +586,7 @@ def _resolve_path(model: type[Model], lookup: Lookup) -> _Resolved:
     raise ValidationError(f"Lookup {text!r} names no field.")
 
 
-def _check_value(model: type[Model], lookup: Lookup, resolved: _Resolved) -> None:
+def _check_value(model: type[RecordModel], lookup: Lookup, resolved: _Resolved) -> None:
     field = resolved.terminal
     op, value = lookup.op, lookup.value
     text = lookup.key()
@@ -665,7 +671,7 @@ def _identity(value: Any) -> Any:
 
 # -- SQL -----------------------------------------------------------------------------------
 def _lookup_sql(
-    model: type[Model], table: Any, lookup: Lookup, resolved: _Resolved, value: Any
+    model: type[RecordModel], table: Any, lookup: Lookup, resolved: _Resolved, value: Any
 ) -> sa.ColumnElement[bool]:
     missing = missing_result(lookup.op, value)
     if resolved.terminal is not None and resolved.terminal.company_scoped:
@@ -680,7 +686,7 @@ def _lookup_sql(
 
 
 def _path_sql(
-    model: type[Model],
+    model: type[RecordModel],
     table: Any,
     hops: list[Field],
     terminal: Field | None,

@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Generator
-from typing import TYPE_CHECKING, Any
+from typing import Any, ClassVar, Protocol
 
 import sqlalchemy as sa
 
 from ffdesk.engine.errors import MissingError, UserError, ValidationError
-from ffdesk.engine.q import Q, _env_names, _short
+from ffdesk.engine.q import Q, RecordModel, _env_names, _short
 
-if TYPE_CHECKING:
-    from ffdesk.engine.model import Model
+
+class QueriedModel(RecordModel, Protocol):
+    """What a query uses of a final model class (model.py, above, builds queries of itself)."""
+
+    _order: ClassVar[str]
+
+    @classmethod
+    def _from_row(cls, row: Any) -> Any: ...
+
+
+#: A record of the queried model (an instance of a final Model class).
+Record = Any
 
 
 class Query:
@@ -19,7 +29,7 @@ class Query:
 
     def __init__(
         self,
-        model: type[Model],
+        model: type[QueriedModel],
         q: Q | None = None,
         order: tuple[str, ...] = (),
         limit: int | None = None,
@@ -121,20 +131,20 @@ class Query:
             stmt = stmt.offset(self._offset)
         return stmt
 
-    def _fetch(self) -> list[Model]:
+    def _fetch(self) -> list[Record]:
         with self.model._registry.db.connect() as conn:
             rows = conn.execute(self._select()).all()
         return [self.model._from_row(row) for row in rows]
 
-    async def all(self) -> list[Model]:
+    async def all(self) -> list[Record]:
         return self._fetch()
 
-    async def first(self) -> Model | None:
+    async def first(self) -> Record | None:
         with self.model._registry.db.connect() as conn:
             row = conn.execute(self._select().limit(1)).first()
         return None if row is None else self.model._from_row(row)
 
-    async def get(self) -> Model:
+    async def get(self) -> Record:
         """Exactly one record: MissingError if none, UserError if several."""
         with self.model._registry.db.connect() as conn:
             rows = conn.execute(self._select().limit(2)).all()
@@ -177,9 +187,9 @@ class Query:
     def _describe(self) -> str:
         return self.q.to_text() if self.q is not None else "(all records)"
 
-    def __await__(self) -> Generator[Any, None, list[Model]]:
+    def __await__(self) -> Generator[Any, None, list[Record]]:
         return self.all().__await__()
 
-    async def __aiter__(self) -> AsyncIterator[Model]:
+    async def __aiter__(self) -> AsyncIterator[Record]:
         for record in self._fetch():
             yield record

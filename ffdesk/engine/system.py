@@ -34,7 +34,7 @@ from ffdesk.engine.manifest import (
 from ffdesk.engine.model import Model
 from ffdesk.engine.registry import Registry
 from ffdesk.engine.schema import upgrade_schema
-from ffdesk.engine.view_service import ViewService, check_view_records
+from ffdesk.engine.view_service import ViewService, ViewSource, check_view_records
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +46,19 @@ _CATEGORY_REFUSALS = (
     "is not one of the Integration model's choices",
     "integration modules need the integrations module",
 )
+
+
+def _view_source(record: DataRecord) -> ViewSource:
+    """A view record of a data file as the view service checks it."""
+    return ViewSource(
+        identifier=record.identifier,
+        model=record.values.get("model"),
+        inherit=record.values.get("inherit"),
+        arch=record.values.get("arch"),
+        module=record.module,
+        file=record.file,
+        sequence=record.sequence,
+    )
 
 
 @dataclass(frozen=True)
@@ -298,9 +311,9 @@ class System:
                 self._check_data(identifier, data[identifier], candidate)
             except ValidationError as exc:
                 await self._refuse(identifier, str(exc))
-        new_views = [r for m in wanted for r in data[m] if r.model == "UiView"]
+        new_views = [_view_source(r) for m in wanted for r in data[m] if r.model == "UiView"]
         try:
-            check_view_records(self, candidate, new_views, order=target)
+            check_view_records(self.views, candidate, new_views, order=target)
         except ValidationError as exc:
             # A view of an installed module that the newcomers would break: the install is
             # refused, the installed module keeps working (and gets no problem).

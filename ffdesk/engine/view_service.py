@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from ffdesk.engine.data_files import DataRecord
 from ffdesk.engine.errors import UserError, ValidationError
+from ffdesk.engine.forms import FORM_VIEW, CompiledForm, FormElement, FormField, evaluate_form
 from ffdesk.engine.q import Q
 from ffdesk.engine.views import (
     ViewArchError,
@@ -19,10 +19,9 @@ from ffdesk.engine.views import (
 )
 
 if TYPE_CHECKING:
-    from ffdesk.engine.forms import CompiledForm
+    from ffdesk.engine.db import Database
     from ffdesk.engine.model import Model
     from ffdesk.engine.registry import Registry
-    from ffdesk.engine.system import System
 
 log = logging.getLogger(__name__)
 CONDITIONS = ("visible", "readonly", "required")
@@ -50,14 +49,12 @@ class ViewSource:
     sequence: int
 
 
-@dataclass(frozen=True)
-class FormElement:
-    """A field of a merged form with its conditions parsed once."""
+class ViewHost(Protocol):
+    """What the view service uses of the System that owns it (system.py sits above)."""
 
-    name: str
-    path: tuple[str, ...]
-    properties: dict[str, Any]
-    conditions: dict[str, bool | Q]
+    registry: Registry
+    db: Database
+    installed: list[str]
 
 
 def _walk(arch: Any) -> Iterator[dict[str, Any]]:
@@ -126,22 +123,14 @@ def _merge(
 
 
 def check_view_records(
-    system: System, registry: Registry, new_views: Sequence[DataRecord], *, order: Sequence[str]
+    views: ViewService,
+    registry: Registry,
+    added: Sequence[ViewSource],
+    *,
+    order: Sequence[str],
 ) -> None:
     """Refuse views that would not merge or whose Q-expressions are invalid (before install)."""
-    sources = [s for s in system.views.stored_sources() if s.module in order]
-    added = [
-        ViewSource(
-            identifier=r.identifier,
-            model=r.values.get("model"),
-            inherit=r.values.get("inherit"),
-            arch=r.values.get("arch"),
-            module=r.module,
-            file=r.file,
-            sequence=r.sequence,
-        )
-        for r in new_views
-    ]
+    sources = [s for s in views.stored_sources() if s.module in order]
     keys = {(s.identifier, s.module) for s in added}
     sources = [s for s in sources if (s.identifier, s.module) not in keys] + added
     by_id = {s.identifier: s for s in sources if not s.inherit}
@@ -166,7 +155,7 @@ def check_view_records(
 class ViewService:
     """Merged view archs and form elements of the installed modules, cached until invalidated."""
 
-    def __init__(self, system: System) -> None:
+    def __init__(self, system: ViewHost) -> None:
         self.system = system
         self._archs: dict[str, list[dict[str, Any]]] = {}
         self._forms: dict[str, list[FormElement]] = {}
@@ -256,8 +245,10 @@ class ViewService:
         key = (identifier, model)
         compiled = self._compiled.get(key)
         if compiled is None:
-            from ffdesk.engine.forms import CompiledForm
-
             compiled = CompiledForm(self.form_elements(identifier), model)
             self._compiled[key] = compiled
         return compiled
+
+    def evaluate_form(self, record: Model, identifier: str = FORM_VIEW) -> list[FormField]:
+        """The merged form of `record` with visible / readonly / required evaluated now."""
+        return evaluate_form(self, record, identifier)

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem,
 
 from ffdesk.ui.catalogue_model import Role
 from ffdesk.ui.icons import IconCache, category_icon_path
+from ffdesk.ui.labels import state_label
 from ffdesk.ui.style import BORDER, MUTED, SELECTION, TEXT, badge_font, badge_width, paint_badge
 
 ROW_HEIGHT = 56
@@ -119,9 +120,10 @@ class CatalogueDelegate(QStyledItemDelegate):
         painter.drawPixmap(rect.left() + PAD, rect.top() + (rect.height() - LOGO) // 2, logo)
 
         problem = index.data(Role.PROBLEM)
-        badge_text = str(index.data(Role.STATE))
-        if problem and badge_text == "Not Installed":
-            badge_text = "Unavailable"
+        badge_key = str(index.data(Role.STATE))
+        if problem and badge_key == "Not Installed":
+            badge_key = "Unavailable"
+        badge_text = state_label(badge_key)
         bfont = self._font(option.font, "badge")  # type: ignore[attr-defined]
         bwidth = badge_width(badge_text, QFontMetrics(bfont))
         badge = QRect(
@@ -130,7 +132,7 @@ class CatalogueDelegate(QStyledItemDelegate):
             bwidth,
             BADGE_HEIGHT,
         )
-        paint_badge(painter, badge, badge_text, bfont)
+        paint_badge(painter, badge, badge_key, badge_text, bfont)
 
         text_left = rect.left() + PAD + LOGO + 12
         text_width = max(0, badge.left() - 10 - text_left)

@@ -8,6 +8,7 @@ from enum import IntEnum
 from typing import Any
 
 from PySide6.QtCore import (
+    QT_TRANSLATE_NOOP,
     QAbstractItemModel,
     QModelIndex,
     QObject,
@@ -17,15 +18,16 @@ from PySide6.QtCore import (
 )
 
 from ffdesk.services.window import CatalogueEntry
+from ffdesk.ui.labels import state_label
 
 Index = QModelIndex | QPersistentModelIndex
 _HEADER_ID = 0
-#: The state filter's choices: label shown, state matched (None: every state).
+#: The state filter's choices: label shown (translated by the view), state matched (None: all).
 STATE_FILTERS: tuple[tuple[str, str | None], ...] = (
-    ("All", None),
-    ("Not installed", "Not Installed"),
-    ("Installed", "Installed"),
-    ("Enabled", "Enabled"),
+    (QT_TRANSLATE_NOOP("CatalogueView", "All"), None),
+    (QT_TRANSLATE_NOOP("CatalogueView", "Not installed"), "Not Installed"),
+    (QT_TRANSLATE_NOOP("CatalogueView", "Installed"), "Installed"),
+    (QT_TRANSLATE_NOOP("CatalogueView", "Enabled"), "Enabled"),
 )
 
 
@@ -171,15 +173,24 @@ class CatalogueModel(QAbstractItemModel):
         if role == Role.IS_HEADER:
             return False
         if role == Qt.ItemDataRole.ToolTipRole:
-            text = f"{entry.name} — {entry.state}\n{entry.description}"
-            return f"{text}\n\nProblem: {entry.problem}" if entry.problem else text
+            text = f"{entry.name} — {state_label(entry.state)}\n{entry.description}"
+            if not entry.problem:
+                return text
+            return text + "\n\n" + self.tr("Problem: {problem}").format(problem=entry.problem)
         if role == Qt.ItemDataRole.AccessibleTextRole:
-            return f"{entry.name}, {entry.state}"
+            return f"{entry.name}, {state_label(entry.state)}"
         if role == Role.SEARCH_TEXT:
             text = self._search.get(entry.identifier)
             if text is None:
                 text = " ".join(
-                    (entry.name, entry.identifier, entry.description, entry.category, entry.state)
+                    (
+                        entry.name,
+                        entry.identifier,
+                        entry.description,
+                        entry.category,
+                        entry.state,
+                        state_label(entry.state),  # what the user reads on the badge
+                    )
                 ).casefold()
                 self._search[entry.identifier] = text
             return text

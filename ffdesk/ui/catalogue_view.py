@@ -38,9 +38,9 @@ class CatalogueView(QWidget):
 
         self.state_filter = QComboBox()
         self.state_filter.setObjectName("stateFilter")
-        self.state_filter.setAccessibleName("Show integrations")
+        self.state_filter.setAccessibleName(self.tr("Show integrations"))
         for label, state in STATE_FILTERS:
-            self.state_filter.addItem(label, state)
+            self.state_filter.addItem(self.tr(label), state)
         self.count_label = QLabel()
         self.count_label.setObjectName("catalogueCount")
 
@@ -58,7 +58,7 @@ class CatalogueView(QWidget):
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.tree.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.tree.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.tree.setAccessibleName("Integrations")
+        self.tree.setAccessibleName(self.tr("Integrations"))
 
         self.empty = QLabel()
         self.empty.setObjectName("emptyHint")
@@ -70,7 +70,7 @@ class CatalogueView(QWidget):
 
         bar = QHBoxLayout()
         bar.setContentsMargins(12, 10, 12, 6)
-        show = QLabel("Show")
+        show = QLabel(self.tr("Show"))
         show.setBuddy(self.state_filter)
         bar.addWidget(show)
         bar.addWidget(self.state_filter)
@@ -172,15 +172,20 @@ class CatalogueView(QWidget):
     def _update_counts(self) -> None:
         total = self.model.entry_count()
         shown = self.proxy.entry_count() if self.proxy.active else total
-        noun = "integration" if total == 1 else "integrations"
-        self.count_label.setText(f"{total} {noun}" if shown == total else f"{shown} of {total}")
+        if shown != total:
+            count = self.tr("{shown} of {total}").format(shown=shown, total=total)
+        elif total == 1:
+            count = self.tr("{total} integration").format(total=total)
+        else:
+            count = self.tr("{total} integrations").format(total=total)
+        self.count_label.setText(count)
         if shown:
             self.stack.setCurrentWidget(self.tree)
         else:
             self.empty.setText(
-                "No integration matches the search or the filter."
+                self.tr("No integration matches the search or the filter.")
                 if total
-                else "No integration modules were found."
+                else self.tr("No integration modules were found.")
             )
             self.stack.setCurrentWidget(self.empty)
         self._expand_headers()

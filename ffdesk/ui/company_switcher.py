@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import Signal, Slot
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Signal, Slot
 from PySide6.QtWidgets import QComboBox, QWidget
 
-NEW_COMPANY = "New company…"
-RENAME_COMPANY = "Rename…"
+# English sources; the combo shows them translated.
+NEW_COMPANY = QT_TRANSLATE_NOOP("CompanySwitcher", "New company…")
+RENAME_COMPANY = QT_TRANSLATE_NOOP("CompanySwitcher", "Rename…")
 _NEW, _RENAME = "__new__", "__rename__"
 
 
@@ -25,8 +26,8 @@ class CompanySwitcher(QComboBox):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("companySwitcher")
-        self.setAccessibleName("Company")
-        self.setToolTip("Active company")
+        self.setAccessibleName(self.tr("Company"))
+        self.setToolTip(self.tr("Active company"))
         self.setMinimumContentsLength(16)
         self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self._current: int | None = None
@@ -39,8 +40,8 @@ class CompanySwitcher(QComboBox):
             for company_id, name in companies:
                 self.addItem(name, company_id)
             self.insertSeparator(self.count())
-            self.addItem(NEW_COMPANY, _NEW)
-            self.addItem(RENAME_COMPANY, _RENAME)
+            self.addItem(self.tr(NEW_COMPANY), _NEW)
+            self.addItem(self.tr(RENAME_COMPANY), _RENAME)
         finally:
             self.blockSignals(False)
         self.show_company(current)

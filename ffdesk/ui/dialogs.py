@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import QInputDialog, QLineEdit, QMessageBox, QWidget
 
 SAVE, DISCARD, CANCEL = "save", "discard", "cancel"
@@ -28,9 +28,11 @@ def ask_unsaved_changes(
     box = QMessageBox(parent)
     box.setObjectName("unsavedChangesDialog")
     box.setIcon(QMessageBox.Icon.Question)
-    box.setWindowTitle("Unsaved changes")
-    box.setText(f"{name} has unsaved changes.")
-    box.setInformativeText("Save them before you go on?")
+    box.setWindowTitle(QCoreApplication.translate("Dialogs", "Unsaved changes"))
+    box.setText(
+        QCoreApplication.translate("Dialogs", "{name} has unsaved changes.").format(name=name)
+    )
+    box.setInformativeText(QCoreApplication.translate("Dialogs", "Save them before you go on?"))
     box.setStandardButtons(Button.Save | Button.Discard | Button.Cancel)
     box.setDefaultButton(Button.Save)
     box.setEscapeButton(Button.Cancel)
@@ -79,17 +81,17 @@ def ask_text(
     on_accepted: Callable[[str], None],
     *,
     text: str = "",
-    ok_label: str = "OK",
+    ok_label: str | None = None,
     name: str = "textDialog",
 ) -> QInputDialog:
-    """One line of text; `on_accepted(text)` when the user presses OK."""
+    """One line of text; `on_accepted(text)` when the user presses OK (or `ok_label`)."""
     dialog = QInputDialog(parent)
     dialog.setObjectName(name)
     dialog.setWindowTitle(title)
     dialog.setLabelText(label)
     dialog.setTextEchoMode(QLineEdit.EchoMode.Normal)
     dialog.setTextValue(text)
-    dialog.setOkButtonText(ok_label)
+    dialog.setOkButtonText(ok_label or QCoreApplication.translate("Dialogs", "OK"))
     dialog.textValueSelected.connect(on_accepted)
     _open(dialog)
     return dialog
@@ -100,7 +102,7 @@ def show_details(parent: QWidget, message: str, details: str) -> QMessageBox:
     box = QMessageBox(parent)
     box.setObjectName("errorDetailsDialog")
     box.setIcon(QMessageBox.Icon.Critical)
-    box.setWindowTitle("Error details")
+    box.setWindowTitle(QCoreApplication.translate("Dialogs", "Error details"))
     box.setText(message)
     box.setDetailedText(details)
     box.setStandardButtons(Button.Close)

@@ -6,12 +6,16 @@ import logging
 import traceback
 from dataclasses import dataclass
 
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
+
 from ffdesk.engine.errors import UserError
 from ffdesk.redaction import redact
 
 log = logging.getLogger(__name__)
 
-SOMETHING_WENT_WRONG = "Something went wrong. The details were written to the log file."
+SOMETHING_WENT_WRONG = QT_TRANSLATE_NOOP(
+    "Errors", "Something went wrong. The details were written to the log file."
+)
 
 
 @dataclass(frozen=True)
@@ -34,4 +38,4 @@ def report_error(exc: BaseException, action: str = "") -> ErrorReport:
         return ErrorReport(redact(str(exc)))
     details = redact("".join(traceback.format_exception(exc)))
     log.error("unexpected error%s:\n%s", f" while {action}" if action else "", details)
-    return ErrorReport(SOMETHING_WENT_WRONG, details)
+    return ErrorReport(QCoreApplication.translate("Errors", SOMETHING_WENT_WRONG), details)

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDate, QDateTime, Qt, QTime
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QDate, QDateTime, Qt, QTime
 from PySide6.QtGui import QAction, QDoubleValidator, QIntValidator
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -31,11 +31,17 @@ from ffdesk.ui.icons import IconCache, glyph
 
 #: A secret editor's value when the user typed nothing: the stored secret stays as it is.
 KEEP = object()
-SECRET_SET = "set — type to replace"
-SECRET_REMOVED = "removed when you save — type to replace"
-SECRET_EMPTY = "not set"
+# English sources of the secret editor's placeholders (shown translated).
+SECRET_SET = QT_TRANSLATE_NOOP("FieldEditor", "set — type to replace")
+SECRET_REMOVED = QT_TRANSLATE_NOOP("FieldEditor", "removed when you save — type to replace")
+SECRET_EMPTY = QT_TRANSLATE_NOOP("FieldEditor", "not set")
 NONE_CHOICE = "—"
 Report = Callable[[str, Any], None]
+
+
+def _tr(text: str) -> str:
+    """Editors are no QObjects: their texts share the "FieldEditor" context."""
+    return QCoreApplication.translate("FieldEditor", text)
 
 
 class FieldEditor:
@@ -139,12 +145,18 @@ class SecretEditor(FieldEditor):
         self.password = self.item.widget == "Password"
         if self.password:
             edit.setEchoMode(QLineEdit.EchoMode.Password)
-            self.show_action = QAction(glyph("eye"), "Show what you typed", edit)
+            self.show_action = QAction(
+                glyph("eye"), QCoreApplication.translate("FieldEditor", "Show what you typed"), edit
+            )
             self.show_action.setObjectName(f"show_{self.item.name}")
             self.show_action.setCheckable(True)
             self.show_action.toggled.connect(self._on_show_action_toggled)
             edit.addAction(self.show_action, QLineEdit.ActionPosition.TrailingPosition)
-        self.remove_action = QAction(glyph("clear"), "Remove the stored value", edit)
+        self.remove_action = QAction(
+            glyph("clear"),
+            QCoreApplication.translate("FieldEditor", "Remove the stored value"),
+            edit,
+        )
         self.remove_action.setObjectName(f"remove_{self.item.name}")
         self.remove_action.triggered.connect(self._on_remove_action_triggered)
         edit.addAction(self.remove_action, QLineEdit.ActionPosition.TrailingPosition)
@@ -166,7 +178,7 @@ class SecretEditor(FieldEditor):
             text = SECRET_SET
         else:
             text = SECRET_EMPTY
-        self.widget.setPlaceholderText(text)
+        self.widget.setPlaceholderText(_tr(text))
         self.remove_action.setVisible(
             self._stored and not self._removed and not self.widget.isReadOnly()
         )
@@ -186,7 +198,11 @@ class SecretEditor(FieldEditor):
     def _on_show_action_toggled(self, shown: bool) -> None:
         self.widget.setEchoMode(QLineEdit.EchoMode.Normal if shown else QLineEdit.EchoMode.Password)
         self.show_action.setIcon(glyph("eye-off" if shown else "eye"))
-        self.show_action.setText("Hide what you typed" if shown else "Show what you typed")
+        self.show_action.setText(
+            QCoreApplication.translate("FieldEditor", "Hide what you typed")
+            if shown
+            else QCoreApplication.translate("FieldEditor", "Show what you typed")
+        )
 
     def set_readonly(self, readonly: bool) -> None:
         self.widget.setReadOnly(readonly)
@@ -268,7 +284,11 @@ class DatetimeEditor(FieldEditor):
         edit.setCalendarPopup(True)
         edit.setDisplayFormat("yyyy-MM-dd HH:mm")
         edit.setMinimumDateTime(self.NULL)
-        edit.setSpecialValueText("Never" if self.item.readonly else NONE_CHOICE)
+        edit.setSpecialValueText(
+            QCoreApplication.translate("FieldEditor", "Never")
+            if self.item.readonly
+            else NONE_CHOICE
+        )
         edit.setMaximumWidth(220)
         edit.dateTimeChanged.connect(self._on_changed)
         return edit
@@ -329,8 +349,8 @@ class ImageEditor(FieldEditor):
         self.preview.setFixedSize(40, 40)
         self.file_label = QLabel()
         self.file_label.setObjectName("paneSubtitle")
-        self.choose = QPushButton("Choose…")
-        self.remove = QPushButton("Remove")
+        self.choose = QPushButton(QCoreApplication.translate("FieldEditor", "Choose…"))
+        self.remove = QPushButton(QCoreApplication.translate("FieldEditor", "Remove"))
         layout.addWidget(self.preview)
         layout.addWidget(self.file_label, 1)
         layout.addWidget(self.choose)
@@ -342,7 +362,9 @@ class ImageEditor(FieldEditor):
     def _show(self, value: Any) -> None:
         path = str(value) if value else None
         self.preview.setPixmap(self.icons.pixmap(path, 40, self.preview.devicePixelRatioF()))
-        self.file_label.setText(Path(path).name if path else "No image")
+        self.file_label.setText(
+            Path(path).name if path else QCoreApplication.translate("FieldEditor", "No image")
+        )
         self.remove.setEnabled(bool(path))
 
     def _pick(self, path: str | None) -> None:
@@ -350,8 +372,13 @@ class ImageEditor(FieldEditor):
         self._edited(path)
 
     def _on_choose_clicked(self) -> None:
-        dialog = QFileDialog(self.widget, f"Choose {self.item.label}")
-        dialog.setNameFilter("Images (*.svg *.png *.jpg *.jpeg)")
+        title = QCoreApplication.translate("FieldEditor", "Choose {label}")
+        dialog = QFileDialog(self.widget, title.format(label=self.item.label))
+        dialog.setNameFilter(
+            QCoreApplication.translate("FieldEditor", "Images ({patterns})").format(
+                patterns="*.svg *.png *.jpg *.jpeg"
+            )
+        )
         dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.fileSelected.connect(self._pick)

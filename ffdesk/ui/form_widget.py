@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import QCoreApplication, Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
@@ -69,7 +69,11 @@ class FieldRow:
         self._shown = (required, readonly, item.label)
         marker = ' <span style="color:#B91C1C">*</span>' if required else ""
         self.label.setText(f"{_escape(item.label)}{marker}")
-        self.label.setAccessibleName(item.label + (" (required)" if required else ""))
+        self.label.setAccessibleName(
+            QCoreApplication.translate("FormWidget", "{label} (required)").format(label=item.label)
+            if required
+            else item.label
+        )
         self.editor.set_readonly(readonly)
 
     def show_error(self, message: str | None) -> None:
@@ -117,14 +121,14 @@ class FormWidget(QWidget):
         self.scroll.setWidget(self.body)
         self.scroll.setFrameShape(QScrollArea.Shape.NoFrame)
 
-        self.dirty_label = QLabel("Unsaved changes")
+        self.dirty_label = QLabel(self.tr("Unsaved changes"))
         self.dirty_label.setObjectName("paneSubtitle")
         self.dirty_label.hide()
-        self.save_button = QPushButton("Save")
+        self.save_button = QPushButton(self.tr("Save"))
         self.save_button.setObjectName("saveButton")
         self.save_button.setProperty("primary", True)
-        self.save_button.setToolTip("Save the changes (Ctrl+S)")
-        self.discard_button = QPushButton("Discard")
+        self.save_button.setToolTip(self.tr("Save the changes (Ctrl+S)"))
+        self.discard_button = QPushButton(self.tr("Discard"))
         self.discard_button.setObjectName("discardButton")
         buttons = self.buttons = QHBoxLayout()
         buttons.setContentsMargins(0, 8, 8, 0)
@@ -292,7 +296,9 @@ class FormWidget(QWidget):
         self.discard_button.setEnabled(dirty)
         self.dirty_label.setVisible(dirty)
         self.dirty_label.setText(
-            "Fix the highlighted fields to save" if self.invalid else "Unsaved changes"
+            self.tr("Fix the highlighted fields to save")
+            if self.invalid
+            else self.tr("Unsaved changes")
         )
         if dirty != self._was_dirty:
             self._was_dirty = dirty

@@ -6,7 +6,15 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import (
+    QT_TRANSLATE_NOOP,
+    QAbstractTableModel,
+    QCoreApplication,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+)
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -18,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from ffdesk.services.window import MappingRow, RunRow
+from ffdesk.ui.labels import run_state_label, trigger_label
 from ffdesk.ui.style import RUN_STATE_COLORS
 
 Index = QModelIndex | QPersistentModelIndex
@@ -30,12 +39,17 @@ def format_when(value: datetime | None) -> str:
     if value is None:
         return ""
     if value.date() == datetime.now().date():
-        return f"Today {value:%H:%M:%S}"
+        return QCoreApplication.translate("HistoryTables", "Today {time}").format(
+            time=f"{value:%H:%M:%S}"
+        )
     return f"{value:%Y-%m-%d %H:%M}"
 
 
 class _RowsModel(QAbstractTableModel):
-    """A read-only table of value rows under fixed HEADERS (rows replaced as a whole)."""
+    """A read-only table of value rows under fixed HEADERS (rows replaced as a whole).
+
+    HEADERS are English sources marked with QT_TRANSLATE_NOOP in the subclass's context.
+    """
 
     HEADERS: tuple[str, ...] = ()
 
@@ -62,7 +76,7 @@ class _RowsModel(QAbstractTableModel):
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.HEADERS[section]
+            return self.tr(self.HEADERS[section])
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.TextAlignmentRole:
             return self.header_alignment(section)
         return None
@@ -71,7 +85,16 @@ class _RowsModel(QAbstractTableModel):
 class RunsModel(_RowsModel):
     """Recent sync runs, newest first."""
 
-    HEADERS = ("Started", "Trigger", "State", "Created", "Updated", "Skipped", "Failed", "Error")
+    HEADERS = (
+        QT_TRANSLATE_NOOP("RunsModel", "Started"),
+        QT_TRANSLATE_NOOP("RunsModel", "Trigger"),
+        QT_TRANSLATE_NOOP("RunsModel", "State"),
+        QT_TRANSLATE_NOOP("RunsModel", "Created"),
+        QT_TRANSLATE_NOOP("RunsModel", "Updated"),
+        QT_TRANSLATE_NOOP("RunsModel", "Skipped"),
+        QT_TRANSLATE_NOOP("RunsModel", "Failed"),
+        QT_TRANSLATE_NOOP("RunsModel", "Error"),
+    )
     rows: list[RunRow]
 
     def header_alignment(self, section: int) -> Any:
@@ -87,8 +110,8 @@ class RunsModel(_RowsModel):
                 return "…"  # counted as the run goes; shown when it finishes
             values = (
                 format_when(run.started),
-                run.trigger.capitalize(),
-                run.state.capitalize(),
+                trigger_label(run.trigger),
+                run_state_label(run.state),
                 run.created,
                 run.updated,
                 run.skipped,
@@ -101,7 +124,9 @@ class RunsModel(_RowsModel):
                 return run.error
             if column == 0 and run.finished is not None and run.started is not None:
                 seconds = (run.finished - run.started).total_seconds()
-                return f"Finished {run.finished:%Y-%m-%d %H:%M:%S} ({seconds:.1f} s)"
+                return self.tr("Finished {when} ({seconds} s)").format(
+                    when=f"{run.finished:%Y-%m-%d %H:%M:%S}", seconds=f"{seconds:.1f}"
+                )
         if role == Qt.ItemDataRole.ForegroundRole:
             if column == 2:
                 return QColor(RUN_STATE_COLORS.get(run.state, "#0F172A"))
@@ -117,7 +142,11 @@ class RunsModel(_RowsModel):
 class MappingsModel(_RowsModel):
     """Local records and the remote objects they are linked to."""
 
-    HEADERS = ("Model", "Local ID", "Remote ID")
+    HEADERS = (
+        QT_TRANSLATE_NOOP("MappingsModel", "Model"),
+        QT_TRANSLATE_NOOP("MappingsModel", "Local ID"),
+        QT_TRANSLATE_NOOP("MappingsModel", "Remote ID"),
+    )
     rows: list[MappingRow]
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:

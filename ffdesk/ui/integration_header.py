@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 
 from ffdesk.services.window import ENABLED, INSTALLED, NOT_INSTALLED
 from ffdesk.ui.icons import IconCache
+from ffdesk.ui.labels import state_label
 from ffdesk.ui.style import badge_style
 
 LOGO = 48
@@ -25,10 +26,14 @@ LOGO = 48
 
 def describe_last_synced(value: datetime | None) -> str:
     if value is None:
-        return "Never synced"
+        return QCoreApplication.translate("IntegrationHeader", "Never synced")
     if value.date() == datetime.now().date():
-        return f"Last synced today at {value:%H:%M}"
-    return f"Last synced {value:%Y-%m-%d %H:%M}"
+        return QCoreApplication.translate(
+            "IntegrationHeader", "Last synced today at {time}"
+        ).format(time=f"{value:%H:%M}")
+    return QCoreApplication.translate("IntegrationHeader", "Last synced {when}").format(
+        when=f"{value:%Y-%m-%d %H:%M}"
+    )
 
 
 class IntegrationHeader(QWidget):
@@ -50,6 +55,7 @@ class IntegrationHeader(QWidget):
         super().__init__(parent)
         self.icons = icons
         self.state = NOT_INSTALLED
+        self._badge_key = ""
         self.logo = QLabel()
         self.logo.setFixedSize(LOGO, LOGO)
         self.logo.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -64,20 +70,26 @@ class IntegrationHeader(QWidget):
         self.meta = QLabel()
         self.meta.setObjectName("paneSubtitle")
 
-        self.install_button = self._button("Install", "installButton", self.install_requested)
+        self.install_button = self._button(
+            self.tr("Install"), "installButton", self.install_requested
+        )
         self.install_button.setProperty("primary", True)
         self.uninstall_button = self._button(
-            "Uninstall", "uninstallButton", self.uninstall_requested
+            self.tr("Uninstall"), "uninstallButton", self.uninstall_requested
         )
         self.uninstall_button.setProperty("danger", True)
-        self.enable_button = self._button("Enable", "enableButton", self.enable_requested)
+        self.enable_button = self._button(self.tr("Enable"), "enableButton", self.enable_requested)
         self.enable_button.setProperty("primary", True)
-        self.disable_button = self._button("Disable", "disableButton", self.disable_requested)
-        self.test_button = self._button("Test connection", "testButton", self.test_requested)
-        self.sync_button = self._button("Sync now", "syncButton", self.sync_requested)
+        self.disable_button = self._button(
+            self.tr("Disable"), "disableButton", self.disable_requested
+        )
+        self.test_button = self._button(
+            self.tr("Test connection"), "testButton", self.test_requested
+        )
+        self.sync_button = self._button(self.tr("Sync now"), "syncButton", self.sync_requested)
         self.sync_button.setProperty("primary", True)
-        self.cancel_button = self._button("Cancel", "cancelButton", self.cancel_requested)
-        self.cancel_button.setToolTip("Stop at the next record; what is done is kept")
+        self.cancel_button = self._button(self.tr("Cancel"), "cancelButton", self.cancel_requested)
+        self.cancel_button.setToolTip(self.tr("Stop at the next record; what is done is kept"))
         self.progress = QProgressBar()
         self.progress.setObjectName("syncProgress")
         self.progress.setTextVisible(True)
@@ -136,12 +148,14 @@ class IntegrationHeader(QWidget):
         self.meta.setText(meta)
         self.set_state(state)
 
-    def set_state(self, state: str, label: str | None = None) -> None:
+    def set_state(self, state: str, shown: str | None = None) -> None:
+        """The badge for `state`, or for `shown` ("Syncing") when given; keys are English."""
         self.state = state
-        text = label or state
-        if text != self.badge.text():  # a new style sheet re-polishes: only when it changes
-            self.badge.setText(text)
-            self.badge.setStyleSheet(badge_style(text))
+        key = shown or state
+        if key != self._badge_key:  # a new style sheet re-polishes: only when it changes
+            self._badge_key = key
+            self.badge.setText(state_label(key))
+            self.badge.setStyleSheet(badge_style(key))
 
     def set_actions(
         self,
@@ -169,7 +183,7 @@ class IntegrationHeader(QWidget):
         self.test_button.setEnabled(not busy)
         self.sync_button.setVisible(installed and not running)
         self.sync_button.setEnabled(can_sync and not busy)
-        self.sync_button.setToolTip(sync_reason if not can_sync else "Sync now")
+        self.sync_button.setToolTip(sync_reason if not can_sync else self.tr("Sync now"))
         self.cancel_button.setVisible(running)
         self.cancel_button.setEnabled(True)
         self.progress.setVisible(running)
@@ -177,7 +191,7 @@ class IntegrationHeader(QWidget):
     def show_progress(self, done: int, total: int | None) -> None:
         if total is None or total <= 0:
             self.progress.setRange(0, 0)  # busy indicator
-            self.progress.setFormat(f"{done} records")
+            self.progress.setFormat(self.tr("{done} records").format(done=done))
         else:
             self.progress.setRange(0, total)
             self.progress.setValue(min(done, total))

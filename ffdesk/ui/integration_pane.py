@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, Signal, Slot
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QLabel, QSplitter, QStackedWidget, QTabWidget, QVBoxLayout, QWidget
 from qasync import asyncSlot
@@ -40,25 +40,34 @@ T = TypeVar("T")
 TABLES_MIN_HEIGHT = 170
 CONNECTION_KINDS = {"ok": "success", "rejected": "error", "unreachable": "warning"}
 CONNECTION_TITLES = {
-    "ok": "Connection ok",
-    "rejected": "Connection rejected",
-    "unreachable": "Provider unreachable",
+    "ok": QT_TRANSLATE_NOOP("IntegrationPane", "Connection ok"),
+    "rejected": QT_TRANSLATE_NOOP("IntegrationPane", "Connection rejected"),
+    "unreachable": QT_TRANSLATE_NOOP("IntegrationPane", "Provider unreachable"),
 }
 
 
 def describe_outcome(outcome: RunOutcome) -> tuple[str, str]:
     """The message kind and sentence for a finished run."""
-    counts = (
-        f"{outcome.created} created, {outcome.updated} updated, "
-        f"{outcome.skipped} skipped, {outcome.failed} failed"
+
+    def tr(text: str) -> str:
+        return QCoreApplication.translate("IntegrationPane", text)
+
+    counts = tr("{created} created, {updated} updated, {skipped} skipped, {failed} failed").format(
+        created=outcome.created,
+        updated=outcome.updated,
+        skipped=outcome.skipped,
+        failed=outcome.failed,
     )
     if outcome.state == RunState.CANCELLED:
-        return "warning", f"Sync cancelled; what was done is kept ({counts})."
+        return "warning", tr("Sync cancelled; what was done is kept ({counts}).").format(
+            counts=counts
+        )
     if outcome.state == RunState.FAILED:
-        return "error", f"Sync failed: {outcome.error or 'see the run log'} ({counts})."
+        error = outcome.error or tr("see the run log")
+        return "error", tr("Sync failed: {error} ({counts}).").format(error=error, counts=counts)
     if outcome.failed:
-        return "warning", f"Sync finished with failures: {counts}."
-    return "success", f"Sync finished: {counts}."
+        return "warning", tr("Sync finished with failures: {counts}.").format(counts=counts)
+    return "success", tr("Sync finished: {counts}.").format(counts=counts)
 
 
 class IntegrationPane(QWidget):
@@ -95,9 +104,9 @@ class IntegrationPane(QWidget):
         self.form = FormWidget(system)
         self.runs_model = RunsModel(self)
         self.mappings_model = MappingsModel(self)
-        self.runs_page = TablePage(self.runs_model, "No sync has run yet.")
+        self.runs_page = TablePage(self.runs_model, self.tr("No sync has run yet."))
         self.mappings_page = TablePage(
-            self.mappings_model, "No local record is linked to a remote one yet."
+            self.mappings_model, self.tr("No local record is linked to a remote one yet.")
         )
         size_run_columns(self.runs_page.table)
         size_mapping_columns(self.mappings_page.table)
@@ -105,8 +114,8 @@ class IntegrationPane(QWidget):
         self.mappings_page.table.setObjectName("mappedRecords")
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(False)
-        self.tabs.addTab(self.runs_page, "Sync history")
-        self.tabs.addTab(self.mappings_page, "Mapped records")
+        self.tabs.addTab(self.runs_page, self.tr("Sync history"))
+        self.tabs.addTab(self.mappings_page, self.tr("Mapped records"))
 
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.setChildrenCollapsible(False)
@@ -127,7 +136,7 @@ class IntegrationPane(QWidget):
         layout.addWidget(self.header)
         layout.addWidget(self.message)
         layout.addWidget(self.splitter, 1)
-        self.placeholder = QLabel("Select an integration on the left to see its settings.")
+        self.placeholder = QLabel(self.tr("Select an integration on the left to see its settings."))
         self.placeholder.setObjectName("emptyHint")
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.stack = QStackedWidget()
@@ -214,11 +223,18 @@ class IntegrationPane(QWidget):
         )
         self.runs_model.set_rows(details.history)
         self.mappings_model.set_rows(details.mappings)
-        self.tabs.setTabText(0, f"Sync history ({len(details.history)})")
-        self.tabs.setTabText(1, f"Mapped records ({len(details.mappings)})")
+        self.tabs.setTabText(
+            0, self.tr("Sync history ({count})").format(count=len(details.history))
+        )
+        self.tabs.setTabText(
+            1, self.tr("Mapped records ({count})").format(count=len(details.mappings))
+        )
         if details.problem and details.state == NOT_INSTALLED and not self.message.text:
             self.message.show_message(
-                "warning", f"This module cannot be installed: {details.problem}"
+                "warning",
+                self.tr("This module cannot be installed: {problem}").format(
+                    problem=details.problem
+                ),
             )
         self._render_actions()
         if self.running:
@@ -289,7 +305,9 @@ class IntegrationPane(QWidget):
         if record is None or not self.form.dirty:
             return True
         if self.form.invalid:
-            self.message.show_message("error", "Correct the highlighted fields before saving.")
+            self.message.show_message(
+                "error", self.tr("Correct the highlighted fields before saving.")
+            )
             return False
         saved = await self._act(f"saving {record.name}", self._save_record)
         return bool(saved)
@@ -299,7 +317,9 @@ class IntegrationPane(QWidget):
         assert record is not None
         await record.save()
         self.form.mark_saved()
-        self.message.show_message("success", f"{record.name}: changes saved.")
+        self.message.show_message(
+            "success", self.tr("{name}: changes saved.").format(name=record.name)
+        )
         return True
 
     def discard(self) -> None:
@@ -326,19 +346,23 @@ class IntegrationPane(QWidget):
             await self.reload()
             self.modules_changed.emit()
             return
-        await self._after_modules_changed(f"{self._name()} installed.", installed)
+        await self._after_modules_changed(
+            self.tr("{name} installed.").format(name=self._name()), installed
+        )
 
     @Slot()
     def _on_header_uninstall_requested(self) -> None:
         name = self._name()
         dialogs.confirm(
             self,
-            "Uninstall",
-            f"Uninstall {name}?",
-            "Uninstall",
+            self.tr("Uninstall"),
+            self.tr("Uninstall {name}?").format(name=name),
+            self.tr("Uninstall"),
             lambda: spawn(self._uninstall()),
-            informative="Its integrations are disabled in every company. "
-            "Synced data and settings stay in the database.",
+            informative=self.tr(
+                "Its integrations are disabled in every company. "
+                "Synced data and settings stay in the database."
+            ),
             name="uninstallDialog",
         )
 
@@ -350,11 +374,15 @@ class IntegrationPane(QWidget):
             f"uninstalling {identifier}", lambda: self.system.uninstall_module(identifier)
         )
         if removed is not None:
-            await self._after_modules_changed(f"{self._name()} uninstalled.", removed)
+            await self._after_modules_changed(
+                self.tr("{name} uninstalled.").format(name=self._name()), removed
+            )
 
     async def _after_modules_changed(self, message: str, modules: list[str]) -> None:
         others = [m for m in modules if m != self.identifier]
-        suffix = f" Also: {', '.join(others)}." if others else ""
+        suffix = (
+            " " + self.tr("Also: {modules}.").format(modules=", ".join(others)) if others else ""
+        )
         self.message.show_message("success", message + suffix)
         self.status_reported.emit(message)
         self.form.set_record(None)
@@ -378,11 +406,11 @@ class IntegrationPane(QWidget):
             self.message.show_message("warning", exc.result.message)
             dialogs.confirm(
                 self,
-                "Provider unreachable",
-                f"{record.name} could not be reached.",
-                "Enable anyway",
+                self.tr("Provider unreachable"),
+                self.tr("{name} could not be reached.").format(name=record.name),
+                self.tr("Enable anyway"),
                 lambda: spawn(self._enable(anyway=True)),
-                informative=f"{exc.result.message}\n\nEnable it anyway?",
+                informative=exc.result.message + "\n\n" + self.tr("Enable it anyway?"),
                 name="enableAnywayDialog",
             )
             return
@@ -393,7 +421,7 @@ class IntegrationPane(QWidget):
             self._busy = False
             self._render_actions()
         self.form.mark_saved()
-        self.message.show_message("success", f"{record.name} is enabled.")
+        self.message.show_message("success", self.tr("{name} is enabled.").format(name=record.name))
         await self.reload()
 
     @asyncSlot()
@@ -404,7 +432,9 @@ class IntegrationPane(QWidget):
         state = await self._act(f"disabling {record.name}", lambda: integrations.disable(record))
         if state is not None:
             self.form.mark_saved()
-            self.message.show_message("info", f"{record.name} is disabled.")
+            self.message.show_message(
+                "info", self.tr("{name} is disabled.").format(name=record.name)
+            )
             await self.reload()
 
     @asyncSlot()
@@ -412,12 +442,14 @@ class IntegrationPane(QWidget):
         record = self.record
         if record is None:
             return
-        self.message.show_message("info", f"Testing the connection to {record.name}…")
+        self.message.show_message(
+            "info", self.tr("Testing the connection to {name}…").format(name=record.name)
+        )
         result = await self._act(
             f"testing {record.name}", lambda: integrations.test_connection(record)
         )
         if result is not None:
-            title = CONNECTION_TITLES[result.outcome]
+            title = self.tr(CONNECTION_TITLES[result.outcome])
             self.message.show_message(
                 CONNECTION_KINDS[result.outcome], f"{title}: {result.message}"
             )
@@ -429,7 +461,8 @@ class IntegrationPane(QWidget):
             return
         if self.form.dirty:
             self.message.show_message(
-                "info", "Syncing with the saved settings; your unsaved changes are not used."
+                "info",
+                self.tr("Syncing with the saved settings; your unsaved changes are not used."),
             )
         else:
             self.message.clear()
@@ -441,7 +474,7 @@ class IntegrationPane(QWidget):
         if record is not None and self.controller.cancel(int(record.id)):  # type: ignore[arg-type]
             self.header.cancel_button.setEnabled(False)
             self.message.show_message(
-                "info", "Cancelling: the sync stops after the current record."
+                "info", self.tr("Cancelling: the sync stops after the current record.")
             )
 
     # -- sync reports --------------------------------------------------------------------

@@ -79,18 +79,18 @@ class MainWindow(QMainWindow):
         self.switcher = CompanySwitcher()
         self.search = QLineEdit()
         self.search.setObjectName("searchBox")
-        self.search.setPlaceholderText("Search integrations (Ctrl+F)")
+        self.search.setPlaceholderText(self.tr("Search integrations (Ctrl+F)"))
         self.search.setClearButtonEnabled(True)
         self.search.addAction(glyph("search", "#94A3B8"), QLineEdit.ActionPosition.LeadingPosition)
         self.search.setMinimumWidth(280)
         self.search.setMaximumWidth(420)
-        self.search.setAccessibleName("Search integrations")
-        toolbar = QToolBar("Main")
+        self.search.setAccessibleName(self.tr("Search integrations"))
+        toolbar = QToolBar(self.tr("Main"))
         toolbar.setObjectName("mainToolbar")
         toolbar.setMovable(False)
         toolbar.setFloatable(False)
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        company_label = QLabel("Company")
+        company_label = QLabel(self.tr("Company"))
         company_label.setBuddy(self.switcher)
         toolbar.addWidget(company_label)
         toolbar.addWidget(self.switcher)
@@ -99,19 +99,19 @@ class MainWindow(QMainWindow):
         spacer = QWidget()
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         toolbar.addWidget(spacer)
-        self.problems_action = QAction(glyph("warning", "#B45309"), "Problems", self)
+        self.problems_action = QAction(glyph("warning", "#B45309"), self.tr("Problems"), self)
         self.problems_action.setObjectName("problemsAction")
         self.problems_action.setCheckable(True)
-        self.refresh_action = QAction(glyph("refresh"), "Refresh", self)
+        self.refresh_action = QAction(glyph("refresh"), self.tr("Refresh"), self)
         self.refresh_action.setObjectName("refreshAction")
         self.refresh_action.setShortcut(QKeySequence("F5"))
-        self.refresh_action.setToolTip("Read everything again (F5)")
+        self.refresh_action.setToolTip(self.tr("Read everything again (F5)"))
         toolbar.addAction(self.problems_action)
         toolbar.addAction(self.refresh_action)
         self.addToolBar(toolbar)
 
         # centre: "Opening…" until attach() puts the catalogue and the pane there
-        self.opening = QLabel("Opening the database…")
+        self.opening = QLabel(self.tr("Opening the database…"))
         self.opening.setObjectName("emptyHint")
         self.opening.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.setCentralWidget(self.opening)
@@ -181,7 +181,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)  # deletes "Opening…"
 
         self.problems = ProblemsView()
-        self.problems_dock = QDockWidget("Module problems", self)
+        self.problems_dock = QDockWidget(self.tr("Module problems"), self)
         self.problems_dock.setObjectName("problemsDock")
         self.problems_dock.setWidget(self.problems)
         self.problems_dock.setFeatures(
@@ -248,7 +248,7 @@ class MainWindow(QMainWindow):
         self.switcher.set_companies([(int(c.id), str(c.name)) for c in companies], cid)  # type: ignore[arg-type]
         name = next((str(c.name) for c in companies if c.id == cid), "")
         self.setWindowTitle(f"{TITLE} — {name}" if name else TITLE)
-        self.company_status.setText(f"Company: {name}")
+        self.company_status.setText(self.tr("Company: {name}").format(name=name))
 
     async def refresh_catalogue(self) -> None:
         """The catalogue entries with their states, and the module problems."""
@@ -260,12 +260,16 @@ class MainWindow(QMainWindow):
         problems = await module_problems(self.system)
         self.problems.set_problems(problems)
         count = len(problems)
-        self.problems_action.setText(f"Problems ({count})" if count else "No problems")
+        self.problems_action.setText(
+            self.tr("Problems ({count})").format(count=count) if count else self.tr("No problems")
+        )
         self.problems_action.setIcon(
             glyph("warning", "#B45309") if count else glyph("ok", "#15803D")
         )
         self.problems_action.setToolTip(
-            f"{count} module(s) cannot be installed: show why" if count else "No module problems"
+            self.tr("{count} module(s) cannot be installed: show why").format(count=count)
+            if count
+            else self.tr("No module problems")
         )
 
     async def select_integration(self, identifier: str | None) -> None:
@@ -357,10 +361,10 @@ class MainWindow(QMainWindow):
         self.guard_unsaved(
             lambda: dialogs.ask_text(
                 self,
-                "New company",
-                "Name of the new company:",
+                self.tr("New company"),
+                self.tr("Name of the new company:"),
                 lambda name: spawn(self._create_company(name)),
-                ok_label="Create",
+                ok_label=self.tr("Create"),
                 name="newCompanyDialog",
             )
         )
@@ -374,7 +378,9 @@ class MainWindow(QMainWindow):
             self.show_error(exc, "creating a company")
             return
         await self.switch_company(int(company.id))  # type: ignore[arg-type]
-        self.statusBar().showMessage(f"Company {company.name} created.", 5000)
+        self.statusBar().showMessage(
+            self.tr("Company {name} created.").format(name=company.name), 5000
+        )
 
     @Slot()
     def _on_switcher_rename_requested(self) -> None:
@@ -383,11 +389,11 @@ class MainWindow(QMainWindow):
             return
         dialogs.ask_text(
             self,
-            "Rename company",
-            "New name:",
+            self.tr("Rename company"),
+            self.tr("New name:"),
             lambda name: spawn(self._rename_company(int(company.id), name)),  # type: ignore[arg-type]
             text=str(company.name),
-            ok_label="Rename",
+            ok_label=self.tr("Rename"),
             name="renameCompanyDialog",
         )
 
@@ -401,7 +407,9 @@ class MainWindow(QMainWindow):
             return
         self.settings.setValue(LAST_COMPANY_KEY, company.name)
         await self._refresh_companies()
-        self.statusBar().showMessage(f"Company renamed to {company.name}.", 5000)
+        self.statusBar().showMessage(
+            self.tr("Company renamed to {name}.").format(name=company.name), 5000
+        )
 
     @Slot()
     def _on_find_action_triggered(self) -> None:
@@ -421,7 +429,7 @@ class MainWindow(QMainWindow):
         if self.pane is not None:
             self.pane.discard()
         await self.refresh()
-        self.statusBar().showMessage("Refreshed.", 3000)
+        self.statusBar().showMessage(self.tr("Refreshed."), 3000)
 
     @Slot(str, str)
     def _on_pane_state_changed(self, identifier: str, state: str) -> None:

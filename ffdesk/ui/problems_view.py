@@ -28,7 +28,7 @@ class ProblemsView(QWidget):
         self.setObjectName("problemsView")
         self.problems: list[ModuleProblem] = []
         self.model = QStandardItemModel(0, 2, self)
-        self.model.setHorizontalHeaderLabels(["Module", "Problem"])
+        self.model.setHorizontalHeaderLabels([self.tr("Module"), self.tr("Problem")])
         self.table = QTableView()
         self.table.setObjectName("problemsTable")
         self.table.setModel(self.model)
@@ -45,7 +45,7 @@ class ProblemsView(QWidget):
         )
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
         self.table.setColumnWidth(0, 220)
-        self.empty = QLabel("Every module loaded without problems.")
+        self.empty = QLabel(self.tr("Every module loaded without problems."))
         self.empty.setObjectName("emptyHint")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.stack = QStackedWidget()

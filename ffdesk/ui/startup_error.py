@@ -19,10 +19,10 @@ class StartupErrorWindow(QMainWindow):
 
     def __init__(self, report: ErrorReport, hint: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("ffdesk — cannot start")
+        self.setWindowTitle(self.tr("ffdesk — cannot start"))
         self.setWindowIcon(app_icon())
         self.report = report
-        title = QLabel("ffdesk could not open its data")
+        title = QLabel(self.tr("ffdesk could not open its data"))
         title.setObjectName("paneTitle")
         self.message = MessageBar()
         self.message.show_report(report)
@@ -33,7 +33,7 @@ class StartupErrorWindow(QMainWindow):
         explanation = QLabel(hint)
         explanation.setWordWrap(True)
         explanation.setObjectName("paneSubtitle")
-        quit_button = QPushButton("Quit")
+        quit_button = QPushButton(self.tr("Quit"))
         quit_button.clicked.connect(self.close)
         buttons = QHBoxLayout()
         buttons.addStretch(1)

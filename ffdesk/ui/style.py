@@ -62,9 +62,9 @@ def badge_width(text: str, metrics: QFontMetrics) -> int:
     return metrics.horizontalAdvance(text) + 16
 
 
-def paint_badge(painter: QPainter, rect: QRect, text: str, font: QFont) -> None:
-    """A rounded pill with the state's colours, text centred."""
-    colors = BADGES.get(text, BADGES["Not Installed"])
+def paint_badge(painter: QPainter, rect: QRect, key: str, text: str, font: QFont) -> None:
+    """A rounded pill with the colours of state `key`, `text` (its label) centred."""
+    colors = BADGES.get(key, BADGES["Not Installed"])
     painter.save()
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     painter.setPen(QColor(colors.border))
@@ -77,9 +77,9 @@ def paint_badge(painter: QPainter, rect: QRect, text: str, font: QFont) -> None:
     painter.restore()
 
 
-def badge_style(text: str) -> str:
-    """A style sheet making a QLabel look like the catalogue's badge."""
-    colors = BADGES.get(text, BADGES["Not Installed"])
+def badge_style(key: str) -> str:
+    """A style sheet making a QLabel look like the catalogue's badge of state `key`."""
+    colors = BADGES.get(key, BADGES["Not Installed"])
     return (
         f"color: {colors.text}; background: {colors.fill}; border: 1px solid {colors.border};"
         "border-radius: 10px; padding: 2px 10px; font-weight: 600;"

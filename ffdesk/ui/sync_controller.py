@@ -66,7 +66,7 @@ class SyncController(QObject):
         try:
             outcome = await run_sync(record, job=job)
         except asyncio.CancelledError:
-            self.sync_failed.emit(integration_id, "The sync was stopped.", "")
+            self.sync_failed.emit(integration_id, self.tr("The sync was stopped."), "")
             raise
         except Exception as exc:
             report = report_error(exc, f"syncing {record.name}")

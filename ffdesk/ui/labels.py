@@ -1,0 +1,42 @@
+"""Translated names of the states and triggers the services report as plain English keys."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
+
+# Marked for lupdate; the services keep using the English words as keys.
+_STATES = (
+    QT_TRANSLATE_NOOP("States", "Not Installed"),
+    QT_TRANSLATE_NOOP("States", "Installed"),
+    QT_TRANSLATE_NOOP("States", "Enabled"),
+    QT_TRANSLATE_NOOP("States", "Unavailable"),
+    QT_TRANSLATE_NOOP("States", "Syncing"),
+)
+_RUN_STATES = {
+    "running": QT_TRANSLATE_NOOP("States", "Running"),
+    "done": QT_TRANSLATE_NOOP("States", "Done"),
+    "failed": QT_TRANSLATE_NOOP("States", "Failed"),
+    "cancelled": QT_TRANSLATE_NOOP("States", "Cancelled"),
+}
+_TRIGGERS = {
+    "manual": QT_TRANSLATE_NOOP("States", "Manual"),
+    "schedule": QT_TRANSLATE_NOOP("States", "Schedule"),
+    "command line": QT_TRANSLATE_NOOP("States", "Command line"),
+}
+
+
+def state_label(state: str) -> str:
+    """An integration state ("Enabled", ...) in the user's language."""
+    return QCoreApplication.translate("States", state)
+
+
+def run_state_label(state: str) -> str:
+    """A sync run's state ("done", ...) as a capitalised word in the user's language."""
+    label = _RUN_STATES.get(state)
+    return QCoreApplication.translate("States", label) if label else state.capitalize()
+
+
+def trigger_label(trigger: str) -> str:
+    """What started a run ("manual", "schedule", ...) in the user's language."""
+    label = _TRIGGERS.get(trigger)
+    return QCoreApplication.translate("States", label) if label else trigger.capitalize()
