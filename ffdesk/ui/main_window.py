@@ -40,6 +40,8 @@ TITLE = "ffdesk"
 DEFAULT_SIZE = QSize(1280, 800)
 CATALOGUE_WIDTH = 420
 LAST_COMPANY_KEY = "company/last"
+RECENT_COMPANIES_KEY = "company/recent"
+RECENT_COMPANIES = 20
 
 
 class MainWindow(QMainWindow):
@@ -245,7 +247,11 @@ class MainWindow(QMainWindow):
         assert self.system is not None
         companies = await self.system.companies()
         cid = self.system.env.cid
-        self.switcher.set_companies([(int(c.id), str(c.name)) for c in companies], cid)  # type: ignore[arg-type]
+        self.switcher.set_companies(
+            [(int(c.id), str(c.name)) for c in companies],  # type: ignore[arg-type]
+            cid,
+            self.recent_companies(),
+        )
         name = next((str(c.name) for c in companies if c.id == cid), "")
         self.setWindowTitle(f"{TITLE} — {name}" if name else TITLE)
         self.company_status.setText(self.tr("Company: {name}").format(name=name))
@@ -290,10 +296,22 @@ class MainWindow(QMainWindow):
             self.show_error(exc, "switching company")
             return
         self.settings.setValue(LAST_COMPANY_KEY, company.name)
+        self._remember_company(str(company.name))
         self.message.clear()
         self.message_holder.hide()
         await self.refresh()
         self.company_changed.emit(company_id)
+
+    def recent_companies(self) -> list[str]:
+        """Names of the companies switched to, most recent first (the switcher lists them first)."""
+        value = self.settings.value(RECENT_COMPANIES_KEY)
+        if isinstance(value, str):
+            return [value]
+        return [str(v) for v in value] if isinstance(value, list) else []
+
+    def _remember_company(self, name: str) -> None:
+        names = [name, *(n for n in self.recent_companies() if n != name)][:RECENT_COMPANIES]
+        self.settings.setValue(RECENT_COMPANIES_KEY, names)
 
     async def show_history(self, company_id: int, identifier: str) -> None:
         """Bring the window up on an integration's sync history (a notification was clicked)."""
