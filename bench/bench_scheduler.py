@@ -28,7 +28,7 @@ import keyring  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 
 import ffdesk  # noqa: E402
-from ffdesk.sync.lease import Lease  # noqa: E402
+from ffdesk.sync.lease import Lease, read_lease  # noqa: E402
 from ffdesk.sync.scheduler import Scheduler  # noqa: E402
 from ffdesk.sync.schedules import ensure_schedules  # noqa: E402
 from tests.helpers.memory_keyring import MemoryKeyring  # noqa: E402
@@ -69,8 +69,7 @@ async def build(folder: Path, companies: int) -> str:
         table = system.get_model("Integration")._table
         with system.db.connect() as conn:
             conn.execute(sa.update(table).values(enabled=True))
-        async with system.db.transaction():
-            made = await ensure_schedules()
+        made = await ensure_schedules()
     print(
         f"database: {companies} companies, {made} schedules, built in "
         f"{time.perf_counter() - started:.1f} s ({url})"
@@ -126,7 +125,18 @@ def service_process(url: str, modules: Path, folder: Path, seconds: float) -> No
         stderr=subprocess.DEVNULL,
     )
     try:
-        time.sleep(6)  # start-up and the first ticks (module import, first refresh)
+        # Start-up and the first ticks (imports, the first refresh): wait for two beats.
+        engine = sa.create_engine(url)
+        try:
+            first = read_lease(engine)
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline:
+                info = read_lease(engine)
+                if info and info.held and (not first or info.beat >= first.beat + 3):
+                    break
+                time.sleep(0.5)
+        finally:
+            engine.dispose()
         cpu_before, wall_before = cpu_seconds(proc.pid), time.monotonic()
         time.sleep(seconds)
         cpu = cpu_seconds(proc.pid) - cpu_before

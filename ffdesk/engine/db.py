@@ -122,11 +122,13 @@ class Database:
     # -- identity ----------------------------------------------------------------------
     def _ensure_meta(self) -> str:
         """Create the meta table if needed and return the database's UUID (made once)."""
-        from alembic.migration import MigrationContext
-        from alembic.operations import Operations
-
         with self.engine.begin() as conn:
             if not sa.inspect(conn).has_table(META_TABLE):
+                # Imported only to create it: Alembic costs 11 MB in every process, and the
+                # background scheduler runs all day on a database that has it already.
+                from alembic.migration import MigrationContext
+                from alembic.operations import Operations
+
                 ops = Operations(MigrationContext.configure(conn))
                 ops.create_table(
                     META_TABLE,

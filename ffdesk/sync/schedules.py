@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
+import sqlalchemy as sa
 from dateutil.relativedelta import relativedelta
 
 from ffdesk.engine.env import current_env
@@ -88,7 +89,7 @@ def template_methods() -> dict[str, tuple[int, str]]:
         return {}
     found: dict[str, tuple[int, str]] = {}
     for job in registry["CronJob"].filter(model="Integration")._fetch():
-        if registry["Integration"].filter(cron_sync_method=job.method)._fetch():
+        if registry["Integration"].filter(cron_sync_method=job.method).limit(1)._fetch():
             found[job.method] = (job.frequency or 1, job.frequency_unit or "Hours")
     return found
 
@@ -103,25 +104,32 @@ async def ensure_schedules(now: datetime | None = None) -> int:
     templates = template_methods()
     if not templates:
         return 0
-    scheduled = {s.integration_id for s in await Schedule.all().all()}
+    # In SQL: the idle scheduler asks every minute, and loading 4,000 records each time
+    # would cost memory and CPU for nothing.
+    integrations, schedules = Integration._table, Schedule._table
+    method = integrations.c[Integration._fields["cron_sync_method"].column_name]
+    company = integrations.c[Integration._fields["company"].column_name]
+    scheduled = schedules.c[Schedule._fields["integration"].column_name]
+    query = sa.select(integrations.c.id, company, method).where(
+        method.in_(sorted(templates)),
+        ~sa.exists(sa.select(scheduled).where(scheduled == integrations.c.id)),
+    )
+    with current_env().db.connect() as conn:
+        missing = conn.execute(query).all()
     now = now or datetime.now()
-    made = 0
-    candidates = await Integration.filter(cron_sync_method__in=sorted(templates)).all()
-    for integration in candidates:
-        if integration.id in scheduled:
-            continue
-        frequency, unit = templates[integration.cron_sync_method]
-        await Schedule.create(
-            integration=integration.id,
-            company=integration.company_id,
-            frequency=frequency,
-            frequency_unit=unit,
-            active=True,
-            anchor=now,
-            next_due=now,
-        )
-        made += 1
-    return made
+    async with current_env().db.transaction():
+        for integration_id, company_id, sync_method in missing:
+            frequency, unit = templates[sync_method]
+            await Schedule.create(
+                integration=integration_id,
+                company=company_id,
+                frequency=frequency,
+                frequency_unit=unit,
+                active=True,
+                anchor=now,
+                next_due=now,
+            )
+    return len(missing)
 
 
 @dataclass(frozen=True)
