@@ -112,17 +112,23 @@ class Scheduler:
         self._refreshed = float("-inf")
         self._next_lease_check = float("-inf")
         self._lease_checked = False
+        self._stopping = False
         self.ran: list[str] = []  # what ran, newest last (shown in the status bar)
 
     # -- life ---------------------------------------------------------------------------
     def start(self) -> None:
         if self._task is None or self._task.done():
+            self._stopping = False
             self._task = asyncio.ensure_future(self._loop())
 
     async def stop(self, grace: float = STOP_GRACE) -> None:
         """Stop ticking; runs in progress stop at a record boundary and are marked interrupted
         (cancelled outright after `grace` seconds); the lease is given back."""
         if self._task is not None:
+            # The flag as well as the cancel: on Python 3.11 asyncio.wait_for swallows a
+            # cancellation that arrives as the event it waits for is set (a run just ended).
+            self._stopping = True
+            self._wake.set()
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
@@ -160,7 +166,7 @@ class Scheduler:
         return len(self._runs)
 
     async def _loop(self) -> None:
-        while True:
+        while not self._stopping:
             try:
                 self.check_lease()
                 if self.active:
@@ -168,6 +174,8 @@ class Scheduler:
                 self.last_tick = self.clock()
             except Exception:  # the scheduler must survive any one bad tick
                 log.error("scheduler tick failed:\n%s", redact(traceback.format_exc()))
+            if self._stopping:
+                break
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.tick)
