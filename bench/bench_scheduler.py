@@ -20,6 +20,7 @@ import tempfile
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -77,10 +78,20 @@ async def build(folder: Path, companies: int) -> str:
     return url
 
 
-async def set_due(system: ffdesk.engine.system.System, when: datetime) -> None:  # type: ignore[name-defined]
+async def set_due(system: Any, when: datetime) -> None:
     table = system.get_model("IntegrationSchedule")._table
     with system.db.connect() as conn:
         conn.execute(sa.update(table).values(next_due=when, anchor=when))
+
+
+async def spread(system: Any, count: int) -> list[Any]:
+    """`count` schedules of as many companies, the providers taken in turn."""
+    Schedule = system.get_model("IntegrationSchedule")
+    picked = []
+    for i, company in enumerate((await system.companies())[:count]):
+        query = Schedule.filter(company=company.id).order_by("id").offset(i % len(PROVIDERS))
+        picked.append(await query.first())
+    return picked
 
 
 async def idle_ticks(url: str, modules: Path, ticks: int) -> None:
@@ -155,8 +166,7 @@ async def due_latency(url: str, modules: Path, count: int) -> None:
     sys.modules[HOOK] = control  # type: ignore[assignment]
     async with ffdesk.open_env(url, [modules]) as system:
         await set_due(system, datetime.now() + timedelta(days=1))
-        Schedule = system.get_model("IntegrationSchedule")
-        picked = await Schedule.all().limit(count).all()
+        picked = await spread(system, count)
         start = datetime.now() + timedelta(seconds=2)
         due = {}
         for i, schedule in enumerate(picked):
@@ -190,8 +200,7 @@ async def concurrency(url: str, modules: Path, runs: int, seconds: float) -> Non
     async with ffdesk.open_env(url, [modules]) as system:
         far = datetime.now() + timedelta(days=1)
         await set_due(system, far)
-        Schedule = system.get_model("IntegrationSchedule")
-        picked = await Schedule.all().limit(runs).all()
+        picked = await spread(system, runs)
         now = datetime.now()
         order = []
         for i, schedule in enumerate(picked):
@@ -225,13 +234,19 @@ def main() -> None:
     parser.add_argument("--companies", type=int, default=500)
     parser.add_argument("--ticks", type=int, default=200)
     parser.add_argument("--idle-seconds", type=float, default=20)
-    parser.add_argument("--keep", type=Path, help="build the database in this folder")
+    parser.add_argument(
+        "--keep", type=Path, help="build the database in this folder (reused when it is there)"
+    )
     args = parser.parse_args()
     keyring.set_keyring(MemoryKeyring())
     folder = args.keep or Path(tempfile.mkdtemp(prefix="ffdesk-bench-scheduler-"))
     folder.mkdir(parents=True, exist_ok=True)
-    url = asyncio.run(build(folder, args.companies))
     modules = folder / "modules"
+    if (folder / "bench.db").exists():  # --keep of an earlier run: measure it again
+        url = f"sqlite:///{folder / 'bench.db'}"
+        print(f"database: reused {url}")
+    else:
+        url = asyncio.run(build(folder, args.companies))
     asyncio.run(idle_ticks(url, modules, args.ticks))
     service_process(url, modules, folder, args.idle_seconds)
     asyncio.run(due_latency(url, modules, 8))
