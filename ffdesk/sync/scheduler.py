@@ -68,6 +68,7 @@ class ScheduledRun:
     label: str
     outcome: RunOutcome | None
     message: str | None
+    paused: bool = False  # the schedule is paused now (after repeated failures)
 
     @property
     def failed(self) -> bool:
@@ -322,8 +323,9 @@ class Scheduler:
                 )
             else:
                 log.warning("scheduled sync of %s not run: %s", label, message)
+            paused = False
             if job._interrupted is None:
-                await self._advance(schedule_id, due, started, outcome, busy)
+                paused = await self._advance(schedule_id, due, started, outcome, busy)
             result = ScheduledRun(
                 schedule_id,
                 int(integration.id),  # type: ignore[arg-type]
@@ -332,6 +334,7 @@ class Scheduler:
                 label,
                 outcome,
                 message,
+                paused,
             )
             if job._interrupted is None and not busy:
                 await self._notify(result)
@@ -347,10 +350,11 @@ class Scheduler:
         started: datetime,
         outcome: RunOutcome | None,
         busy: bool,
-    ) -> None:
+    ) -> bool:
+        """Move the schedule on after a run; returns whether it is paused now."""
         schedule = await self.env.registry[SCHEDULE_MODEL].filter(id=schedule_id).first()
         if schedule is None:
-            return  # its integration was deleted meanwhile
+            return False  # its integration was deleted meanwhile
         now = self.clock()
         if busy:
             schedule.next_due = now + BUSY_RETRY
@@ -363,6 +367,7 @@ class Scheduler:
             ok = outcome is not None and outcome.succeeded
             schedule.failures = 0 if ok else (schedule.failures or 0) + 1
         await schedule.save()
+        return not schedule.active
 
     async def _notify(self, result: ScheduledRun) -> None:
         for callback in (self.on_run_finished,):

@@ -132,6 +132,9 @@ class BackgroundSyncs(QObject):
         if self.tray is None:
             return
         identifier = await self._identifier_of(result.integration_id)
+        if result.paused:
+            self.notify_paused(result.name, result.company_id or 0, identifier)
+            return
         reason = (result.outcome.error if result.outcome else None) or result.message or ""
         if result.outcome is not None and not reason and result.outcome.failed:
             reason = self.tr("{count} records could not be synced.").format(

@@ -283,3 +283,34 @@ def test_tray_icons_differ_by_state() -> None:
         for s in (IDLE, SYNCING, FAILED)
     }
     assert len(keys) == 3
+
+
+def test_a_schedule_paused_after_failures_is_notified_as_paused(
+    qtbot: Any, arun: Callable[..., Any], syncs: BackgroundSyncs, control: SlowControl
+) -> None:
+    tray = syncs.tray
+    assert tray is not None
+    control.slow_companies = {"Company 2"}
+    control.failing_companies = {"Company 2"}
+    syncs.start()
+    qtbot.waitUntil(lambda: "Company 2" in control.started, timeout=5000)
+    system = syncs.system
+
+    async def pause_company_2() -> None:
+        # What pausing after N failed runs does to the schedule while its last run goes on.
+        company = await system.select_company("Company 2")
+        Schedule = system.get_model("IntegrationSchedule")
+        schedule = await Schedule.filter(company=company.id).get()
+        schedule.active = False
+        await schedule.save()
+        await system.select_company("Company 1")
+
+    arun(pause_company_2())
+    control.release.set()
+    qtbot.waitUntil(lambda: tray.notifications != [], timeout=5000)
+    assert tray.notifications == [
+        (
+            "Schedule of Slow Sync paused",
+            "It failed several times in a row. Open its history to see why.",
+        )
+    ]
