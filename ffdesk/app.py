@@ -16,10 +16,12 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QCoreApplication, QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
+from ffdesk.desktop_entry import APP_ID
 from ffdesk.engine.errors import UserError
 from ffdesk.ui.icons import app_icon
 from ffdesk.ui.main_window import LAST_COMPANY_KEY, MainWindow
 from ffdesk.ui.style import apply_style
+from ffdesk.ui.translations import install_translations
 
 if TYPE_CHECKING:
     from ffdesk.engine.system import System
@@ -65,12 +67,14 @@ def _setup_logging() -> None:
 
 
 def create_application(qt_args: Sequence[str] = ()) -> QApplication:
-    """The QApplication with ffdesk's names (for QSettings), icon and style."""
+    """The QApplication with ffdesk's names (for QSettings), language, icon and style."""
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication([APP_NAME, *qt_args])
+    install_translations(app)  # before any widget exists: each reads its texts once
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(ORGANIZATION)
     app.setOrganizationDomain(ORGANIZATION_DOMAIN)
+    app.setDesktopFileName(APP_ID)  # Wayland matches the window to the installed launcher
     app.setWindowIcon(app_icon())
     apply_style(app)
     return app

@@ -101,6 +101,8 @@ def build_parser() -> argparse.ArgumentParser:
     from ffdesk.cli_scheduler import add_commands as add_scheduler_commands
 
     add_scheduler_commands(commands, sub)
+    entry = sub(commands, "install-desktop-entry", "add ffdesk to this user's application menu")
+    entry.add_argument("--remove", action="store_true", help="take it out of the menu again")
     return parser
 
 
@@ -370,6 +372,23 @@ async def _schedules(system: System, args: argparse.Namespace, out: Output) -> i
     return await schedules_command(system, args, out)
 
 
+def _install_desktop_entry(args: argparse.Namespace, out: Output) -> int:
+    from ffdesk.desktop_entry import data_home, install, remove
+
+    home = data_home()
+    try:
+        files = remove(home) if args.remove else install(home)
+    except OSError as exc:
+        print(f"Cannot write to {home}: {exc.strerror or exc}.", file=sys.stderr)
+        return 1
+    if args.remove:
+        text = f"Removed ffdesk's menu entry from {home} ({len(files)} files)."
+    else:
+        text = f"Installed ffdesk's menu entry, metainfo and icons in {home} ({len(files)} files)."
+    out.emit({"removed" if args.remove else "installed": [str(p) for p in files]}, text)
+    return 0
+
+
 HANDLERS = {
     "modules": _modules,
     "companies": _companies,
@@ -408,6 +427,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
+    if args.command == "install-desktop-entry":  # no database, no logging set-up needed
+        return _install_desktop_entry(args, Output(args.json))
     log_path = setup_logging()
     try:
         return asyncio.run(run_command(args))

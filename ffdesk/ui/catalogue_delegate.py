@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
 from ffdesk.ui.catalogue_model import Role
 from ffdesk.ui.icons import IconCache, category_icon_path
 from ffdesk.ui.labels import state_label
-from ffdesk.ui.style import BORDER, MUTED, SELECTION, TEXT, badge_font, badge_width, paint_badge
+from ffdesk.ui.style import badge_font, badge_width, paint_badge, theme
 
 ROW_HEIGHT = 56
 LOGO = 32
@@ -88,18 +88,19 @@ class CatalogueDelegate(QStyledItemDelegate):
             x += HEADER_ICON + 8
         title = str(index.data(Qt.ItemDataRole.DisplayRole))
         count = index.model().rowCount(index)
+        colors = theme()
         painter.setFont(font)
-        painter.setPen(QColor(MUTED))
+        painter.setPen(QColor(colors.muted))
         text_rect = QRect(x, baseline_box.top(), baseline_box.right() - x, baseline_box.height())
         painter.drawText(text_rect, Qt.AlignmentFlag.AlignVCenter, title)
         count_x = x + metrics.horizontalAdvance(title) + 8
-        painter.setPen(QColor("#94A3B8"))
+        painter.setPen(QColor(colors.muted))
         painter.drawText(
             QRect(count_x, text_rect.top(), 80, text_rect.height()),
             Qt.AlignmentFlag.AlignVCenter,
             str(count),
         )
-        painter.setPen(QPen(QColor(BORDER), 1))
+        painter.setPen(QPen(QColor(colors.border), 1))
         painter.drawLine(rect.left() + PAD, rect.bottom(), rect.right() - PAD, rect.bottom())
 
     def _paint_entry(
@@ -110,14 +111,25 @@ class CatalogueDelegate(QStyledItemDelegate):
     ) -> None:
         rect: QRect = option.rect  # type: ignore[attr-defined]
         state = option.state  # type: ignore[attr-defined]
-        if state & QStyle.StateFlag.State_Selected:
-            painter.fillRect(rect, QColor(SELECTION))
-            painter.fillRect(QRect(rect.left(), rect.top(), 3, rect.height()), QColor("#2563EB"))
+        colors = theme()
+        selected = bool(state & QStyle.StateFlag.State_Selected)
+        if selected:
+            painter.fillRect(rect, QColor(colors.selection))
+            painter.fillRect(
+                QRect(rect.left(), rect.top(), 3, rect.height()), QColor(colors.accent)
+            )
         elif state & QStyle.StateFlag.State_MouseOver:
-            painter.fillRect(rect, QColor("#F8FAFC"))
+            painter.fillRect(rect, QColor(colors.hover))
         ratio = painter.device().devicePixelRatioF()
         logo = self.icons.pixmap(index.data(Role.IMAGE), LOGO, ratio)
-        painter.drawPixmap(rect.left() + PAD, rect.top() + (rect.height() - LOGO) // 2, logo)
+        logo_top = rect.top() + (rect.height() - LOGO) // 2
+        if colors.logo_tile:
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(QColor(colors.logo_tile))
+            tile = QRectF(rect.left() + PAD, logo_top, LOGO, LOGO).adjusted(-3, -3, 3, 3)
+            painter.drawRoundedRect(tile, 6, 6)
+        painter.drawPixmap(rect.left() + PAD, logo_top, logo)
 
         problem = index.data(Role.PROBLEM)
         badge_key = str(index.data(Role.STATE))
@@ -142,7 +154,7 @@ class CatalogueDelegate(QStyledItemDelegate):
         block = name_metrics.height() + 2 + desc_metrics.height()
         top = rect.top() + (rect.height() - block) // 2
         painter.setFont(name_font)
-        painter.setPen(QColor(TEXT))
+        painter.setPen(QColor(colors.text))
         name = name_metrics.elidedText(
             str(index.data(Qt.ItemDataRole.DisplayRole)), Qt.TextElideMode.ElideRight, text_width
         )
@@ -152,7 +164,10 @@ class CatalogueDelegate(QStyledItemDelegate):
             name,
         )
         painter.setFont(desc_font)
-        painter.setPen(QColor("#B91C1C" if problem else MUTED))
+        if problem:
+            painter.setPen(QColor(colors.danger))
+        else:
+            painter.setPen(QColor(colors.muted_selected if selected else colors.muted))
         description = str(problem or index.data(Role.DESCRIPTION) or "")
         painter.drawText(
             QRect(text_left, top + name_metrics.height() + 2, text_width, desc_metrics.height()),

@@ -78,6 +78,9 @@ class FieldEditor:
     def set_readonly(self, readonly: bool) -> None:
         self.widget.setEnabled(not readonly)
 
+    def restyle(self) -> None:
+        """Icons again in the current theme's colours (after a light/dark switch)."""
+
     def set_invalid(self, invalid: bool) -> None:
         self.widget.setProperty("invalid", invalid)
         self.widget.style().unpolish(self.widget)
@@ -194,6 +197,11 @@ class SecretEditor(FieldEditor):
         self.widget.clear()
         self._update_placeholder()
         self._edited(None)
+
+    def restyle(self) -> None:
+        self.remove_action.setIcon(glyph("clear"))
+        if self.password:
+            self.show_action.setIcon(glyph("eye-off" if self.show_action.isChecked() else "eye"))
 
     def _on_show_action_toggled(self, shown: bool) -> None:
         self.widget.setEchoMode(QLineEdit.EchoMode.Normal if shown else QLineEdit.EchoMode.Password)

@@ -27,6 +27,7 @@ from ffdesk.engine.system import System
 from ffdesk.services.window import apply_edits, convert_edit, original_values, reset_record
 from ffdesk.ui.context import system_env
 from ffdesk.ui.field_editors import KEEP, FieldEditor, make_editor
+from ffdesk.ui.style import theme, theme_signals
 
 _MISSING = object()
 _LABEL_ALIGNMENT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
@@ -67,7 +68,7 @@ class FieldRow:
         if (required, readonly, item.label) == self._shown:
             return
         self._shown = (required, readonly, item.label)
-        marker = ' <span style="color:#B91C1C">*</span>' if required else ""
+        marker = f' <span style="color:{theme().danger}">*</span>' if required else ""
         self.label.setText(f"{_escape(item.label)}{marker}")
         self.label.setAccessibleName(
             QCoreApplication.translate("FormWidget", "{label} (required)").format(label=item.label)
@@ -75,6 +76,12 @@ class FieldRow:
             else item.label
         )
         self.editor.set_readonly(readonly)
+
+    def restyle(self) -> None:
+        """Draw the label and the editor's icons again in the current theme's colours."""
+        self._shown = None
+        self.apply(self.item)
+        self.editor.restyle()
 
     def show_error(self, message: str | None) -> None:
         if (message or "") == self.error.text():
@@ -112,6 +119,7 @@ class FormWidget(QWidget):
         self._was_dirty = False
 
         self.body = QWidget()
+        self.body.setObjectName("formBody")
         self.body_layout = QVBoxLayout(self.body)
         self.body_layout.setContentsMargins(0, 0, 8, 0)
         self.body_layout.setSpacing(4)
@@ -144,7 +152,14 @@ class FormWidget(QWidget):
         layout.addLayout(buttons)
         self.save_button.clicked.connect(self.save_requested)
         self.discard_button.clicked.connect(self.discard_requested)
+        theme_signals.changed.connect(self._on_theme_changed)
         self._update_buttons()
+
+    @Slot()
+    def _on_theme_changed(self) -> None:
+        """The system switched light/dark: required markers and editor icons follow."""
+        for row in self.rows.values():
+            row.restyle()
 
     def buttons_height(self) -> int:
         margins = self.buttons.contentsMargins()

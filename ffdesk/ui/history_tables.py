@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from ffdesk.services.window import MappingRow, RunRow
 from ffdesk.ui.labels import run_state_label, trigger_label
-from ffdesk.ui.style import RUN_STATE_COLORS
+from ffdesk.ui.style import theme
 
 Index = QModelIndex | QPersistentModelIndex
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
@@ -128,12 +128,11 @@ class RunsModel(_RowsModel):
                     when=f"{run.finished:%Y-%m-%d %H:%M:%S}", seconds=f"{seconds:.1f}"
                 )
         if role == Qt.ItemDataRole.ForegroundRole:
+            colors = theme()
             if column == 2:
-                return QColor(RUN_STATE_COLORS.get(run.state, "#0F172A"))
-            if column == 6 and run.failed:
-                return QColor(RUN_STATE_COLORS["failed"])
-            if column == 7:
-                return QColor(RUN_STATE_COLORS["failed"])
+                return QColor(colors.run_states.get(run.state, colors.text))
+            if (column == 6 and run.failed) or column == 7:
+                return QColor(colors.run_states["failed"])
         if role == Qt.ItemDataRole.TextAlignmentRole and 3 <= column <= 6:
             return _RIGHT
         return None

@@ -7,6 +7,8 @@ from pathlib import Path
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QSize, Qt
 from PySide6.QtGui import QIcon, QImage, QImageReader, QPainter, QPixmap
 
+from ffdesk.ui.style import theme
+
 # ffdesk/paths.RESOURCES, without importing platformdirs before the first paint.
 ICONS = Path(__file__).resolve().parents[1] / "resources" / "icons"
 CATEGORY_ICONS = {
@@ -98,7 +100,7 @@ class IconCache:
             if path and Path(path).is_file():
                 cached = render_image(path, size, ratio)
             if cached is None:
-                cached = render_image(_svg(_GLYPHS["module"], "#94A3B8"), size, ratio)
+                cached = render_image(_svg(_GLYPHS["module"], theme().faint), size, ratio)
                 assert cached is not None
             self._pixmaps[key] = cached
         return cached
@@ -108,7 +110,7 @@ class IconCache:
         key = path or ""
         icon = self._icons.get(key)
         if icon is None:
-            icon = QIcon(path) if path and Path(path).is_file() else glyph("module", "#94A3B8")
+            icon = QIcon(path) if path and Path(path).is_file() else glyph("module", theme().faint)
             self._icons[key] = icon
         return icon
 
@@ -120,8 +122,9 @@ class IconCache:
 _glyphs: dict[tuple[str, str], QIcon] = {}
 
 
-def glyph(name: str, color: str = "#475569") -> QIcon:
-    """A small line icon ("eye", "clear", "warning", ...) in `color`."""
+def glyph(name: str, color: str | None = None) -> QIcon:
+    """A small line icon ("eye", "clear", "warning", ...) in `color` (the theme's icon colour)."""
+    color = color or theme().icon
     key = (name, color)
     icon = _glyphs.get(key)
     if icon is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from PySide6.QtCore import QCoreApplication, Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 from ffdesk.services.window import ENABLED, INSTALLED, NOT_INSTALLED
 from ffdesk.ui.icons import IconCache
 from ffdesk.ui.labels import state_label
-from ffdesk.ui.style import badge_style
+from ffdesk.ui.style import badge_style, theme, theme_signals
 
 LOGO = 48
 
@@ -59,6 +59,8 @@ class IntegrationHeader(QWidget):
         self.logo = QLabel()
         self.logo.setFixedSize(LOGO, LOGO)
         self.logo.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._style_logo()
+        theme_signals.changed.connect(self._on_theme_changed)
         self.title = QLabel()
         self.title.setObjectName("paneTitle")
         self.badge = QLabel()
@@ -130,6 +132,17 @@ class IntegrationHeader(QWidget):
         grid.addLayout(text, 0, 1)
         grid.addLayout(actions, 1, 0, 1, 2)
         grid.setColumnStretch(1, 1)
+
+    def _style_logo(self) -> None:
+        tile = theme().logo_tile  # brand logos are drawn for light grounds
+        self.logo.setStyleSheet(f"background: {tile}; border-radius: 8px;" if tile else "")
+
+    @Slot()
+    def _on_theme_changed(self) -> None:
+        """The system switched light/dark: badge and logo ground in the new colours."""
+        self._style_logo()
+        if self._badge_key:
+            self.badge.setStyleSheet(badge_style(self._badge_key))
 
     def _button(self, text: str, name: str, signal: Signal) -> QPushButton:
         button = QPushButton(text)

@@ -23,6 +23,7 @@ from ffdesk.ui import dialogs
 from ffdesk.ui.company_switcher import CompanySwitcher
 from ffdesk.ui.icons import IconCache, app_icon, glyph
 from ffdesk.ui.schedule_status import ScheduleStatus
+from ffdesk.ui.style import theme, theme_signals
 from ffdesk.ui.tasks import spawn
 
 if TYPE_CHECKING:
@@ -42,6 +43,7 @@ CATALOGUE_WIDTH = 420
 LAST_COMPANY_KEY = "company/last"
 RECENT_COMPANIES_KEY = "company/recent"
 RECENT_COMPANIES = 20
+LAST_INTEGRATION_KEY = "integration/last"
 
 
 class MainWindow(QMainWindow):
@@ -83,7 +85,9 @@ class MainWindow(QMainWindow):
         self.search.setObjectName("searchBox")
         self.search.setPlaceholderText(self.tr("Search integrations (Ctrl+F)"))
         self.search.setClearButtonEnabled(True)
-        self.search.addAction(glyph("search", "#94A3B8"), QLineEdit.ActionPosition.LeadingPosition)
+        self.search_icon = self.search.addAction(
+            glyph("search", theme().muted), QLineEdit.ActionPosition.LeadingPosition
+        )
         self.search.setMinimumWidth(280)
         self.search.setMaximumWidth(420)
         self.search.setAccessibleName(self.tr("Search integrations"))
@@ -101,7 +105,9 @@ class MainWindow(QMainWindow):
         spacer = QWidget()
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         toolbar.addWidget(spacer)
-        self.problems_action = QAction(glyph("warning", "#B45309"), self.tr("Problems"), self)
+        self.problems_action = QAction(
+            glyph("warning", theme().warning_icon), self.tr("Problems"), self
+        )
         self.problems_action.setObjectName("problemsAction")
         self.problems_action.setCheckable(True)
         self.refresh_action = QAction(glyph("refresh"), self.tr("Refresh"), self)
@@ -142,6 +148,7 @@ class MainWindow(QMainWindow):
         self.switcher.rename_requested.connect(self._on_switcher_rename_requested)
         self.problems_action.toggled.connect(self._on_problems_action_toggled)
         self.refresh_action.triggered.connect(self._on_refresh_action_triggered)
+        theme_signals.changed.connect(self._on_theme_changed)
         self._restore_geometry()
         if system is not None:
             self.attach(system)
@@ -235,7 +242,11 @@ class MainWindow(QMainWindow):
         try:
             await self._refresh_companies()
             await self.refresh_catalogue()
-            identifier = self.pane.identifier or self.catalogue.current_identifier()
+            identifier = (
+                self.pane.identifier
+                or self.catalogue.current_identifier()
+                or self._remembered_integration()
+            )
             if identifier is None or self.catalogue.model.entry(identifier) is None:
                 identifier = self.catalogue.first_identifier()
             self.catalogue.select(identifier, notify=False)
@@ -269,14 +280,25 @@ class MainWindow(QMainWindow):
         self.problems_action.setText(
             self.tr("Problems ({count})").format(count=count) if count else self.tr("No problems")
         )
-        self.problems_action.setIcon(
-            glyph("warning", "#B45309") if count else glyph("ok", "#15803D")
-        )
+        self._show_problems_icon()
         self.problems_action.setToolTip(
             self.tr("{count} module(s) cannot be installed: show why").format(count=count)
             if count
             else self.tr("No module problems")
         )
+
+    def _show_problems_icon(self) -> None:
+        count = len(self.problems.problems) if self.system is not None else 0
+        self.problems_action.setIcon(
+            glyph("warning", theme().warning_icon) if count else glyph("ok", theme().ok_icon)
+        )
+
+    @Slot()
+    def _on_theme_changed(self) -> None:
+        """The system switched light/dark: the icons in the new colours."""
+        self.search_icon.setIcon(glyph("search", theme().muted))
+        self.refresh_action.setIcon(glyph("refresh"))
+        self._show_problems_icon()
 
     async def select_integration(self, identifier: str | None) -> None:
         """Select an entry and show it (no unsaved-changes check: callers do that)."""
@@ -518,8 +540,15 @@ class MainWindow(QMainWindow):
             width = max(self.width(), DEFAULT_SIZE.width())
             self.splitter.setSizes([CATALOGUE_WIDTH, width - CATALOGUE_WIDTH])
 
+    def _remembered_integration(self) -> str | None:
+        """The integration shown when the window was last closed (first refresh only)."""
+        identifier = self.settings.value(LAST_INTEGRATION_KEY)
+        return identifier if isinstance(identifier, str) and identifier else None
+
     def save_settings(self) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())
+        if self.pane is not None and self.pane.identifier is not None:
+            self.settings.setValue(LAST_INTEGRATION_KEY, self.pane.identifier)
         if self.system is not None:  # before attach there is no dock or splitter to remember
             self.settings.setValue("window/state", self.saveState())
             self.settings.setValue("window/splitter", self.splitter.saveState())

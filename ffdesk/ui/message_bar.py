@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolBut
 
 from ffdesk.ui.errors import ErrorReport
 from ffdesk.ui.icons import glyph
-from ffdesk.ui.style import MESSAGE_COLORS
+from ffdesk.ui.style import theme, theme_signals
 
 _ICONS = {"info": "info", "success": "ok", "warning": "warning", "error": "error"}
 
@@ -25,6 +25,7 @@ class MessageBar(QFrame):
         self.setObjectName("messageBar")
         self.kind = "info"
         self._details: str | None = None
+        self._colors: tuple[str, str, str] | None = None
         self.icon = QLabel()
         self.icon.setFixedSize(18, 18)
         self.label = QLabel()
@@ -34,7 +35,7 @@ class MessageBar(QFrame):
         self.details_button = QPushButton(self.tr("Details…"))
         self.details_button.setObjectName("messageDetails")
         self.close_button = QToolButton()
-        self.close_button.setIcon(glyph("clear", "#64748B"))
+        self.close_button.setIcon(glyph("clear", theme().muted))
         self.close_button.setAutoRaise(True)
         self.close_button.setToolTip(self.tr("Dismiss"))
         self.close_button.setAccessibleName(self.tr("Dismiss message"))
@@ -47,6 +48,7 @@ class MessageBar(QFrame):
         layout.addWidget(self.close_button, 0, Qt.AlignmentFlag.AlignTop)
         self.details_button.clicked.connect(self._on_details_button_clicked)
         self.close_button.clicked.connect(self.clear)
+        theme_signals.changed.connect(self._on_theme_changed)
         self.hide()
 
     @property
@@ -54,12 +56,13 @@ class MessageBar(QFrame):
         return self.label.text() if self.isVisibleTo(self.parentWidget()) else ""
 
     def show_message(self, kind: str, text: str, details: str | None = None) -> None:
-        changed = kind != self.kind or not self.styleSheet()
+        colors = theme().messages[kind]
+        changed = kind != self.kind or colors != self._colors  # a new sheet re-polishes
         self.kind = kind
         self._details = details
-        color, fill, border = MESSAGE_COLORS[kind]
         if changed:
-            self._style(color, fill, border)
+            self._colors = colors
+            self._style(*colors)
         self.label.setText(text)
         self.details_button.setVisible(details is not None)
         self.setAccessibleDescription(text)
@@ -71,6 +74,14 @@ class MessageBar(QFrame):
             f" border-radius: 6px; }} QLabel#messageText {{ color: {color}; }}"
         )
         self.icon.setPixmap(glyph(_ICONS[self.kind], color).pixmap(18, 18))
+
+    @Slot()
+    def _on_theme_changed(self) -> None:
+        """The system switched light/dark: the message keeps its kind in the new colours."""
+        self.close_button.setIcon(glyph("clear", theme().muted))
+        if self._colors is not None:
+            self._colors = theme().messages[self.kind]
+            self._style(*self._colors)
 
     def show_report(self, report: ErrorReport) -> None:
         self.show_message("error", report.message, report.details)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Slot
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 
 from ffdesk.services.window import ModuleProblem
 from ffdesk.ui.icons import glyph
+from ffdesk.ui.style import theme, theme_signals
 
 
 class ProblemsView(QWidget):
@@ -55,11 +56,12 @@ class ProblemsView(QWidget):
         layout.setContentsMargins(8, 4, 8, 8)
         layout.addWidget(self.stack)
         self.set_problems([])
+        theme_signals.changed.connect(self._on_theme_changed)
 
     def set_problems(self, problems: Sequence[ModuleProblem]) -> None:
         self.problems = list(problems)
         self.model.removeRows(0, self.model.rowCount())
-        icon = glyph("warning", "#B45309")
+        icon = glyph("warning", theme().warning_icon)
         for problem in self.problems:
             module = QStandardItem(icon, problem.identifier)
             module.setToolTip(f"{problem.name} ({problem.identifier})")
@@ -67,6 +69,10 @@ class ProblemsView(QWidget):
             reason.setToolTip(problem.reason)
             self.model.appendRow([module, reason])
         self.stack.setCurrentWidget(self.table if self.problems else self.empty)
+
+    @Slot()
+    def _on_theme_changed(self) -> None:
+        self.set_problems(self.problems)  # warning icons in the new colours
 
     def reasons(self) -> dict[str, str]:
         return {p.identifier: p.reason for p in self.problems}

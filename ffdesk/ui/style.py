@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
-from PySide6.QtCore import QRect, QRectF, Qt
+from PySide6.QtCore import QObject, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette
 from PySide6.QtWidgets import QApplication
 
-TEXT = "#0F172A"
-MUTED = "#64748B"
-BORDER = "#E2E8F0"
-SURFACE = "#FFFFFF"
-BACKGROUND = "#F8FAFC"
-ACCENT = "#2563EB"
-SELECTION = "#E0EAFF"
 ASSETS = Path(__file__).resolve().parent / "assets"
-CHEVRON = (ASSETS / "chevron-down.svg").as_posix()
 CHECK = (ASSETS / "check.svg").as_posix()
 
 
@@ -29,26 +22,143 @@ class BadgeColors(NamedTuple):
     border: str
 
 
-BADGES = {
-    "Not Installed": BadgeColors("#475569", "#F1F5F9", "#CBD5E1"),
-    "Installed": BadgeColors("#1D4ED8", "#EFF6FF", "#BFDBFE"),
-    "Enabled": BadgeColors("#15803D", "#F0FDF4", "#BBF7D0"),
-    "Unavailable": BadgeColors("#B91C1C", "#FEF2F2", "#FECACA"),
-    "Syncing": BadgeColors("#B45309", "#FFFBEB", "#FDE68A"),
-}
-RUN_STATE_COLORS = {
-    "done": "#15803D",
-    "failed": "#B91C1C",
-    "cancelled": "#B45309",
-    "running": "#1D4ED8",
-}
-MESSAGE_COLORS = {
-    # kind: (text, fill, border)
-    "info": ("#1E3A8A", "#EFF6FF", "#BFDBFE"),
-    "success": ("#14532D", "#F0FDF4", "#BBF7D0"),
-    "warning": ("#78350F", "#FFFBEB", "#FDE68A"),
-    "error": ("#7F1D1D", "#FEF2F2", "#FECACA"),
-}
+@dataclass(frozen=True)
+class Theme:
+    """Every colour the window paints with; one light and one dark set (WCAG AA text)."""
+
+    dark: bool
+    text: str  # body text on surface and background
+    muted: str  # secondary text (>= 4.5:1 on surface, background and hover)
+    muted_selected: str  # secondary text on a selected catalogue row
+    faint: str  # decoration only: never for text the user must read
+    border: str
+    input_border: str
+    surface: str  # panels, inputs, tables
+    background: str  # window, read-only inputs, headers
+    hover: str
+    button_hover: str
+    accent: str
+    accent_hover: str
+    accent_disabled: str
+    on_accent: str
+    selection: str
+    readonly_text: str
+    danger: str  # error text, required marker, a module's problem
+    danger_border: str
+    icon: str
+    warning_icon: str
+    ok_icon: str
+    chevron: str
+    badges: dict[str, BadgeColors]
+    run_states: dict[str, str]
+    messages: dict[str, tuple[str, str, str]]  # kind: (text, fill, border)
+    logo_tile: str = ""  # behind module logos (brand colours are made for light grounds)
+
+
+LIGHT = Theme(
+    dark=False,
+    text="#0F172A",
+    muted="#64748B",
+    muted_selected="#475569",
+    faint="#94A3B8",
+    border="#E2E8F0",
+    input_border="#CBD5E1",
+    surface="#FFFFFF",
+    background="#F8FAFC",
+    hover="#F8FAFC",
+    button_hover="#F1F5F9",
+    accent="#2563EB",
+    accent_hover="#1D4ED8",
+    accent_disabled="#93C5FD",
+    on_accent="#FFFFFF",
+    selection="#E0EAFF",
+    readonly_text="#334155",
+    danger="#B91C1C",
+    danger_border="#DC2626",
+    icon="#475569",
+    warning_icon="#B45309",
+    ok_icon="#15803D",
+    chevron="#64748B",
+    badges={
+        "Not Installed": BadgeColors("#475569", "#F1F5F9", "#CBD5E1"),
+        "Installed": BadgeColors("#1D4ED8", "#EFF6FF", "#BFDBFE"),
+        "Enabled": BadgeColors("#15803D", "#F0FDF4", "#BBF7D0"),
+        "Unavailable": BadgeColors("#B91C1C", "#FEF2F2", "#FECACA"),
+        "Syncing": BadgeColors("#B45309", "#FFFBEB", "#FDE68A"),
+    },
+    run_states={
+        "done": "#15803D",
+        "failed": "#B91C1C",
+        "cancelled": "#B45309",
+        "running": "#1D4ED8",
+    },
+    messages={
+        "info": ("#1E3A8A", "#EFF6FF", "#BFDBFE"),
+        "success": ("#14532D", "#F0FDF4", "#BBF7D0"),
+        "warning": ("#78350F", "#FFFBEB", "#FDE68A"),
+        "error": ("#7F1D1D", "#FEF2F2", "#FECACA"),
+    },
+)
+DARK = Theme(
+    dark=True,
+    text="#E2E8F0",
+    muted="#94A3B8",
+    muted_selected="#CBD5E1",
+    faint="#64748B",
+    border="#334155",
+    input_border="#475569",
+    surface="#1E293B",
+    background="#0F172A",
+    hover="#243247",
+    button_hover="#334155",
+    accent="#2563EB",
+    accent_hover="#1D4ED8",
+    accent_disabled="#1E3A8A",
+    on_accent="#FFFFFF",
+    selection="#1E3A8A",
+    readonly_text="#CBD5E1",
+    danger="#F87171",
+    danger_border="#EF4444",
+    icon="#CBD5E1",
+    warning_icon="#FBBF24",
+    ok_icon="#4ADE80",
+    chevron="#94A3B8",
+    badges={
+        "Not Installed": BadgeColors("#CBD5E1", "#334155", "#475569"),
+        "Installed": BadgeColors("#BFDBFE", "#1E3A8A", "#1D4ED8"),
+        "Enabled": BadgeColors("#BBF7D0", "#14532D", "#15803D"),
+        "Unavailable": BadgeColors("#FECACA", "#7F1D1D", "#B91C1C"),
+        "Syncing": BadgeColors("#FDE68A", "#78350F", "#B45309"),
+    },
+    run_states={
+        "done": "#4ADE80",
+        "failed": "#F87171",
+        "cancelled": "#FBBF24",
+        "running": "#60A5FA",
+    },
+    messages={
+        "info": ("#BFDBFE", "#172554", "#1E40AF"),
+        "success": ("#BBF7D0", "#052E16", "#166534"),
+        "warning": ("#FDE68A", "#451A03", "#92400E"),
+        "error": ("#FECACA", "#450A0A", "#991B1B"),
+    },
+    logo_tile="#F1F5F9",
+)
+_current = LIGHT
+
+
+class ThemeSignals(QObject):
+    """Tells widgets that set their own colours that the theme changed (light <-> dark)."""
+
+    changed = Signal()
+
+
+theme_signals = ThemeSignals()
+
+
+def theme() -> Theme:
+    """The colours in use (chosen by apply_style from the system's colour scheme)."""
+    return _current
 
 
 def badge_font(base: QFont) -> QFont:
@@ -64,7 +174,7 @@ def badge_width(text: str, metrics: QFontMetrics) -> int:
 
 def paint_badge(painter: QPainter, rect: QRect, key: str, text: str, font: QFont) -> None:
     """A rounded pill with the colours of state `key`, `text` (its label) centred."""
-    colors = BADGES.get(key, BADGES["Not Installed"])
+    colors = badge_colors(key)
     painter.save()
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     painter.setPen(QColor(colors.border))
@@ -77,102 +187,162 @@ def paint_badge(painter: QPainter, rect: QRect, key: str, text: str, font: QFont
     painter.restore()
 
 
+def badge_colors(key: str) -> BadgeColors:
+    badges = _current.badges
+    return badges.get(key, badges["Not Installed"])
+
+
 def badge_style(key: str) -> str:
     """A style sheet making a QLabel look like the catalogue's badge of state `key`."""
-    colors = BADGES.get(key, BADGES["Not Installed"])
+    colors = badge_colors(key)
     return (
         f"color: {colors.text}; background: {colors.fill}; border: 1px solid {colors.border};"
         "border-radius: 10px; padding: 2px 10px; font-weight: 600;"
     )
 
 
-STYLE_SHEET = f"""
-QMainWindow, QDialog {{ background: {BACKGROUND}; }}
-QToolBar {{ background: {SURFACE}; border: none; border-bottom: 1px solid {BORDER};
+def _chevron(t: Theme) -> str:
+    """The combo box arrow in the theme's colour (style sheets only take image files)."""
+    return (ASSETS / ("chevron-down-dark.svg" if t.dark else "chevron-down.svg")).as_posix()
+
+
+def style_sheet(t: Theme) -> str:
+    """The application style sheet in the colours of `t`."""
+    return f"""
+QMainWindow, QDialog {{ background: {{t.background}}; }}
+QToolBar {{ background: {t.surface}; border: none; border-bottom: 1px solid {t.border};
     spacing: 8px; padding: 6px 10px; }}
-QToolBar QLabel {{ color: {MUTED}; }}
-QStatusBar {{ background: {SURFACE}; border-top: 1px solid {BORDER}; color: {MUTED}; }}
-QSplitter::handle {{ background: {BORDER}; }}
+QToolBar QLabel {{ color: {t.muted}; }}
+QStatusBar {{ background: {t.surface}; border-top: 1px solid {t.border}; color: {t.muted}; }}
+QSplitter::handle {{ background: {t.border}; }}
 QSplitter::handle:horizontal {{ width: 1px; }}
 QSplitter::handle:vertical {{ height: 1px; }}
 QSplitter#paneSplitter::handle {{ background: transparent; }}
-QTreeView#catalogue {{ background: {SURFACE}; border: none; outline: 0; }}
-QWidget#cataloguePanel, QWidget#integrationPane {{ background: {SURFACE}; }}
-QLabel#paneTitle {{ font-size: 15pt; font-weight: 600; color: {TEXT}; }}
-QLabel#paneSubtitle, QLabel#catalogueCount, QLabel#emptyHint {{ color: {MUTED}; }}
-QLabel#fieldError {{ color: #B91C1C; }}
-QLabel#requiredMark {{ color: #B91C1C; }}
-QGroupBox {{ font-weight: 600; color: {TEXT}; border: 1px solid {BORDER}; border-radius: 6px;
-    margin-top: 14px; padding: 14px 12px 8px 12px; background: {SURFACE}; }}
+QTreeView#catalogue {{ background: {t.surface}; border: none; outline: 0; }}
+QWidget#cataloguePanel, QWidget#integrationPane, QWidget#formBody {{
+    background: {t.surface}; }}
+QLabel#paneTitle {{ font-size: 15pt; font-weight: 600; color: {t.text}; }}
+QLabel#paneSubtitle, QLabel#catalogueCount, QLabel#emptyHint {{ color: {t.muted}; }}
+QLabel#fieldError {{ color: {t.danger}; }}
+QLabel#requiredMark {{ color: {t.danger}; }}
+QGroupBox {{ font-weight: 600; color: {t.text}; border: 1px solid {t.border}; border-radius: 6px;
+    margin-top: 14px; padding: 14px 12px 8px 12px; background: {t.surface}; }}
 QGroupBox::title {{ subcontrol-origin: margin; left: 10px; padding: 0 4px; }}
-QLineEdit, QPlainTextEdit, QComboBox, QDateTimeEdit {{ border: 1px solid #CBD5E1;
-    border-radius: 4px; padding: 4px 6px; background: {SURFACE}; color: {TEXT};
-    selection-background-color: {ACCENT}; }}
+QLineEdit, QPlainTextEdit, QComboBox, QDateTimeEdit {{ border: 1px solid {t.input_border};
+    border-radius: 4px; padding: 4px 6px; background: {t.surface}; color: {t.text};
+    selection-background-color: {t.accent}; placeholder-text-color: {t.muted}; }}
 QLineEdit:focus, QPlainTextEdit:focus, QComboBox:focus, QDateTimeEdit:focus {{
-    border: 1px solid {ACCENT}; }}
+    border: 1px solid {t.accent}; }}
 QLineEdit:read-only, QPlainTextEdit[readOnly="true"], QDateTimeEdit:read-only {{
-    background: {BACKGROUND}; color: #334155; }}
-QLineEdit[invalid="true"] {{ border: 1px solid #DC2626; }}
+    background: {t.background}; color: {t.readonly_text}; }}
+QLineEdit[invalid="true"] {{ border: 1px solid {t.danger_border}; }}
 QComboBox {{ padding-right: 22px; }}
 QComboBox::drop-down {{ border: none; width: 22px; }}
-QComboBox::down-arrow {{ image: url({CHEVRON}); width: 12px; height: 12px; }}
-QComboBox:disabled {{ background: {BACKGROUND}; color: #334155; }}
+QComboBox::down-arrow {{ image: url({_chevron(t)}); width: 12px; height: 12px; }}
+QComboBox:disabled {{ background: {t.background}; color: {t.readonly_text}; }}
 QComboBox::down-arrow:disabled {{ image: none; }}
-QComboBox QAbstractItemView {{ border: 1px solid {BORDER}; background: {SURFACE};
-    selection-background-color: {SELECTION}; selection-color: {TEXT}; outline: 0; }}
-QCheckBox::indicator {{ width: 16px; height: 16px; border: 1px solid #94A3B8;
-    border-radius: 3px; background: {SURFACE}; }}
-QCheckBox::indicator:checked {{ background: {ACCENT}; border-color: {ACCENT};
+QComboBox QAbstractItemView {{ border: 1px solid {t.border}; background: {t.surface};
+    selection-background-color: {t.selection}; selection-color: {t.text}; outline: 0; }}
+QCheckBox::indicator {{ width: 16px; height: 16px; border: 1px solid {t.faint};
+    border-radius: 3px; background: {t.surface}; }}
+QCheckBox::indicator:checked {{ background: {t.accent}; border-color: {t.accent};
     image: url({CHECK}); }}
-QCheckBox::indicator:disabled {{ background: {BACKGROUND}; border-color: #CBD5E1; }}
-QCheckBox::indicator:checked:disabled {{ background: #94A3B8; border-color: #94A3B8; }}
-QPushButton {{ border: 1px solid #CBD5E1; border-radius: 4px; padding: 5px 12px;
-    background: {SURFACE}; color: {TEXT}; }}
-QPushButton:hover {{ background: #F1F5F9; }}
-QPushButton:disabled {{ color: #94A3B8; background: {BACKGROUND}; border-color: {BORDER}; }}
-QPushButton[primary="true"] {{ background: {ACCENT}; color: white; border-color: {ACCENT}; }}
-QPushButton[primary="true"]:hover {{ background: #1D4ED8; }}
-QPushButton[primary="true"]:disabled {{ background: #93C5FD; border-color: #93C5FD; }}
-QPushButton[danger="true"] {{ color: #B91C1C; }}
-QPushButton[danger="true"]:disabled {{ color: #94A3B8; }}
-QTabWidget::pane {{ border: 1px solid {BORDER}; border-radius: 4px; top: -1px;
-    background: {SURFACE}; }}
-QTabBar::tab {{ padding: 6px 14px; color: {MUTED}; border: 1px solid transparent; }}
-QTabBar::tab:selected {{ color: {TEXT}; border: 1px solid {BORDER}; border-bottom-color: {SURFACE};
-    background: {SURFACE}; border-top-left-radius: 4px; border-top-right-radius: 4px; }}
-QTableView {{ border: none; gridline-color: {BORDER}; background: {SURFACE};
-    selection-background-color: {SELECTION}; selection-color: {TEXT}; }}
-QTableView::item {{ padding: 0 8px; border-bottom: 1px solid #F1F5F9; }}
-QHeaderView::section {{ background: {BACKGROUND}; color: {MUTED}; border: none;
-    border-bottom: 1px solid {BORDER}; padding: 4px 8px; font-weight: 600; }}
-QProgressBar {{ border: 1px solid {BORDER}; border-radius: 4px; background: {BACKGROUND};
-    text-align: center; color: {TEXT}; min-height: 18px; }}
-QProgressBar::chunk {{ background: #93C5FD; border-radius: 3px; }}
+QCheckBox::indicator:disabled {{ background: {t.background}; border-color: {t.input_border}; }}
+QCheckBox::indicator:checked:disabled {{ background: {t.faint}; border-color: {t.faint}; }}
+QPushButton {{ border: 1px solid {t.input_border}; border-radius: 4px; padding: 5px 12px;
+    background: {t.surface}; color: {t.text}; }}
+QPushButton:hover {{ background: {t.button_hover}; }}
+QPushButton:disabled {{ color: {t.faint}; background: {t.background}; border-color: {t.border}; }}
+QPushButton[primary="true"] {{ background: {t.accent}; color: {t.on_accent};
+    border-color: {t.accent}; }}
+QPushButton[primary="true"]:hover {{ background: {t.accent_hover}; }}
+QPushButton[primary="true"]:disabled {{ background: {t.accent_disabled};
+    border-color: {t.accent_disabled}; }}
+QPushButton[danger="true"] {{ color: {t.danger}; }}
+QPushButton[danger="true"]:disabled {{ color: {t.faint}; }}
+QTabWidget::pane {{ border: 1px solid {t.border}; border-radius: 4px; top: -1px;
+    background: {t.surface}; }}
+QTabBar::tab {{ padding: 6px 14px; color: {t.muted}; border: 1px solid transparent; }}
+QTabBar::tab:selected {{ color: {t.text}; border: 1px solid {t.border};
+    border-bottom-color: {t.surface}; background: {t.surface};
+    border-top-left-radius: 4px; border-top-right-radius: 4px; }}
+QTableView {{ border: none; gridline-color: {t.border}; background: {t.surface};
+    selection-background-color: {t.selection}; selection-color: {t.text}; }}
+QTableView::item {{ padding: 0 8px; border-bottom: 1px solid {t.button_hover}; }}
+QHeaderView::section {{ background: {t.background}; color: {t.muted}; border: none;
+    border-bottom: 1px solid {t.border}; padding: 4px 8px; font-weight: 600; }}
+QProgressBar {{ border: 1px solid {t.border}; border-radius: 4px; background: {t.background};
+    text-align: center; color: {t.text}; min-height: 18px; }}
+QProgressBar::chunk {{ background: {t.accent_disabled}; border-radius: 3px; }}
 QDockWidget {{ font-weight: 600; }}
-QScrollArea {{ border: none; background: {SURFACE}; }}
+QScrollArea {{ border: none; background: {t.surface}; }}
 QScrollBar:vertical {{ background: transparent; width: 10px; margin: 2px; }}
 QScrollBar:horizontal {{ background: transparent; height: 10px; margin: 2px; }}
-QScrollBar::handle {{ background: #CBD5E1; border-radius: 3px; }}
-QScrollBar::handle:hover {{ background: #94A3B8; }}
+QScrollBar::handle {{ background: {t.input_border}; border-radius: 3px; }}
+QScrollBar::handle:hover {{ background: {t.faint}; }}
 QScrollBar::handle:vertical {{ min-height: 28px; }}
 QScrollBar::handle:horizontal {{ min-width: 28px; }}
 QScrollBar::add-line, QScrollBar::sub-line {{ width: 0; height: 0; }}
 QScrollBar::add-page, QScrollBar::sub-page {{ background: transparent; }}
-QDockWidget::title {{ background: {BACKGROUND}; padding: 6px 10px; border-top: 1px solid {BORDER};
-    text-align: left; }}
+QDockWidget::title {{ background: {t.background}; padding: 6px 10px;
+    border-top: 1px solid {t.border}; text-align: left; }}
 """
 
 
-def apply_style(app: QApplication) -> None:
-    """Fusion with a light palette and ffdesk's style sheet (same look on every platform)."""
+def is_dark(app: QApplication) -> bool:
+    """Whether the system asks for dark: its colour scheme, else its palette's window colour."""
+    scheme = app.styleHints().colorScheme()
+    if scheme != Qt.ColorScheme.Unknown:
+        return scheme == Qt.ColorScheme.Dark
+    return app.palette().color(QPalette.ColorRole.Window).lightness() < 128
+
+
+def palette_for(t: Theme) -> QPalette:
+    """A full palette in the theme's colours, for what the style sheet does not cover."""
+    palette = QPalette()
+    roles = QPalette.ColorRole
+    for role, color in (
+        (roles.Window, t.background),
+        (roles.WindowText, t.text),
+        (roles.Base, t.surface),
+        (roles.AlternateBase, t.background),
+        (roles.Text, t.text),
+        (roles.Button, t.surface),
+        (roles.ButtonText, t.text),
+        (roles.BrightText, t.on_accent),
+        (roles.Highlight, t.accent),
+        (roles.HighlightedText, t.on_accent),
+        (roles.PlaceholderText, t.muted),
+        (roles.ToolTipBase, t.surface),
+        (roles.ToolTipText, t.text),
+        (roles.Link, t.accent_hover if not t.dark else t.run_states["running"]),
+        (roles.Light, t.surface),
+        (roles.Midlight, t.border),
+        (roles.Mid, t.input_border),
+        (roles.Dark, t.faint),
+        (roles.Shadow, t.background if t.dark else t.faint),
+    ):
+        palette.setColor(role, QColor(color))
+    for role in (roles.Text, roles.WindowText, roles.ButtonText):
+        palette.setColor(QPalette.ColorGroup.Disabled, role, QColor(t.faint))
+    return palette
+
+
+def apply_style(app: QApplication, dark: bool | None = None) -> Theme:
+    """Fusion with ffdesk's palette and style sheet, light or dark as the system is.
+
+    `dark` forces a choice; by default it follows the system and changes along with it.
+    """
+    global _current
     if app.style().name().casefold() != "fusion":  # already Fusion offscreen: keep it
         app.setStyle("Fusion")
-    palette = app.palette()
-    palette.setColor(QPalette.ColorRole.Window, QColor(BACKGROUND))
-    palette.setColor(QPalette.ColorRole.Base, QColor(SURFACE))
-    palette.setColor(QPalette.ColorRole.Text, QColor(TEXT))
-    palette.setColor(QPalette.ColorRole.WindowText, QColor(TEXT))
-    palette.setColor(QPalette.ColorRole.Highlight, QColor(ACCENT))
-    palette.setColor(QPalette.ColorRole.PlaceholderText, QColor("#94A3B8"))
-    app.setPalette(palette)
-    app.setStyleSheet(STYLE_SHEET)
+    previous = _current
+    _current = DARK if (is_dark(app) if dark is None else dark) else LIGHT
+    app.setPalette(palette_for(_current))
+    app.setStyleSheet(style_sheet(_current))
+    if _current is not previous:
+        theme_signals.changed.emit()
+    if dark is None and not app.property("ffdeskFollowsScheme"):
+        app.setProperty("ffdeskFollowsScheme", True)
+        app.styleHints().colorSchemeChanged.connect(lambda _scheme: apply_style(app))
+    return _current

@@ -1,0 +1,802 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="de_DE">
+<context>
+    <name></name>
+    <message>
+        <location filename="../../ui/integration_pane.py" line="+55"/>
+        <source>{created} created, {updated} updated, {skipped} skipped, {failed} failed</source>
+        <translation>{created} angelegt, {updated} aktualisiert, {skipped} übersprungen, {failed} fehlgeschlagen</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Sync cancelled; what was done is kept ({counts}).</source>
+        <translation>Synchronisierung abgebrochen; Erledigtes bleibt erhalten ({counts}).</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>see the run log</source>
+        <translation>siehe Protokoll des Laufs</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Sync failed: {error} ({counts}).</source>
+        <translation>Synchronisierung fehlgeschlagen: {error} ({counts}).</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Sync finished with failures: {counts}.</source>
+        <translation>Synchronisierung mit Fehlern beendet: {counts}.</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Sync finished: {counts}.</source>
+        <translation>Synchronisierung beendet: {counts}.</translation>
+    </message>
+</context>
+<context>
+    <name>App</name>
+    <message>
+        <location filename="../../app.py" line="+136"/>
+        <source>Check the --database option or FFDESK_DATABASE_URL (now {url}), then start ffdesk again.</source>
+        <translation>Prüfen Sie die Option --database oder FFDESK_DATABASE_URL (jetzt {url}) und starten Sie ffdesk dann erneut.</translation>
+    </message>
+    <message>
+        <location line="+79"/>
+        <source>The database could not be opened: {reason}</source>
+        <translation>Die Datenbank konnte nicht geöffnet werden: {reason}</translation>
+    </message>
+</context>
+<context>
+    <name>CatalogueModel</name>
+    <message>
+        <location filename="../../ui/catalogue_model.py" line="+179"/>
+        <source>Problem: {problem}</source>
+        <translation>Problem: {problem}</translation>
+    </message>
+</context>
+<context>
+    <name>CatalogueView</name>
+    <message>
+        <location line="-152"/>
+        <source>All</source>
+        <extracomment>The state filter&apos;s choices: label shown (translated by the view), state matched (None: all).</extracomment>
+        <translation>Alle</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Not installed</source>
+        <translation>Nicht installiert</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Installed</source>
+        <translation>Installiert</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Enabled</source>
+        <translation>Aktiviert</translation>
+    </message>
+    <message>
+        <location filename="../../ui/catalogue_view.py" line="+41"/>
+        <source>Show integrations</source>
+        <translation>Integrationen anzeigen</translation>
+    </message>
+    <message>
+        <location line="+20"/>
+        <source>Integrations</source>
+        <translation>Integrationen</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Show</source>
+        <translation>Anzeigen</translation>
+    </message>
+    <message>
+        <location line="+103"/>
+        <source>{shown} of {total}</source>
+        <translation>{shown} von {total}</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>{total} integration</source>
+        <translation>{total} Integration</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>{total} integrations</source>
+        <translation>{total} Integrationen</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>No integration matches the search or the filter.</source>
+        <translation>Keine Integration passt zur Suche oder zum Filter.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>No integration modules were found.</source>
+        <translation>Es wurden keine Integrationsmodule gefunden.</translation>
+    </message>
+</context>
+<context>
+    <name>CompanySwitcher</name>
+    <message>
+        <location filename="../../ui/company_switcher.py" line="+11"/>
+        <source>New company…</source>
+        <translation>Neue Firma…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Rename…</source>
+        <translation>Umbenennen…</translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source>Company</source>
+        <translation>Firma</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Active company</source>
+        <translation>Aktive Firma</translation>
+    </message>
+</context>
+<context>
+    <name>Dialogs</name>
+    <message>
+        <location filename="../../ui/dialogs.py" line="+31"/>
+        <source>Unsaved changes</source>
+        <translation>Ungespeicherte Änderungen</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>{name} has unsaved changes.</source>
+        <translation>{name} hat ungespeicherte Änderungen.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Save them before you go on?</source>
+        <translation>Vor dem Fortfahren speichern?</translation>
+    </message>
+    <message>
+        <location line="+59"/>
+        <source>OK</source>
+        <translation>OK</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Error details</source>
+        <translation>Fehlerdetails</translation>
+    </message>
+</context>
+<context>
+    <name>Errors</name>
+    <message>
+        <location filename="../../ui/errors.py" line="+16"/>
+        <source>Something went wrong. The details were written to the log file.</source>
+        <translation>Etwas ist schiefgelaufen. Die Details stehen in der Protokolldatei.</translation>
+    </message>
+</context>
+<context>
+    <name>FieldEditor</name>
+    <message>
+        <location filename="../../ui/field_editors.py" line="+35"/>
+        <source>set — type to replace</source>
+        <extracomment>A secret editor&apos;s value when the user typed nothing: the stored secret stays as it is.</extracomment>
+        <translation>gesetzt — zum Ersetzen tippen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>removed when you save — type to replace</source>
+        <translation>wird beim Speichern entfernt — zum Ersetzen tippen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>not set</source>
+        <translation>nicht gesetzt</translation>
+    </message>
+    <message>
+        <location line="+112"/>
+        <location line="+55"/>
+        <source>Show what you typed</source>
+        <translation>Eingabe anzeigen</translation>
+    </message>
+    <message>
+        <location line="-47"/>
+        <source>Remove the stored value</source>
+        <translation>Gespeicherten Wert entfernen</translation>
+    </message>
+    <message>
+        <location line="+45"/>
+        <source>Hide what you typed</source>
+        <translation>Eingabe verbergen</translation>
+    </message>
+    <message>
+        <location line="+86"/>
+        <source>Never</source>
+        <translation>Nie</translation>
+    </message>
+    <message>
+        <location line="+64"/>
+        <source>Choose…</source>
+        <translation>Auswählen…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Remove</source>
+        <translation>Entfernen</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>No image</source>
+        <translation>Kein Bild</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Choose {label}</source>
+        <translation>{label} auswählen</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Images ({patterns})</source>
+        <translation>Bilder ({patterns})</translation>
+    </message>
+</context>
+<context>
+    <name>FormWidget</name>
+    <message>
+        <location filename="../../ui/form_widget.py" line="+73"/>
+        <source>{label} (required)</source>
+        <translation>{label} (Pflichtfeld)</translation>
+    </message>
+    <message>
+        <location line="+51"/>
+        <location line="+177"/>
+        <source>Unsaved changes</source>
+        <translation>Ungespeicherte Änderungen</translation>
+    </message>
+    <message>
+        <location line="-174"/>
+        <source>Save</source>
+        <translation>Speichern</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Save the changes (Ctrl+S)</source>
+        <translation>Änderungen speichern (Strg+S)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Discard</source>
+        <translation>Verwerfen</translation>
+    </message>
+    <message>
+        <location line="+168"/>
+        <source>Fix the highlighted fields to save</source>
+        <translation>Zum Speichern die markierten Felder korrigieren</translation>
+    </message>
+</context>
+<context>
+    <name>HistoryTables</name>
+    <message>
+        <location filename="../../ui/history_tables.py" line="+42"/>
+        <source>Today {time}</source>
+        <translation>Heute {time}</translation>
+    </message>
+</context>
+<context>
+    <name>IntegrationHeader</name>
+    <message>
+        <location filename="../../ui/integration_header.py" line="+29"/>
+        <source>Never synced</source>
+        <translation>Nie synchronisiert</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Last synced today at {time}</source>
+        <translation>Zuletzt synchronisiert heute um {time}</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Last synced {when}</source>
+        <translation>Zuletzt synchronisiert {when}</translation>
+    </message>
+    <message>
+        <location line="+40"/>
+        <source>Install</source>
+        <translation>Installieren</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Uninstall</source>
+        <translation>Deinstallieren</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Enable</source>
+        <translation>Aktivieren</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Disable</source>
+        <translation>Deaktivieren</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Test connection</source>
+        <translation>Verbindung testen</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <location line="+97"/>
+        <source>Sync now</source>
+        <translation>Jetzt synchronisieren</translation>
+    </message>
+    <message>
+        <location line="-95"/>
+        <source>Cancel</source>
+        <translation>Abbrechen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Stop at the next record; what is done is kept</source>
+        <translation>Beim nächsten Datensatz anhalten; Erledigtes bleibt erhalten</translation>
+    </message>
+    <message>
+        <location line="+102"/>
+        <source>{done} records</source>
+        <translation>{done} Datensätze</translation>
+    </message>
+</context>
+<context>
+    <name>IntegrationPane</name>
+    <message>
+        <location filename="../../ui/integration_pane.py" line="-27"/>
+        <source>Connection ok</source>
+        <translation>Verbindung in Ordnung</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Connection rejected</source>
+        <translation>Verbindung abgelehnt</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <location line="+364"/>
+        <source>Provider unreachable</source>
+        <translation>Anbieter nicht erreichbar</translation>
+    </message>
+    <message>
+        <location line="-302"/>
+        <source>No sync has run yet.</source>
+        <translation>Es lief noch keine Synchronisierung.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>No local record is linked to a remote one yet.</source>
+        <translation>Noch kein lokaler Datensatz ist mit einem entfernten verknüpft.</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Sync history</source>
+        <translation>Synchronisierungsverlauf</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Mapped records</source>
+        <translation>Verknüpfte Datensätze</translation>
+    </message>
+    <message>
+        <location line="+21"/>
+        <source>Select an integration on the left to see its settings.</source>
+        <translation>Wählen Sie links eine Integration, um ihre Einstellungen zu sehen.</translation>
+    </message>
+    <message>
+        <location line="+88"/>
+        <source>Sync history ({count})</source>
+        <translation>Synchronisierungsverlauf ({count})</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Mapped records ({count})</source>
+        <translation>Verknüpfte Datensätze ({count})</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>This module cannot be installed: {problem}</source>
+        <translation>Dieses Modul kann nicht installiert werden: {problem}</translation>
+    </message>
+    <message>
+        <location line="+74"/>
+        <source>Correct the highlighted fields before saving.</source>
+        <translation>Korrigieren Sie vor dem Speichern die markierten Felder.</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>{name}: changes saved.</source>
+        <translation>{name}: Änderungen gespeichert.</translation>
+    </message>
+    <message>
+        <location line="+29"/>
+        <source>{name} installed.</source>
+        <translation>{name} installiert.</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <location line="+2"/>
+        <source>Uninstall</source>
+        <translation>Deinstallieren</translation>
+    </message>
+    <message>
+        <location line="-1"/>
+        <source>Uninstall {name}?</source>
+        <translation>{name} deinstallieren?</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Its integrations are disabled in every company. Synced data and settings stay in the database.</source>
+        <translation>Seine Integrationen werden in jeder Firma deaktiviert. Synchronisierte Daten und Einstellungen bleiben in der Datenbank.</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>{name} uninstalled.</source>
+        <translation>{name} deinstalliert.</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Also: {modules}.</source>
+        <translation>Außerdem: {modules}.</translation>
+    </message>
+    <message>
+        <location line="+26"/>
+        <source>{name} could not be reached.</source>
+        <translation>{name} war nicht erreichbar.</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Enable anyway</source>
+        <translation>Trotzdem aktivieren</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Enable it anyway?</source>
+        <translation>Trotzdem aktivieren?</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>{name} is enabled.</source>
+        <translation>{name} ist aktiviert.</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>{name} is disabled.</source>
+        <translation>{name} ist deaktiviert.</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Testing the connection to {name}…</source>
+        <translation>Verbindung zu {name} wird getestet…</translation>
+    </message>
+    <message>
+        <location line="+19"/>
+        <source>Syncing with the saved settings; your unsaved changes are not used.</source>
+        <translation>Synchronisiert wird mit den gespeicherten Einstellungen; Ihre ungespeicherten Änderungen werden nicht verwendet.</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Cancelling: the sync stops after the current record.</source>
+        <translation>Wird abgebrochen: Die Synchronisierung hält nach dem aktuellen Datensatz an.</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <location filename="../../ui/main_window.py" line="+78"/>
+        <source>Search integrations (Ctrl+F)</source>
+        <translation>Integrationen suchen (Strg+F)</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Search integrations</source>
+        <translation>Integrationen suchen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Main</source>
+        <translation>Hauptleiste</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Company</source>
+        <translation>Firma</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Problems</source>
+        <translation>Probleme</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Refresh</source>
+        <translation>Aktualisieren</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Read everything again (F5)</source>
+        <translation>Alles neu einlesen (F5)</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Opening the database…</source>
+        <translation>Datenbank wird geöffnet…</translation>
+    </message>
+    <message>
+        <location line="+68"/>
+        <source>Module problems</source>
+        <translation>Modulprobleme</translation>
+    </message>
+    <message>
+        <location line="+67"/>
+        <source>Company: {name}</source>
+        <translation>Firma: {name}</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>Problems ({count})</source>
+        <translation>Probleme ({count})</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>No problems</source>
+        <translation>Keine Probleme</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>{count} module(s) cannot be installed: show why</source>
+        <translation>{count} Modul(e) nicht installierbar: Gründe anzeigen</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>No module problems</source>
+        <translation>Keine Modulprobleme</translation>
+    </message>
+    <message>
+        <location line="+80"/>
+        <source>New company</source>
+        <translation>Neue Firma</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Name of the new company:</source>
+        <translation>Name der neuen Firma:</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Create</source>
+        <translation>Anlegen</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>Company {name} created.</source>
+        <translation>Firma {name} angelegt.</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Rename company</source>
+        <translation>Firma umbenennen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>New name:</source>
+        <translation>Neuer Name:</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Rename</source>
+        <translation>Umbenennen</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>Company renamed to {name}.</source>
+        <translation>Firma umbenannt in {name}.</translation>
+    </message>
+    <message>
+        <location line="+21"/>
+        <source>Refreshed.</source>
+        <translation>Aktualisiert.</translation>
+    </message>
+</context>
+<context>
+    <name>MappingsModel</name>
+    <message>
+        <location filename="../../ui/history_tables.py" line="+104"/>
+        <source>Model</source>
+        <translation>Modell</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Local ID</source>
+        <translation>Lokale ID</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Remote ID</source>
+        <translation>Entfernte ID</translation>
+    </message>
+</context>
+<context>
+    <name>MessageBar</name>
+    <message>
+        <location filename="../../ui/message_bar.py" line="+34"/>
+        <source>Details…</source>
+        <translation>Details…</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Dismiss</source>
+        <translation>Schließen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Dismiss message</source>
+        <translation>Meldung schließen</translation>
+    </message>
+</context>
+<context>
+    <name>ProblemsView</name>
+    <message>
+        <location filename="../../ui/problems_view.py" line="+31"/>
+        <source>Module</source>
+        <translation>Modul</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Problem</source>
+        <translation>Problem</translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source>Every module loaded without problems.</source>
+        <translation>Alle Module wurden ohne Probleme geladen.</translation>
+    </message>
+</context>
+<context>
+    <name>RunsModel</name>
+    <message>
+        <location filename="../../ui/history_tables.py" line="-59"/>
+        <source>Started</source>
+        <translation>Gestartet</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Trigger</source>
+        <translation>Auslöser</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>State</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Created</source>
+        <translation>Angelegt</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Updated</source>
+        <translation>Aktualisiert</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Skipped</source>
+        <translation>Übersprungen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Failed</source>
+        <translation>Fehlgeschlagen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Error</source>
+        <translation>Fehler</translation>
+    </message>
+    <message>
+        <location line="+31"/>
+        <source>Finished {when} ({seconds} s)</source>
+        <translation>Beendet {when} ({seconds} s)</translation>
+    </message>
+</context>
+<context>
+    <name>StartupErrorWindow</name>
+    <message>
+        <location filename="../../ui/startup_error.py" line="+22"/>
+        <source>ffdesk — cannot start</source>
+        <translation>ffdesk — Start nicht möglich</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>ffdesk could not open its data</source>
+        <translation>ffdesk konnte seine Daten nicht öffnen</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Quit</source>
+        <translation>Beenden</translation>
+    </message>
+</context>
+<context>
+    <name>States</name>
+    <message>
+        <location filename="../../ui/labels.py" line="+9"/>
+        <source>Not Installed</source>
+        <translation>Nicht installiert</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Installed</source>
+        <translation>Installiert</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Enabled</source>
+        <translation>Aktiviert</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Unavailable</source>
+        <translation>Nicht verfügbar</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Syncing</source>
+        <translation>Synchronisierung</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Running</source>
+        <translation>Läuft</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Done</source>
+        <translation>Fertig</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Failed</source>
+        <translation>Fehlgeschlagen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Cancelled</source>
+        <translation>Abgebrochen</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Manual</source>
+        <translation>Manuell</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Schedule</source>
+        <translation>Zeitplan</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Command line</source>
+        <translation>Kommandozeile</translation>
+    </message>
+</context>
+<context>
+    <name>SyncController</name>
+    <message>
+        <location filename="../../ui/sync_controller.py" line="+64"/>
+        <source>The sync was stopped.</source>
+        <extracomment>Progress is reported at most this often (a sync may count thousands of records a second).</extracomment>
+        <translation>Die Synchronisierung wurde angehalten.</translation>
+    </message>
+</context>
+</TS>
