@@ -24,6 +24,8 @@ class ScheduleStatus(QWidget):
         self.install_button = QPushButton(self.tr("Run schedules in the background…"))
         self.install_button.setObjectName("backgroundInstallButton")
         self.install_button.setFlat(True)
+        # No taller than the status bar's text: the window above keeps its height.
+        self.install_button.setMaximumHeight(self.label.sizeHint().height() + 2)
         self.install_button.setToolTip(
             self.tr(
                 "Install the ffdesk scheduler as a service, so schedules run without the window"
