@@ -23,6 +23,15 @@ def _positionals(argv: list[str]) -> list[str]:
 
 def main() -> int:
     argv = sys.argv[1:]
+    if "--version" in argv or "-V" in argv:
+        # Answered before Qt, the engine or the command line's parser is even imported.
+        from ffdesk import __version__
+
+        if "--json" in argv:
+            print(f'{{"version": "{__version__}"}}')
+        else:
+            print(f"ffdesk {__version__}")
+        return 0
     if not _positionals(argv) and "--help" not in argv and "-h" not in argv:
         from ffdesk.app import run_app
 

@@ -1,4 +1,9 @@
-"""The `ffdesk` command line (SPEC 8): the same actions as the window, scriptable."""
+"""The `ffdesk` command line (SPEC 8): the same actions as the window, scriptable.
+
+Exit codes (docs/cli.md): 0 done, 1 refused, 2 bad usage, 3 could not reach (a provider or the
+database). With --json every command prints one JSON object on standard output, and an error
+prints {"error": {"message": ..., "field": ...}} on standard error.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +19,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from ffdesk import __version__
 from ffdesk.engine.errors import MissingError, UserError
 from ffdesk.engine.system import System
 from ffdesk.redaction import redact
@@ -21,9 +27,23 @@ from ffdesk.sync.results import ConnectionUnreachable
 
 log = logging.getLogger("ffdesk.cli")
 
+EXIT_OK = 0
+EXIT_REFUSED = 1
+EXIT_USAGE = 2
+EXIT_UNREACHABLE = 3
+EXIT_INTERRUPTED = 130
+
 
 class UsageError(Exception):
-    """Bad usage of the command line (exit code 2)."""
+    """Bad usage of the command line (exit code 2); `field` names the argument when known."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class Unreachable(UserError):
+    """A provider or the database could not be reached (exit code 3)."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -49,6 +69,7 @@ def _global_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="ffdesk", description="Set up and sync Fullfinity integrations.")
+    parser.add_argument("--version", "-V", action="version", version=f"ffdesk {__version__}")
     _global_options(parser, top=True)
     commands = parser.add_subparsers(dest="command", parser_class=_Parser)
 
@@ -101,6 +122,9 @@ def build_parser() -> argparse.ArgumentParser:
     from ffdesk.cli_scheduler import add_commands as add_scheduler_commands
 
     add_scheduler_commands(commands, sub)
+    sub(commands, "doctor", "check keyring, database, data folder, network, modules and clock")
+    completion = sub(commands, "completion", "print the shell completion script")
+    completion.add_argument("shell", choices=["bash", "zsh", "fish"])
     entry = sub(commands, "install-desktop-entry", "add ffdesk to this user's application menu")
     entry.add_argument("--remove", action="store_true", help="take it out of the menu again")
     return parser
@@ -155,7 +179,7 @@ async def _modules(system: System, args: argparse.Namespace, out: Output) -> int
             }
             for m in await system.list_modules()
         ]
-        out.emit(rows, table(rows, ["identifier", "name", "state", "problem"]))
+        out.emit({"modules": rows}, table(rows, ["identifier", "name", "state", "problem"]))
         return 0
     if args.action == "install":
         done = await system.install_module(args.id)
@@ -173,7 +197,7 @@ async def _companies(system: System, args: argparse.Namespace, out: Output) -> i
             {"id": c.id, "name": c.name, "active": c.id == system.env.cid}
             for c in await system.companies()
         ]
-        out.emit(rows, table(rows, ["id", "name", "active"]))
+        out.emit({"companies": rows}, table(rows, ["id", "name", "active"]))
     elif args.action == "add":
         company = await system.add_company(args.name)
         out.emit({"id": company.id, "name": company.name}, f"Added company {company.name!r}.")
@@ -201,20 +225,50 @@ async def _integration_rows(system: System) -> list[dict[str, Any]]:
     return rows
 
 
-def _read_assignments(pairs: Sequence[str]) -> dict[str, str]:
+CLEAR_SECRET_WARNING = (
+    "Warning: secret values on the command line end up in shell history; use {field}=-"
+)
+
+
+def _read_assignments(
+    pairs: Sequence[str], secret_labels: dict[str, str], prompt_prefix: str
+) -> dict[str, str]:
+    """field=value pairs; `field=-` asks on a terminal (no echo for secrets), else reads stdin.
+
+    `secret_labels` maps the form's secret fields to their labels; a secret given in clear is
+    accepted with one warning, since it is already in the shell history by now.
+    """
     values: dict[str, str] = {}
     stdin_used = False
+    warned = False
     for pair in pairs:
         if "=" not in pair:
             raise UsageError(f"ffdesk integrations set: expected field=value, got {pair!r}")
         name, value = pair.split("=", 1)
+        name = name.strip()
         if value == "-":
             if stdin_used:
-                raise UsageError("ffdesk integrations set: only one field can read standard input")
+                raise UsageError(
+                    "ffdesk integrations set: only one field can read standard input", name
+                )
             stdin_used = True
-            value = sys.stdin.readline().rstrip("\r\n")
-        values[name.strip()] = value
+            value = _ask(name, secret_labels.get(name), prompt_prefix)
+        elif name in secret_labels and value and not warned:
+            print(CLEAR_SECRET_WARNING.format(field=name), file=sys.stderr)
+            warned = True
+        values[name] = value
     return values
+
+
+def _ask(name: str, secret_label: str | None, prompt_prefix: str) -> str:
+    """One value from standard input: a prompt without echo on a terminal, a line if piped."""
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\r\n")
+    if secret_label is None:
+        return input(f"{prompt_prefix} {name}: ")
+    import getpass
+
+    return getpass.getpass(f"{prompt_prefix} {secret_label}: ")
 
 
 async def _integrations(system: System, args: argparse.Namespace, out: Output) -> int:
@@ -222,7 +276,9 @@ async def _integrations(system: System, args: argparse.Namespace, out: Output) -
 
     if args.action == "list":
         rows = await _integration_rows(system)
-        out.emit(rows, table(rows, ["id", "name", "category", "state", "last_synced"]))
+        out.emit(
+            {"integrations": rows}, table(rows, ["id", "name", "category", "state", "last_synced"])
+        )
         return 0
     record = await system.integration(args.id)
     if args.action == "form":
@@ -233,7 +289,8 @@ async def _integrations(system: System, args: argparse.Namespace, out: Output) -
         )
         return 0
     if args.action == "set":
-        values = _read_assignments(args.assignments)
+        secret_labels = {i.name: i.label for i in actions.form(system, record) if i.secret}
+        values = _read_assignments(args.assignments, secret_labels, record.name)
         await actions.set_values(system, record, values)
         out.emit(
             {"integration": args.id, "set": sorted(values)}, f"Saved {', '.join(sorted(values))}."
@@ -243,7 +300,7 @@ async def _integrations(system: System, args: argparse.Namespace, out: Output) -
         try:
             state = await actions.enable(record, anyway=args.anyway)
         except ConnectionUnreachable as exc:
-            raise UserError(
+            raise Unreachable(
                 f"{exc.result.message} Use --anyway to enable it all the same."
             ) from None
         out.emit({"integration": args.id, "state": state}, f"{record.name}: {state}.")
@@ -257,7 +314,9 @@ async def _integrations(system: System, args: argparse.Namespace, out: Output) -
         {"integration": args.id, "outcome": result.outcome, "message": result.message},
         f"{result.outcome}: {result.message}",
     )
-    return 0 if result.outcome == "ok" else 1
+    if result.outcome == "ok":
+        return EXIT_OK
+    return EXIT_UNREACHABLE if result.outcome == "unreachable" else EXIT_REFUSED
 
 
 async def _sync(system: System, args: argparse.Namespace, out: Output) -> int:
@@ -274,24 +333,29 @@ async def _sync(system: System, args: argparse.Namespace, out: Output) -> int:
             out.emit({"runs": []}, "No integration is enabled in this company.")
             return 0
     outcomes: list[dict[str, Any]] = []
-    failures = 0
+    failures = unreachable = 0
     for record in records:
         try:
             outcome = await run_sync(record, trigger="command line")
         except UserError as exc:
             failures += 1
             outcomes.append({"integration": record.name, "state": "refused", "error": str(exc)})
-            print(str(exc), file=sys.stderr)
+            if not out.as_json:
+                print(str(exc), file=sys.stderr)
             continue
         outcomes.append(describe(outcome))
         if not outcome.succeeded:
             failures += 1
+            unreachable += outcome.unreachable
     rows = outcomes
     out.emit(
         {"runs": rows},
         table(rows, ["integration", "state", "created", "updated", "skipped", "failed", "error"]),
     )
-    return 0 if failures == 0 else 1
+    if failures == 0:
+        return EXIT_OK
+    # Exit 3 only when nothing was refused: every failed run just could not reach its provider.
+    return EXIT_UNREACHABLE if unreachable == failures else EXIT_REFUSED
 
 
 async def _runs(system: System, args: argparse.Namespace, out: Output) -> int:
@@ -332,7 +396,7 @@ async def _runs(system: System, args: argparse.Namespace, out: Output) -> int:
         "failed",
         "error",
     ]
-    out.emit(rows, table(rows, columns))
+    out.emit({"runs": rows}, table(rows, columns))
     return 0
 
 
@@ -343,8 +407,9 @@ async def _contacts(system: System, args: argparse.Namespace, out: Output) -> in
         raise UserError("Install the contacts module first (ffdesk modules install contacts).")
     if args.action == "import":
         report = await import_csv(system, Path(args.file))
-        for error in report.errors:
-            print(f"{args.file}: {error}; row skipped.", file=sys.stderr)
+        if not out.as_json:
+            for error in report.errors:
+                print(f"{args.file}: {error}; row skipped.", file=sys.stderr)
         out.emit(
             {"created": report.created, "updated": report.updated, "errors": report.errors},
             f"Imported {report.created} new and {report.updated} updated contacts"
@@ -356,7 +421,7 @@ async def _contacts(system: System, args: argparse.Namespace, out: Output) -> in
         {"id": c.id, "name": c.name, "email": c.email, "phone": c.phone}
         for c in await Contact.filter(company=system.env.cid).order_by("name").all()
     ]
-    out.emit(rows, table(rows, ["id", "name", "email", "phone"]))
+    out.emit({"contacts": rows}, table(rows, ["id", "name", "email", "phone"]))
     return 0
 
 
@@ -372,6 +437,25 @@ async def _schedules(system: System, args: argparse.Namespace, out: Output) -> i
     return await schedules_command(system, args, out)
 
 
+async def _doctor(args: argparse.Namespace, out: Output) -> int:
+    from ffdesk.services.doctor import render_text, run_checks
+
+    report = await run_checks(database_url=args.database)
+    out.emit(report.as_dict(), render_text(report))
+    return EXIT_OK if report.ok else EXIT_REFUSED
+
+
+def _completion(args: argparse.Namespace, out: Output) -> int:
+    from ffdesk.completion import completion_script
+
+    script = completion_script(build_parser(), args.shell)
+    if out.as_json:
+        out.emit({"shell": args.shell, "script": script}, script)
+    else:
+        sys.stdout.write(script)
+    return EXIT_OK
+
+
 def _install_desktop_entry(args: argparse.Namespace, out: Output) -> int:
     from ffdesk.desktop_entry import data_home, install, remove
 
@@ -379,14 +463,14 @@ def _install_desktop_entry(args: argparse.Namespace, out: Output) -> int:
     try:
         files = remove(home) if args.remove else install(home)
     except OSError as exc:
-        print(f"Cannot write to {home}: {exc.strerror or exc}.", file=sys.stderr)
-        return 1
+        message = f"Cannot write to {home}: {exc.strerror or exc}."
+        return fail(message, EXIT_REFUSED, as_json=out.as_json)
     if args.remove:
         text = f"Removed ffdesk's menu entry from {home} ({len(files)} files)."
     else:
         text = f"Installed ffdesk's menu entry, metainfo and icons in {home} ({len(files)} files)."
     out.emit({"removed" if args.remove else "installed": [str(p) for p in files]}, text)
-    return 0
+    return EXIT_OK
 
 
 HANDLERS = {
@@ -404,7 +488,9 @@ HANDLERS = {
 async def run_command(args: argparse.Namespace) -> int:
     from ffdesk.api import open_system
 
-    system = await open_system(args.database, company=args.company)
+    if args.command == "doctor":
+        return await _doctor(args, Output(args.json))
+    system = await _open(open_system, args)
     gc.freeze()  # a long `ffdesk sync` should not rescan start-up objects in every collection
     try:
         return await HANDLERS[args.command](system, args, Output(args.json))
@@ -412,39 +498,68 @@ async def run_command(args: argparse.Namespace) -> int:
         await system.close()
 
 
+async def _open(open_system: Any, args: argparse.Namespace) -> System:
+    """The System, or Unreachable (exit 3) when the database cannot be opened at all."""
+    import sqlalchemy.exc
+
+    try:
+        return await open_system(args.database, company=args.company)
+    except sqlalchemy.exc.OperationalError as exc:
+        from ffdesk.services.doctor import database_failure
+
+        raise Unreachable(database_failure(args.database, exc)) from None
+
+
+def fail(message: str, code: int, *, as_json: bool, field: str | None = None) -> int:
+    """Report an error on standard error, as a sentence or as the JSON error object."""
+    if as_json:
+        document = {"error": {"message": message, "field": field}}
+        print(json.dumps(document, ensure_ascii=False), file=sys.stderr)
+    else:
+        print(message, file=sys.stderr)
+    return code
+
+
+def _field(exc: BaseException) -> str | None:
+    # Errors raised by module code may be UserError subclasses that never set a field.
+    return getattr(exc, "field", None)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run one command; returns the exit code (0 ok, 1 refused, 2 bad usage)."""
+    """Run one command; returns the exit code (0 ok, 1 refused, 2 bad usage, 3 unreachable)."""
     from ffdesk.logs import setup_logging
 
+    argv = list(sys.argv[1:] if argv is None else argv)
+    as_json = "--json" in argv
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
     except UsageError as exc:
-        print(str(exc), file=sys.stderr)
-        return 2
-    except SystemExit as exc:  # --help
+        return fail(str(exc), EXIT_USAGE, as_json=as_json, field=exc.field)
+    except SystemExit as exc:  # --help, --version
         return int(exc.code or 0)
     if args.command is None:
         parser.print_help()
-        return 2
+        return EXIT_USAGE
+    if args.command == "completion":
+        return _completion(args, Output(args.json))
     if args.command == "install-desktop-entry":  # no database, no logging set-up needed
         return _install_desktop_entry(args, Output(args.json))
     log_path = setup_logging()
     try:
         return asyncio.run(run_command(args))
     except UsageError as exc:
-        print(str(exc), file=sys.stderr)
-        return 2
+        return fail(str(exc), EXIT_USAGE, as_json=as_json, field=exc.field)
+    except Unreachable as exc:
+        return fail(redact(str(exc)), EXIT_UNREACHABLE, as_json=as_json, field=_field(exc))
     except (UserError, MissingError) as exc:
-        print(redact(str(exc)), file=sys.stderr)
-        return 1
+        return fail(redact(str(exc)), EXIT_REFUSED, as_json=as_json, field=_field(exc))
     except KeyboardInterrupt:
-        print("Interrupted.", file=sys.stderr)
-        return 130
+        return fail("Interrupted.", EXIT_INTERRUPTED, as_json=as_json)
     except Exception as exc:
         log.error("command failed:\n%s", redact(traceback.format_exc()))
-        print(
+        return fail(
             redact(f"Something went wrong: {type(exc).__name__}: {exc}. Details: {log_path}"),
-            file=sys.stderr,
+            EXIT_REFUSED,
+            as_json=as_json,
         )
-        return 1

@@ -208,7 +208,7 @@ def test_cli_install_fails_with_exit_1_and_one_sentence_for_each(corpus_cli: Cli
         reasons[folder] = lines[0].split(": ", 1)[1]
     listed = corpus_cli("modules", "list", "--json")
     assert listed.code == 0
-    rows = {r["identifier"]: r for r in listed.json()}
+    rows = {r["identifier"]: r for r in listed.json()["modules"]}
     for folder in FOLDERS:
         assert (rows[folder]["state"], rows[folder]["problem"]) == (
             "Not Installed",
@@ -227,14 +227,14 @@ def test_cli_modules_list_always_works_and_shows_every_problem(corpus_cli: CliRu
         assert EXPECTED[folder] in lines[folder], folder
     as_json = corpus_cli("modules", "list", "--json")
     assert as_json.code == 0
-    rows = {r["identifier"]: r for r in as_json.json()}
+    rows = {r["identifier"]: r for r in as_json.json()["modules"]}
     assert set(FOLDERS) <= set(rows)
     for folder in FOLDERS:
         assert EXPECTED[folder] in rows[folder]["problem"]
     # The healthy ones still install from the command line, in the same database.
     assert corpus_cli("modules", "install", "payment_stripe").code == 0
     assert corpus_cli("modules", "install", "messaging").code == 0
-    rows = {r["identifier"]: r for r in corpus_cli("modules", "list", "--json").json()}
+    rows = {r["identifier"]: r for r in corpus_cli("modules", "list", "--json").json()["modules"]}
     assert rows["payment_stripe"]["state"] == "Installed"
     assert rows["payment_stripe"]["problem"] is None
 

@@ -59,7 +59,7 @@ def test_modules_list_install_uninstall(ff: CliRunner) -> None:
     as_json = ok(ff("modules", "install", "probe_service", "--json")).json()
     assert as_json == {"installed": ["probe_service"]}
 
-    modules = ok(ff("--json", "modules", "list")).json()
+    modules = ok(ff("--json", "modules", "list")).json()["modules"]
     assert all(list(m) == ["identifier", "name", "state", "problem"] for m in modules)
     states = {m["identifier"]: m["state"] for m in modules}
     assert states["my_service"] == states["probe_service"] == states["contacts"] == "Installed"
@@ -67,7 +67,9 @@ def test_modules_list_install_uninstall(ff: CliRunner) -> None:
     uninstalled = ok(ff("modules", "uninstall", "online_payment", "--json")).json()
     assert uninstalled["uninstalled"][-1] == "online_payment"
     assert sorted(uninstalled["uninstalled"]) == ["my_service", "online_payment", "probe_service"]
-    states = {m["identifier"]: m["state"] for m in ok(ff("modules", "list", "--json")).json()}
+    states = {
+        m["identifier"]: m["state"] for m in ok(ff("modules", "list", "--json")).json()["modules"]
+    }
     assert states["my_service"] == "Not Installed" and states["contacts"] == "Installed"
     assert ok(ff("modules", "uninstall", "contacts")).out == "Uninstalled contacts.\n"
 
@@ -83,9 +85,9 @@ def test_modules_list_install_uninstall(ff: CliRunner) -> None:
 
 
 def test_companies_list_add_rename(ff: CliRunner) -> None:
-    assert ok(ff("companies", "list", "--json")).json() == [
-        {"id": 1, "name": "My Company", "active": True}
-    ]
+    assert ok(ff("companies", "list", "--json")).json() == {
+        "companies": [{"id": 1, "name": "My Company", "active": True}]
+    }
     assert ok(ff("companies", "add", "Acme")).out == "Added company 'Acme'.\n"
     assert ok(ff("--json", "companies", "add", "Globex")).json() == {"id": 3, "name": "Globex"}
     refused(ff("companies", "add", "Acme"), "A company named 'Acme' already exists.")
@@ -125,8 +127,8 @@ def test_integrations_list_for_the_chosen_company_before_or_after_the_subcommand
     )
     ok(ff("integrations", "enable", "my_service", "--company", "Acme"))
 
-    before = ok(ff("--company", "Acme", "--json", "integrations", "list")).json()
-    after = ok(ff("integrations", "list", "--company", "Acme", "--json")).json()
+    before = ok(ff("--company", "Acme", "--json", "integrations", "list")).json()["integrations"]
+    after = ok(ff("integrations", "list", "--company", "Acme", "--json")).json()["integrations"]
     assert before == after
     rows = {r["id"]: r for r in before}
     assert list(rows["my_service"]) == ["id", "name", "category", "state", "last_synced", "problem"]
@@ -140,7 +142,7 @@ def test_integrations_list_for_the_chosen_company_before_or_after_the_subcommand
     }
     assert rows["probe_service"]["state"] == "Not Installed"
     # The first company is the default, and its record is not enabled.
-    default = {r["id"]: r for r in ok(ff("integrations", "list", "--json")).json()}
+    default = {r["id"]: r for r in ok(ff("integrations", "list", "--json")).json()["integrations"]}
     assert default["my_service"]["state"] == "Installed"
     text = ok(ff("integrations", "list")).out.splitlines()
     assert text[0].split() == ["ID", "NAME", "CATEGORY", "STATE", "LAST_SYNCED"]
@@ -178,17 +180,20 @@ def test_integrations_form_set_enable_disable(ff: CliRunner, memory_keyring: Mem
     refused(
         ff("integrations", "enable", "my_service"), "Please enter your API Key before enabling."
     )
-    saved = ok(
-        ff(
-            "integrations",
-            "set",
-            "my_service",
-            "api_key=-",
-            "api_secret=my-secret-8",
-            stdin="key-from-stdin\n",
-        )
+    saved = ff(
+        "integrations",
+        "set",
+        "my_service",
+        "api_key=-",
+        "api_secret=my-secret-8",
+        stdin="key-from-stdin\n",
     )
-    assert saved.out == "Saved api_key, api_secret.\n"
+    # A secret typed in clear is saved, with one warning about the shell history.
+    assert (saved.code, saved.out) == (0, "Saved api_key, api_secret.\n")
+    assert saved.err == (
+        "Warning: secret values on the command line end up in shell history; use api_secret=-\n"
+    )
+    assert "my-secret-8" in memory_keyring.store.values()
     assert "key-from-stdin" in memory_keyring.store.values()
     fields = {
         f["name"]: f
@@ -221,7 +226,15 @@ def test_integrations_form_set_enable_disable(ff: CliRunner, memory_keyring: Mem
 def test_integrations_test_and_enable_outcomes(ff: CliRunner) -> None:
     ok(ff("modules", "install", "probe_service"))
     assert ok(ff("integrations", "test", "probe_service")).out == "ok: Probe says hello.\n"
-    ok(ff("integrations", "set", "probe_service", "probe_service_token=probe-rejected-3"))
+    ok(
+        ff(
+            "integrations",
+            "set",
+            "probe_service",
+            "probe_service_token=-",
+            stdin="probe-rejected-3\n",
+        )
+    )
     result = ff("integrations", "test", "probe_service", "--json")
     assert result.code == 1
     assert result.json() == {
@@ -230,20 +243,35 @@ def test_integrations_test_and_enable_outcomes(ff: CliRunner) -> None:
         "message": "The token was revoked.",
     }
     refused(ff("integrations", "enable", "probe_service"), "The token was revoked.")
-    ok(ff("integrations", "set", "probe_service", "probe_service_token=probe-offline-3"))
-    result = ff("integrations", "test", "probe_service")
-    assert (result.code, result.out) == (1, "unreachable: Probe is offline.\n")
-    refused(
-        ff("integrations", "enable", "probe_service"),
-        "Probe is offline. Use --anyway to enable it all the same.",
+    ok(
+        ff(
+            "integrations",
+            "set",
+            "probe_service",
+            "probe_service_token=-",
+            stdin="probe-offline-3\n",
+        )
     )
+    result = ff("integrations", "test", "probe_service")
+    assert (result.code, result.out) == (3, "unreachable: Probe is offline.\n")  # could not reach
+    result = ff("integrations", "enable", "probe_service")
+    assert (result.code, result.out) == (3, "")
+    assert result.err == "Probe is offline. Use --anyway to enable it all the same.\n"
     assert (
         ok(ff("integrations", "enable", "probe_service", "--anyway")).out
         == "Probe Service: Enabled.\n"
     )
-    ok(ff("integrations", "set", "probe_service", "probe_service_token=probe-raise-down-3"))
+    ok(
+        ff(
+            "integrations",
+            "set",
+            "probe_service",
+            "probe_service_token=-",
+            stdin="probe-raise-down-3\n",
+        )
+    )
     result = ff("integrations", "test", "probe_service", "--json")
-    assert result.code == 1
+    assert result.code == 3
     assert result.json()["outcome"] == "unreachable"
 
 
@@ -252,9 +280,12 @@ def test_database_option_before_or_after_and_the_environment_default(
 ) -> None:
     other = f"sqlite:///{tmp_path / 'other.sqlite'}"
     ok(ff("--database", other, "companies", "add", "Elsewhere"))
-    names = [c["name"] for c in ok(ff("companies", "list", "--database", other, "--json")).json()]
+    names = [
+        c["name"]
+        for c in ok(ff("companies", "list", "--database", other, "--json")).json()["companies"]
+    ]
     assert names == ["My Company", "Elsewhere"]
-    default = [c["name"] for c in ok(ff("companies", "list", "--json")).json()]
+    default = [c["name"] for c in ok(ff("companies", "list", "--json")).json()["companies"]]
     assert default == ["My Company"]  # FFDESK_DATABASE_URL (set by the fixture) was untouched
     assert (tmp_path / "other.sqlite").is_file() and (tmp_path / "cli.sqlite").is_file()
 

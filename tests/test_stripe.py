@@ -698,7 +698,7 @@ def test_cli_sync_and_runs(
 
     code, out, err = run("runs", "--json")
     assert code == 0
-    listed = json.loads(out)
+    listed = json.loads(out)["runs"]
     assert [r["state"] for r in listed] == ["failed", "done"]
     assert listed[1]["created"] == 6 and listed[1]["trigger"] == "command line"
     assert listed[0]["error"].startswith("Stripe rejected the credentials")

@@ -150,7 +150,7 @@ def test_killed_run_then_rerun_leaves_one_customer_per_contact(
     # Listing the runs finds the dead owner and marks its run interrupted at once.
     listed = run_cli(["runs", "payment_stripe", "--json"], env)
     assert listed.returncode == 0, listed.stderr
-    [killed] = json.loads(listed.stdout)
+    [killed] = json.loads(listed.stdout)["runs"]
     assert killed["state"] == "failed" and killed["error"].startswith("interrupted")
 
     rerun = run_cli(["sync", "payment_stripe", "--json"], env)

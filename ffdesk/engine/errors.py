@@ -6,9 +6,11 @@ from __future__ import annotations
 class UserError(Exception):
     """The user asked for something that cannot be done; shown as a short message."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, field: str | None = None) -> None:
         super().__init__(message)
         self.message = message
+        #: The field (or command-line argument) the message is about, when there is one.
+        self.field = field
 
     def __str__(self) -> str:
         return self.message

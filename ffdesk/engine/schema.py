@@ -52,6 +52,12 @@ def _up_to_date(registry: Registry, inspector: sa.Inspector) -> bool:
     return True
 
 
+def schema_is_current(registry: Registry) -> bool:
+    """Whether every table, column and index the registry needs exists in the database."""
+    with registry.db.engine.connect() as conn:
+        return _up_to_date(registry, sa.inspect(conn))
+
+
 def upgrade_schema(registry: Registry) -> SchemaChanges:
     """Create missing tables, columns and indexes; never drops or alters existing ones."""
     changes = SchemaChanges()

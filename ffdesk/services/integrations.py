@@ -44,10 +44,11 @@ def apply_texts(system: System, record: Model, texts: dict[str, str]) -> None:
         if item is None:
             editable = ", ".join(n for n, i in items.items() if i.visible and not i.readonly)
             raise UserError(
-                f"{record.name} has no field {name!r} in its form (fields: {editable})."
+                f"{record.name} has no field {name!r} in its form (fields: {editable}).",
+                field=name,
             )
         if item.readonly:
-            raise UserError(f"{item.label} cannot be changed here.")
+            raise UserError(f"{item.label} cannot be changed here.", field=name)
         field = type(record)._fields[name]
         setattr(record, name, field.parse_text(text))
 

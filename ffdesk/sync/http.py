@@ -20,6 +20,7 @@ import httpx
 
 from ffdesk.redaction import redact, register_secret
 from ffdesk.sync.errors import ProviderError, error_for_status, unreachable
+from ffdesk.sync.network import client_options, tls_reason
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -246,6 +247,7 @@ class ProviderClient:
             limits=httpx.Limits(
                 max_connections=max_concurrency, max_keepalive_connections=max_concurrency
             ),
+            **client_options(),  # proxies and CA bundle of a corporate network
         )
 
     @property
@@ -293,7 +295,8 @@ class ProviderClient:
                     if attempt >= max_attempts or not _retryable(exc):
                         raise unreachable(
                             self.provider,
-                            _transport_reason(exc, self.timeout),
+                            tls_reason(exc, request.url.host)
+                            or _transport_reason(exc, self.timeout),
                             attempts=attempt,
                         ) from exc
                     outcome = type(exc).__name__

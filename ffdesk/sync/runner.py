@@ -24,7 +24,7 @@ from ffdesk.engine.env import current_env, env_ctx
 from ffdesk.engine.errors import UserError
 from ffdesk.engine.model import Model
 from ffdesk.redaction import redact
-from ffdesk.sync.errors import ProviderError
+from ffdesk.sync.errors import ProviderError, ProviderUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +71,8 @@ class RunOutcome:
     error: str | None
     started: datetime
     finished: datetime
+    #: The run failed because the provider could not be reached (the CLI's exit code 3).
+    unreachable: bool = False
 
     @property
     def succeeded(self) -> bool:
@@ -137,6 +139,7 @@ class SyncJob:
         self.done = 0
         self.total: int | None = None
         self.lines: list[str] = []
+        self._unreachable = False  # set when the run fails because the provider was unreachable
         self._cancel = asyncio.Event()
         self._state = RunState.RUNNING
         self._interrupted: str | None = None
@@ -255,6 +258,7 @@ class SyncJob:
                 self.log("stopped")
             except (UserError, ProviderError) as exc:
                 state, error = RunState.FAILED, redact(str(exc))
+                self._unreachable = isinstance(exc, ProviderUnavailable)
                 self.log(error)
             except Exception as exc:  # a bug in a module must not take the app down
                 state = RunState.FAILED
@@ -303,6 +307,7 @@ class SyncJob:
             error=error,
             started=run.started,
             finished=finished,
+            unreachable=self._unreachable,
         )
 
 

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from ffdesk.engine.system import System
     from ffdesk.sync.runner import RunOutcome
     from ffdesk.ui.catalogue_view import CatalogueView
+    from ffdesk.ui.doctor_dialog import DoctorDialog
     from ffdesk.ui.integration_pane import IntegrationPane
     from ffdesk.ui.message_bar import MessageBar
     from ffdesk.ui.problems_view import ProblemsView
@@ -141,6 +142,17 @@ class MainWindow(QMainWindow):
         self.find_action = self._shortcut("Ctrl+F", self._on_find_action_triggered, "findAction")
         self.save_action = self._shortcut("Ctrl+S", self._on_save_action_triggered, "saveAction")
         self.quit_action = self._shortcut("Ctrl+Q", self.close, "quitAction")
+
+        # Help menu: the doctor's report (the same checks as `ffdesk doctor`)
+        help_menu = self.menuBar().addMenu(self.tr("&Help"))
+        help_menu.setObjectName("helpMenu")
+        self.doctor_action = help_menu.addAction(self.tr("&Doctor…"))
+        self.doctor_action.setObjectName("doctorAction")
+        self.doctor_action.setToolTip(
+            self.tr("Check the keyring, database, data folder, network, modules and clock")
+        )
+        self.doctor_action.triggered.connect(self._on_doctor_action_triggered)
+        self.doctor_dialog: DoctorDialog | None = None
 
         # wiring
         self.switcher.company_change_requested.connect(self._on_switcher_company_change_requested)
@@ -462,6 +474,13 @@ class MainWindow(QMainWindow):
             spawn(self.pane.save())
 
     @Slot()
+    def _on_doctor_action_triggered(self) -> None:
+        from ffdesk.ui.doctor_dialog import DoctorDialog
+
+        self.doctor_dialog = DoctorDialog(self.system, self)
+        self.doctor_dialog.open()  # never exec(): qasync
+        self.doctor_dialog.start()
+
     def _on_refresh_action_triggered(self) -> None:
         self.guard_unsaved(lambda: spawn(self._refresh_all()))
 

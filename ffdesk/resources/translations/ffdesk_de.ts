@@ -37,7 +37,7 @@
 <context>
     <name>App</name>
     <message>
-        <location filename="../../app.py" line="+136"/>
+        <location filename="../../app.py" line="+140"/>
         <source>Check the --database option or FFDESK_DATABASE_URL (now {url}), then start ffdesk again.</source>
         <translation>Prüfen Sie die Option --database oder FFDESK_DATABASE_URL (jetzt {url}) und starten Sie ffdesk dann erneut.</translation>
     </message>
@@ -171,6 +171,70 @@
     </message>
 </context>
 <context>
+    <name>DoctorDialog</name>
+    <message>
+        <location filename="../../ui/doctor_dialog.py" line="+36"/>
+        <source>Doctor</source>
+        <translation>Diagnose</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <location line="+24"/>
+        <source>Checking…</source>
+        <translation>Wird geprüft…</translation>
+    </message>
+    <message>
+        <location line="-19"/>
+        <source>Check</source>
+        <translation>Prüfung</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Status</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Details</source>
+        <translation>Details</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Check &amp;again</source>
+        <translation>&amp;Erneut prüfen</translation>
+    </message>
+    <message>
+        <location line="+30"/>
+        <source>ok</source>
+        <translation>in Ordnung</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>warning</source>
+        <translation>Warnung</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>problem</source>
+        <translation>Problem</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Fix: %1</source>
+        <translation>Abhilfe: %1</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Everything looks fine.</source>
+        <translation>Alles sieht gut aus.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Some checks found a problem; each says how to fix it.</source>
+        <translation>Einige Prüfungen haben ein Problem gefunden; jede sagt, wie es sich beheben lässt.</translation>
+    </message>
+</context>
+<context>
     <name>Errors</name>
     <message>
         <location filename="../../ui/errors.py" line="+16"/>
@@ -197,18 +261,18 @@
         <translation>nicht gesetzt</translation>
     </message>
     <message>
-        <location line="+112"/>
-        <location line="+55"/>
+        <location line="+115"/>
+        <location line="+60"/>
         <source>Show what you typed</source>
         <translation>Eingabe anzeigen</translation>
     </message>
     <message>
-        <location line="-47"/>
+        <location line="-52"/>
         <source>Remove the stored value</source>
         <translation>Gespeicherten Wert entfernen</translation>
     </message>
     <message>
-        <location line="+45"/>
+        <location line="+50"/>
         <source>Hide what you typed</source>
         <translation>Eingabe verbergen</translation>
     </message>
@@ -246,18 +310,18 @@
 <context>
     <name>FormWidget</name>
     <message>
-        <location filename="../../ui/form_widget.py" line="+73"/>
+        <location filename="../../ui/form_widget.py" line="+74"/>
         <source>{label} (required)</source>
         <translation>{label} (Pflichtfeld)</translation>
     </message>
     <message>
-        <location line="+51"/>
-        <location line="+177"/>
+        <location line="+58"/>
+        <location line="+184"/>
         <source>Unsaved changes</source>
         <translation>Ungespeicherte Änderungen</translation>
     </message>
     <message>
-        <location line="-174"/>
+        <location line="-181"/>
         <source>Save</source>
         <translation>Speichern</translation>
     </message>
@@ -272,7 +336,7 @@
         <translation>Verwerfen</translation>
     </message>
     <message>
-        <location line="+168"/>
+        <location line="+175"/>
         <source>Fix the highlighted fields to save</source>
         <translation>Zum Speichern die markierten Felder korrigieren</translation>
     </message>
@@ -303,7 +367,7 @@
         <translation>Zuletzt synchronisiert {when}</translation>
     </message>
     <message>
-        <location line="+40"/>
+        <location line="+42"/>
         <source>Install</source>
         <translation>Installieren</translation>
     </message>
@@ -329,12 +393,12 @@
     </message>
     <message>
         <location line="+2"/>
-        <location line="+97"/>
+        <location line="+108"/>
         <source>Sync now</source>
         <translation>Jetzt synchronisieren</translation>
     </message>
     <message>
-        <location line="-95"/>
+        <location line="-106"/>
         <source>Cancel</source>
         <translation>Abbrechen</translation>
     </message>
@@ -344,7 +408,7 @@
         <translation>Beim nächsten Datensatz anhalten; Erledigtes bleibt erhalten</translation>
     </message>
     <message>
-        <location line="+102"/>
+        <location line="+113"/>
         <source>{done} records</source>
         <translation>{done} Datensätze</translation>
     </message>
@@ -492,12 +556,12 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../ui/main_window.py" line="+78"/>
+        <location filename="../../ui/main_window.py" line="+81"/>
         <source>Search integrations (Ctrl+F)</source>
         <translation>Integrationen suchen (Strg+F)</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+7"/>
         <source>Search integrations</source>
         <translation>Integrationen suchen</translation>
     </message>
@@ -512,12 +576,12 @@
         <translation>Firma</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+10"/>
         <source>Problems</source>
         <translation>Probleme</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+4"/>
         <source>Refresh</source>
         <translation>Aktualisieren</translation>
     </message>
@@ -532,12 +596,27 @@
         <translation>Datenbank wird geöffnet…</translation>
     </message>
     <message>
-        <location line="+68"/>
+        <location line="+22"/>
+        <source>&amp;Help</source>
+        <translation>&amp;Hilfe</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&amp;Doctor…</source>
+        <translation>&amp;Diagnose…</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Check the keyring, database, data folder, network, modules and clock</source>
+        <translation>Schlüsselbund, Datenbank, Datenordner, Netzwerk, Module und Uhr prüfen</translation>
+    </message>
+    <message>
+        <location line="+53"/>
         <source>Module problems</source>
         <translation>Modulprobleme</translation>
     </message>
     <message>
-        <location line="+67"/>
+        <location line="+71"/>
         <source>Company: {name}</source>
         <translation>Firma: {name}</translation>
     </message>
@@ -552,7 +631,7 @@
         <translation>Keine Probleme</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+4"/>
         <source>{count} module(s) cannot be installed: show why</source>
         <translation>{count} Modul(e) nicht installierbar: Gründe anzeigen</translation>
     </message>
@@ -562,7 +641,7 @@
         <translation>Keine Modulprobleme</translation>
     </message>
     <message>
-        <location line="+80"/>
+        <location line="+93"/>
         <source>New company</source>
         <translation>Neue Firma</translation>
     </message>
@@ -602,7 +681,7 @@
         <translation>Firma umbenannt in {name}.</translation>
     </message>
     <message>
-        <location line="+21"/>
+        <location line="+28"/>
         <source>Refreshed.</source>
         <translation>Aktualisiert.</translation>
     </message>
@@ -610,7 +689,7 @@
 <context>
     <name>MappingsModel</name>
     <message>
-        <location filename="../../ui/history_tables.py" line="+104"/>
+        <location filename="../../ui/history_tables.py" line="+103"/>
         <source>Model</source>
         <translation>Modell</translation>
     </message>
@@ -628,7 +707,7 @@
 <context>
     <name>MessageBar</name>
     <message>
-        <location filename="../../ui/message_bar.py" line="+34"/>
+        <location filename="../../ui/message_bar.py" line="+35"/>
         <source>Details…</source>
         <translation>Details…</translation>
     </message>
@@ -646,7 +725,7 @@
 <context>
     <name>ProblemsView</name>
     <message>
-        <location filename="../../ui/problems_view.py" line="+31"/>
+        <location filename="../../ui/problems_view.py" line="+32"/>
         <source>Module</source>
         <translation>Modul</translation>
     </message>
@@ -664,7 +743,7 @@
 <context>
     <name>RunsModel</name>
     <message>
-        <location filename="../../ui/history_tables.py" line="-59"/>
+        <location filename="../../ui/history_tables.py" line="-58"/>
         <source>Started</source>
         <translation>Gestartet</translation>
     </message>
