@@ -8,6 +8,7 @@ import contextlib
 import logging
 import os
 import signal
+import sys
 from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -80,7 +81,7 @@ async def schedules_command(system: System, args: argparse.Namespace, out: Any) 
         rows = [_schedule_dict(r) for r in await service.list_schedules(company_id)]
         columns = ["id", "integration", "company", "every", "active", "enabled", "last_run"]
         columns.append("next_due")
-        out.emit(rows, table(rows, columns))
+        out.emit({"schedules": rows}, table(rows, columns))
         return 0
     schedule = await service.find_schedule(args.id, system.env.cid)
     if args.action == "set":
@@ -108,7 +109,7 @@ async def schedules_command(system: System, args: argparse.Namespace, out: Any) 
 # -- scheduler --------------------------------------------------------------------------------
 async def scheduler_command(system: System, args: argparse.Namespace, out: Any) -> int:
     if args.action == "run":
-        return await run_scheduler(system, args)
+        return await run_scheduler(system, args, out)
     if args.action == "status":
         return await _status(system, out)
     from ffdesk.services import background
@@ -172,13 +173,14 @@ async def _status(system: System, out: Any) -> int:
     return 0
 
 
-async def run_scheduler(system: System, args: argparse.Namespace) -> int:
+async def run_scheduler(system: System, args: argparse.Namespace, out: Any) -> int:
     """The headless scheduler: never imports Qt; stops cleanly on SIGTERM and SIGINT."""
     from ffdesk.logs import add_console_handler
     from ffdesk.sync.lease import Lease
     from ffdesk.sync.scheduler import Scheduler
 
-    add_console_handler()
+    # With --json standard output carries the one JSON object: the log goes to standard error.
+    add_console_handler(sys.stderr if out.as_json else None)
     max_runs = args.max_runs or _default_max_runs()
     lease = Lease(system.db.engine, kind="service")
     scheduler = Scheduler(system.env, max_runs=max_runs, lease=lease)
@@ -191,12 +193,16 @@ async def run_scheduler(system: System, args: argparse.Namespace) -> int:
                 info.host,
                 info.pid,
             )
+            if out.as_json:
+                out.emit({"ran": [], "standby": True}, "")
             return 0
         try:
             ran = await scheduler.run_due(wait=True)
             log.info("ran %d due schedules", len(ran))
         finally:
             lease.release()
+        if out.as_json:  # the log lines above are for people; scripts get one object
+            out.emit({"ran": ran, "standby": False}, "")
         return 0
 
     stopping = asyncio.Event()
@@ -230,6 +236,8 @@ async def run_scheduler(system: System, args: argparse.Namespace) -> int:
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.remove_signal_handler(number)
         log.info("scheduler stopped")
+    if out.as_json:
+        out.emit({"ran": list(scheduler.ran), "standby": not scheduler.held_once}, "")
     return 0
 
 

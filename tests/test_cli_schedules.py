@@ -25,7 +25,7 @@ def ff(cli: CliRunner, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> CliRu
 def test_list_shows_every_schedule_with_its_interval_and_next_due(ff: CliRunner) -> None:
     listed = ff("schedules", "list", "--json")
     assert listed.code == 0, listed.err
-    rows = listed.json()
+    rows = listed.json()["schedules"]
     assert [(r["id"], r["integration"], r["company"]) for r in rows] == [
         (1, "payment_stripe", "My Company"),
         (2, "payment_stripe", "Branch Office"),
@@ -45,7 +45,7 @@ def test_list_shows_every_schedule_with_its_interval_and_next_due(ff: CliRunner)
         "LAST_RUN",
         "NEXT_DUE",
     ]
-    only = ff("schedules", "list", "--company", "Branch Office", "--json").json()
+    only = ff("schedules", "list", "--company", "Branch Office", "--json").json()["schedules"]
     assert [r["company"] for r in only] == ["Branch Office"]
 
 
@@ -60,12 +60,12 @@ def test_set_pause_and_resume(ff: CliRunner) -> None:
     )
     assert by_name.code == 0 and by_name.out.startswith("Schedule 2 now runs every 1 month;")
     assert ff("schedules", "pause", "2").out == "Schedule 2 paused.\n"
-    rows = {r["id"]: r for r in ff("schedules", "list", "--json").json()}
+    rows = {r["id"]: r for r in ff("schedules", "list", "--json").json()["schedules"]}
     assert rows[1]["every"] == "every 15 minutes" and rows[1]["active"]
     assert rows[2]["every"] == "every 1 month"
     assert (rows[2]["active"], rows[2]["next_due"]) == (False, None)
     assert ff("schedules", "resume", "2").out == "Schedule 2 resumed.\n"
-    assert ff("schedules", "list", "--json").json()[1]["active"] is True
+    assert ff("schedules", "list", "--json").json()["schedules"][1]["active"] is True
 
 
 @pytest.mark.parametrize(

@@ -114,6 +114,7 @@ class Scheduler:
         self._next_lease_check = float("-inf")
         self._lease_checked = False
         self._stopping = False
+        self.held_once = False  # whether this scheduler ever held the lease
         self.ran: list[str] = []  # what ran, newest last (shown in the status bar)
 
     # -- life ---------------------------------------------------------------------------
@@ -192,6 +193,7 @@ class Scheduler:
         was = self.lease.held if self._lease_checked else None
         self._lease_checked = True
         held = self.lease.try_acquire()
+        self.held_once = self.held_once or held
         if held != was:
             log.info(
                 "scheduler %s",
