@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import contextvars
+import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
@@ -41,6 +42,33 @@ def _use_wal(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+class _PreparedInsert:
+    """An INSERT of some columns of a table, in the driver's own terms, with each column's
+    conversion of Python values (what SQLAlchemy would apply)."""
+
+    __slots__ = ("processors", "sql")
+
+    def __init__(self, dialect: sa.Dialect, table: sa.Table, columns: tuple[str, ...]) -> None:
+        quote = dialect.identifier_preparer.quote
+        names = ", ".join(quote(name) for name in columns)
+        marks = ", ".join("?" for _ in columns)
+        self.sql = f"INSERT INTO {quote(table.name)} ({names}) VALUES ({marks})"
+        self.processors = [
+            table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in columns
+        ]
+
+    def parameters(self, values: Iterable[Any]) -> list[Any]:
+        return [
+            value if process is None else process(value)
+            for value, process in zip(values, self.processors, strict=True)
+        ]
+
+
+def _begin_immediate(conn: Connection) -> None:
+    # Straight to the driver: this runs for every transaction, one per synced record.
+    conn.connection.driver_connection.execute("BEGIN IMMEDIATE")  # type: ignore[union-attr]
+
+
 class Database:
     """Owns the SQLAlchemy engine and hands out the connection of the current transaction."""
 
@@ -59,18 +87,25 @@ class Database:
             sa.event.listen(self.engine, "connect", _on_sqlite_connect)
             # IMMEDIATE: take the write lock at BEGIN, so a read-then-write transaction (the
             # sync-run lock) never fails half-way because another process wrote meanwhile.
-            sa.event.listen(
-                self.engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE")
-            )
+            sa.event.listen(self.engine, "begin", _begin_immediate)
             if not is_memory:
                 # WAL: the window keeps reading while the command line (or a sync) writes.
                 sa.event.listen(self.engine, "connect", _use_wal)
         self._current: contextvars.ContextVar[Connection | None] = contextvars.ContextVar(
             f"ffdesk_db_{id(self)}", default=None
         )
+        # Each thread keeps a connection for its short transactions: a pool checkout and
+        # return cost more CPU than SQLite's insert and commit (a sync commits per record).
+        self._kept = threading.local()
+        self._all_kept: list[Connection] = []
+        self._kept_lock = threading.Lock()
         self.id = self._ensure_meta()
 
     # -- transactions ----------------------------------------------------------------
+    def in_transaction(self) -> bool:
+        """True inside `transaction()` (or `connect()`): record operations join it."""
+        return self._current.get() is not None
+
     @contextmanager
     def connect(self) -> Iterator[Connection]:
         """The connection of the enclosing transaction, or a new short transaction."""
@@ -78,12 +113,31 @@ class Database:
         if current is not None:
             yield current
             return
-        with self.engine.begin() as conn:
+        conn = self._free_kept_connection()
+        if conn is None:
+            with self.engine.begin() as conn:
+                token = self._current.set(conn)
+                try:
+                    yield conn
+                finally:
+                    self._current.reset(token)
+            return
+        with conn.begin():
             token = self._current.set(conn)
             try:
                 yield conn
             finally:
                 self._current.reset(token)
+
+    def _free_kept_connection(self) -> Connection | None:
+        """This thread's kept connection, or None while another task's transaction uses it."""
+        conn: Connection | None = getattr(self._kept, "conn", None)
+        if conn is None or conn.closed or conn.invalidated:
+            conn = self.engine.connect()
+            self._kept.conn = conn
+            with self._kept_lock:
+                self._all_kept.append(conn)
+        return None if conn.in_transaction() else conn
 
     @asynccontextmanager
     async def transaction(self) -> Any:
@@ -116,7 +170,40 @@ class Database:
                 if nested.is_active:
                     nested.commit()
 
+    def insert_row(self, conn: Connection, table: sa.Table, row: dict[str, Any]) -> int:
+        """Insert one row in `conn`'s transaction; its new id.
+
+        On SQLite the driver runs a statement prepared once per table and set of columns:
+        SQLAlchemy's execution machinery costs more CPU than SQLite's insert itself, and a
+        sync inserts a mapper row per record. Values go through the column types' own
+        conversions, and driver errors come out as SQLAlchemy's, as from `conn.execute`.
+        """
+        if self.dialect_name != "sqlite":
+            result = conn.execute(table.insert(), row)
+            assert result.inserted_primary_key is not None
+            return int(result.inserted_primary_key[0])
+        prepared: dict[tuple[str, ...], _PreparedInsert] = table.info.setdefault(
+            "ffdesk_inserts", {}
+        )
+        columns = tuple(row)
+        insert = prepared.get(columns)
+        if insert is None:
+            insert = prepared[columns] = _PreparedInsert(self.engine.dialect, table, columns)
+        params = insert.parameters(row.values())
+        driver = conn.connection.driver_connection
+        assert driver is not None
+        dbapi = self.engine.dialect.loaded_dbapi
+        try:
+            cursor = driver.execute(insert.sql, params)
+        except dbapi.Error as exc:
+            raise sa.exc.DBAPIError.instance(insert.sql, params, exc, dbapi.Error) from exc
+        return int(cursor.lastrowid)
+
     def dispose(self) -> None:
+        with self._kept_lock:
+            kept, self._all_kept = self._all_kept, []
+        for conn in kept:
+            conn.close()
         self.engine.dispose()
 
     # -- identity ----------------------------------------------------------------------
@@ -124,8 +211,8 @@ class Database:
         """Create the meta table if needed and return the database's UUID (made once)."""
         with self.engine.begin() as conn:
             if not sa.inspect(conn).has_table(META_TABLE):
-                # Imported only to create it: Alembic costs 11 MB in every process, and the
-                # background scheduler runs all day on a database that has it already.
+                # Only a new database needs Alembic here: every command's start-up would
+                # otherwise pay for importing it (a good part of `ffdesk`'s start).
                 from alembic.migration import MigrationContext
                 from alembic.operations import Operations
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextvars
 import inspect
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
@@ -18,6 +20,26 @@ from ffdesk.engine.query import Query
 #: Every class that subclasses Model, in definition order; the registry picks its own.
 DECLARATIONS: list[type[Model]] = []
 _ADDON_PREFIX = "ffdesk.addons."
+#: (final model class, id) of records a many-to-one was found to point at, in the current
+#: `references_checked_once` scope; None outside one (every reference is looked up).
+_checked_references: contextvars.ContextVar[set[tuple[type[Model], int]] | None] = (
+    contextvars.ContextVar("ffdesk_checked_references", default=None)
+)
+
+
+@contextmanager
+def references_checked_once() -> Iterator[None]:
+    """Within it, a referenced record found to exist is not looked up again on later saves.
+
+    A sync run writes thousands of rows that point at the same integration: one look-up is
+    enough. Only look-ups made in a short transaction of their own are remembered (what
+    they found is committed), and deleting a record through the model forgets it.
+    """
+    token = _checked_references.set(set())
+    try:
+        yield
+    finally:
+        _checked_references.reset(token)
 
 
 def declaring_module(decl: type) -> str:
@@ -99,9 +121,7 @@ class Model:
         stmt = cache.get(kind)
         if stmt is None:
             table = cls._table
-            if kind == "insert":
-                stmt = table.insert()
-            elif kind == "update":
+            if kind == "update":
                 stmt = table.update().where(table.c.id == sa.bindparam("_ffdesk_pk"))
             else:
                 stmt = sa.select(table.c.id).where(table.c.id == sa.bindparam("pk"))
@@ -289,7 +309,7 @@ class Model:
         return dict(cls._module_values.get(identifier, {}))
 
     # -- instance API ------------------------------------------------------------------
-    def _validated_row(self, names: Iterable[str]) -> dict[str, Any]:
+    def _validated_row(self, names: Iterable[str], *, remember: bool = False) -> dict[str, Any]:
         row: dict[str, Any] = {}
         for name in names:
             field = self._fields[name]
@@ -297,7 +317,7 @@ class Model:
                 continue
             value = field.convert(self._values.get(name))
             if isinstance(field, ManyToOne) and value is not None:
-                self._check_reference(field, value)
+                self._check_reference(field, value, remember=remember)
             self._values[name] = value
             row[field.column_name] = field.to_column(value)
         for name, field in self._fields.items():
@@ -307,14 +327,20 @@ class Model:
                     raise ValidationError(f"{self._name}.{name} ({field.label}) is required.")
         return row
 
-    def _check_reference(self, field: ManyToOne, related_id: int) -> None:
+    def _check_reference(self, field: ManyToOne, related_id: int, *, remember: bool) -> None:
+        checked = _checked_references.get()
         comodel = self._registry[field.comodel_name]
+        key = (comodel, related_id)  # the final class: one registry's, one database's
+        if checked is not None and key in checked:
+            return
         with self._registry.db.connect() as conn:
             if conn.execute(comodel._statement("exists"), {"pk": related_id}).first() is None:
                 raise ValidationError(
                     f"{self._name}.{field.name} refers to {field.comodel_name} #{related_id}, "
                     "which does not exist."
                 )
+        if checked is not None and remember:
+            checked.add(key)
 
     async def save(self) -> None:
         """Validate and write the record; its company-scoped values go to the secret store."""
@@ -322,14 +348,14 @@ class Model:
         db = cls._registry.db
         names = list(self._fields) if self.id is None else [n for n in self._dirty]
         secret_names = [n for n in names if self._fields[n].company_scoped]
+        # A reference found in a transaction of our own is committed: safe to remember.
+        own_transaction = not db.in_transaction()
         try:
             with db.savepoint() as conn:
-                row = self._validated_row(names)
+                row = self._validated_row(names, remember=own_transaction)
                 created = self.id is None
                 if created:
-                    result = conn.execute(cls._statement("insert"), row)
-                    assert result.inserted_primary_key is not None
-                    self.id = int(result.inserted_primary_key[0])
+                    self.id = db.insert_row(conn, cls._table, row)
                 elif row:
                     result = conn.execute(cls._statement("update"), {**row, "_ffdesk_pk": self.id})
                     if result.rowcount == 0:
@@ -410,6 +436,9 @@ class Model:
         removed: list[tuple[type[Model], int]] = []
         with self._registry.db.savepoint() as conn:
             self._delete_in(conn, removed)
+        checked = _checked_references.get()
+        if checked:
+            checked.difference_update(removed)
         self._forget_secrets(removed)
         self.id = None
 

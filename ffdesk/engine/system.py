@@ -131,6 +131,36 @@ class System:
                 module = self.discovered.get(identifier)
                 reason = module.problem if module else "its folder was not found"
                 self.problems[identifier] = reason or "cannot be loaded"
+        # The usual start: every module's code imports and one registry build of them all
+        # succeeds. Only otherwise is it built module by module, to leave out the broken ones
+        # (a build per module is quadratic, and the registry build is most of a start-up).
+        loaded = self._load_all_or_nothing(order)
+        if loaded is not None:
+            try:
+                self.registry = self._build_registry(loaded)
+            except ValidationError:
+                loaded = None
+        if loaded is None:
+            loaded = self._load_one_by_one(order)
+            self.registry = self._build_registry(loaded)
+        self.installed = loaded
+        self._activate()
+        upgrade_schema(self.registry)
+        self.views.invalidate()
+
+    def _load_all_or_nothing(self, order: list[str]) -> list[str] | None:
+        """Import the code of every module in `order`; None if one of them cannot be."""
+        if any(d in self.problems for i in order for d in self.discovered[i].dependencies):
+            return None
+        for identifier in order:
+            try:
+                load_module_code(identifier, self.discovered[identifier].path)
+            except ValidationError:
+                return None
+        return list(order)
+
+    def _load_one_by_one(self, order: list[str]) -> list[str]:
+        """Add the modules of `order` one at a time, leaving out each one that breaks."""
         loaded: list[str] = []
         for identifier in order:
             broken = [d for d in self.discovered[identifier].dependencies if d in self.problems]
@@ -145,11 +175,7 @@ class System:
                 log.warning("module %s not loaded: %s", identifier, exc)
                 continue
             loaded.append(identifier)
-        self.installed = loaded
-        self.registry = self._build_registry(loaded)
-        self._activate()
-        upgrade_schema(self.registry)
-        self.views.invalidate()
+        return loaded
 
     def _build_registry(self, identifiers: Sequence[str]) -> Registry:
         declarations: list[type[Model]] = core_declarations()

@@ -21,6 +21,7 @@ import httpx
 from ffdesk.redaction import redact, register_secret
 from ffdesk.sync.errors import ProviderError, error_for_status, unreachable
 from ffdesk.sync.network import client_options, tls_reason
+from ffdesk.sync.user_agent import user_agent
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -238,7 +239,7 @@ class ProviderClient:
             self._limiter = None
         self._client = httpx.AsyncClient(
             base_url=base_url,
-            headers=headers,
+            headers={"User-Agent": user_agent(), **(headers or {})},
             auth=auth,
             timeout=timeout,
             transport=transport,

@@ -22,7 +22,7 @@ from typing import Any
 
 from ffdesk.engine.env import current_env, env_ctx
 from ffdesk.engine.errors import UserError
-from ffdesk.engine.model import Model
+from ffdesk.engine.model import Model, references_checked_once
 from ffdesk.redaction import redact
 from ffdesk.sync.errors import ProviderError, ProviderUnavailable
 
@@ -249,7 +249,9 @@ class SyncJob:
             state = RunState.DONE
             stopped = False
             try:
-                await integration.sync_integration(self)
+                # Thousands of mapper rows point at this integration: look it up once.
+                with references_checked_once():
+                    await integration.sync_integration(self)
             except SyncCancelled:
                 state = RunState.CANCELLED
                 self.log("cancelled; what was done is kept")

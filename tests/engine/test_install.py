@@ -427,3 +427,29 @@ def test_a_module_whose_code_broke_after_install_is_left_out_and_the_app_starts(
     listed = {m.identifier: m for m in again.run(again.system.list_modules())}
     assert listed["fragile"].problem == again.system.module_problem("fragile")
     assert "BaseThing" not in again.system.registry.models
+
+
+def test_a_module_whose_models_broke_after_install_is_left_out_and_the_app_starts(
+    open_system: OpenSystem, tmp_path: Path
+) -> None:
+    """Its code still imports, but the registry cannot be built with it: only it is left out."""
+    root = tmp_path / "fragile"
+    folder = write_module(root, ModuleSpec("fragile", ["contacts"], models=BASE_MODELS))
+    write_module(root, ModuleSpec("fragile_child", ["fragile"]))
+    opened = open_system(root)
+    opened.install("fragile_child")
+    opened.close()
+
+    (folder / "models" / "__init__.py").write_text(
+        "from ffdesk.engine.base import *\n\n\n"
+        "class BaseThing(Model):\n"
+        '    owner = ManyToOne("NoSuchModel", related_name="things")\n'
+    )
+    forget_module_code("fragile")
+    again = open_system(root)
+    assert again.system.installed == ["contacts", "integrations"]
+    problem = again.system.module_problem("fragile") or ""
+    assert "BaseThing.owner refers to unknown model 'NoSuchModel'." in problem
+    assert again.system.module_problem("fragile_child") == "depends on broken module 'fragile'"
+    assert "BaseThing" not in again.system.registry.models
+    assert "Contact" in again.system.registry.models
