@@ -319,8 +319,14 @@ async def _integrations(system: System, args: argparse.Namespace, out: Output) -
     return EXIT_UNREACHABLE if result.outcome == "unreachable" else EXIT_REFUSED
 
 
+def _waits(outcome: Any) -> str:
+    """The summary of a run's 429s: how many, and how long it waited for them."""
+    times = "once" if outcome.rate_limited == 1 else f"{outcome.rate_limited} times"
+    return f"rate limit: answered 429 {times}, waited {outcome.waited:.0f} s in all."
+
+
 async def _sync(system: System, args: argparse.Namespace, out: Output) -> int:
-    from ffdesk.sync.runner import describe, run_sync
+    from ffdesk.sync.runner import describe, run_sync, waiting_text
 
     if args.ids:
         records = [await system.integration(i) for i in args.ids]
@@ -336,7 +342,14 @@ async def _sync(system: System, args: argparse.Namespace, out: Output) -> int:
     failures = unreachable = 0
     for record in records:
         try:
-            outcome = await run_sync(record, trigger="command line")
+            outcome = await run_sync(
+                record,
+                trigger="command line",
+                # Progress goes to stderr, so stdout stays the result (and valid --json).
+                on_wait=lambda provider, seconds: print(
+                    waiting_text(provider, seconds), file=sys.stderr, flush=True
+                ),
+            )
         except UserError as exc:
             failures += 1
             outcomes.append({"integration": record.name, "state": "refused", "error": str(exc)})
@@ -344,6 +357,8 @@ async def _sync(system: System, args: argparse.Namespace, out: Output) -> int:
                 print(str(exc), file=sys.stderr)
             continue
         outcomes.append(describe(outcome))
+        if outcome.rate_limited:
+            print(f"{record.name}: {_waits(outcome)}", file=sys.stderr)
         if not outcome.succeeded:
             failures += 1
             unreachable += outcome.unreachable

@@ -14,6 +14,7 @@ import pytest
 import qasync
 
 from ffdesk.redaction import forget_all
+from ffdesk.sync.http import forget_limiters
 from tests.helpers.memory_keyring import MemoryKeyring
 
 
@@ -23,6 +24,9 @@ def _fresh_redaction() -> Iterator[None]:
     # would otherwise mask that word in every later test's messages.
     yield
     forget_all()
+    # Rate limiters are per provider account and process-wide too: a rate one test's 429s
+    # lowered would slow the next test that uses the same local port.
+    forget_limiters()
 
 
 @pytest.fixture(autouse=True)

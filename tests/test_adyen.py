@@ -101,6 +101,9 @@ def test_form_shows_only_adyen_fields(tmp_path: Path) -> None:
                 "sandbox_mode",
                 "adyen_live_url_prefix",
                 "last_synced_date",
+                "max_request_rate",
+                "rate_limit_patience",
+                "max_run_minutes",
             ]
             by_name = {f.name: f for f in form}
             assert by_name["adyen_api_key"].widget == "Password"

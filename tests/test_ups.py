@@ -109,6 +109,9 @@ def test_form_shows_only_ups_fields(tmp_path: Path) -> None:
                 "ups_account_number",
                 "sandbox_mode",
                 "last_synced_date",
+                "max_request_rate",
+                "rate_limit_patience",
+                "max_run_minutes",
             ]
             form = {f.name: f for f in system.env.form(record) if f.visible}
             assert form["ups_client_secret"].widget == "Password"

@@ -8,7 +8,7 @@ from ffdesk.sync.errors import (
     ProviderUnavailable,
     RateLimited,
 )
-from ffdesk.sync.http import ProviderClient, RateLimiter, RetryPolicy, api_base
+from ffdesk.sync.http import ProviderClient, RateLimiter, RetryPolicy, api_base, rate_limit_for
 from ffdesk.sync.oauth import (
     TOKEN_CACHE,
     CachedToken,
@@ -65,6 +65,7 @@ __all__ = [
     "last_successful_run",
     "mappings_for",
     "push_changed",
+    "rate_limit_for",
     "register_secret",
     "run_sync",
     "store_pulled",

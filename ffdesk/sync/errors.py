@@ -11,6 +11,7 @@ from ffdesk.redaction import redact
 
 # Provider messages end up in dialogs and run logs: long enough to be useful, short enough to read.
 _MAX_DETAIL = 300
+_MAX_SCAN = 65536
 _HTML_TAG = re.compile(r"<[^>]*>")
 _SPACES = re.compile(r"\s+")
 
@@ -64,7 +65,17 @@ class RateLimited(ProviderError):
 
 
 class ProviderUnavailable(ProviderError):
-    """The provider could not be reached, timed out, or kept answering 5xx."""
+    """The provider could not be reached, timed out, or kept answering 5xx.
+
+    `outage` is True when several calls in a row ended so (the client's circuit breaker): the
+    provider is down and the run stops; otherwise only the record being sent failed.
+    """
+
+    outage: bool = False
+
+
+class AnswerTooLarge(ProviderError):
+    """The provider's answer was larger than the ceiling; it was not read to its end."""
 
 
 class ProviderRequestError(ProviderError):
@@ -184,12 +195,15 @@ def provider_message(body: str | bytes | None) -> str | None:
         except ValueError:
             found = None
         if found:
-            return redact(_shorten(found))
+            # Redact first: a secret cut in two by the shortening is no longer recognised.
+            return _shorten(redact(found))
+    # Only the start is ever shown; a secret cut here lies far past what _shorten keeps.
+    stripped = stripped[:_MAX_SCAN]
     if stripped[0] == "<":
         # An HTML error page from a proxy or load balancer: keep its words, drop the markup.
         stripped = _HTML_TAG.sub(" ", stripped)
-    snippet = _shorten(stripped)
-    return redact(snippet) if snippet else None
+    snippet = _shorten(redact(stripped))
+    return snippet or None
 
 
 def _clause(text: str) -> str:

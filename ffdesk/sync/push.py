@@ -23,19 +23,38 @@ from typing import TYPE_CHECKING
 
 from ffdesk.engine.env import get_model
 from ffdesk.engine.errors import ValidationError
-from ffdesk.sync.errors import CredentialsRejected, ProviderError, ProviderUnavailable
+from ffdesk.sync.errors import (
+    CredentialsRejected,
+    ProviderError,
+    ProviderUnavailable,
+    RateLimited,
+)
 
 if TYPE_CHECKING:
     from ffdesk.engine.model import Model
     from ffdesk.engine.query import Query
     from ffdesk.sync.runner import SyncJob
 
-__all__ = ["COUNTS", "PushOne", "is_unchanged", "mappings_for", "push_changed"]
+__all__ = ["COUNTS", "PushOne", "is_fatal", "is_unchanged", "mappings_for", "push_changed"]
 
 #: What `push_one` may answer: the counter of the run it goes to.
 COUNTS = frozenset({"created", "updated", "skipped"})
 #: Errors after which no other record can succeed either: the run stops and fails with them.
-FATAL = (CredentialsRejected, ProviderUnavailable)
+#: RateLimited comes only once the 429s outlasted the client's patience: the whole client is
+#: too fast, not this record wrong.
+FATAL = (CredentialsRejected, RateLimited)
+
+
+def is_fatal(exc: BaseException) -> bool:
+    """True when no other record can succeed after `exc`: stop the run with it.
+
+    A ProviderUnavailable is the record's own failure (a 5xx that outlived its retries),
+    unless the client's circuit breaker marked it an outage (several calls in a row failed).
+    """
+    if isinstance(exc, ProviderUnavailable):
+        return exc.outage
+    return isinstance(exc, FATAL) or not isinstance(exc, ProviderError | ValidationError)
+
 
 PushOne = Callable[["Model", "Model | None"], Awaitable[str]]
 
@@ -92,10 +111,12 @@ async def push_changed(
     writes its mapper row and answers the counter to add to: "created" or "updated"
     ("skipped" if it found nothing to send). The total of the run is the number of records.
 
-    - A ProviderError other than the fatal ones, or a ValidationError, from `push_one` is that
-      record's failure (`run.record_failure(describe(record), exc)`); the push goes on.
-    - CredentialsRejected and ProviderUnavailable are fatal, and so is any other exception (a
-      bug): nothing more is sent, the requests in flight finish, then the first one is raised.
+    - A ProviderError other than the fatal ones (`is_fatal`), or a ValidationError, from
+      `push_one` is that record's failure (`run.record_failure(describe(record), exc)`); the
+      push goes on. A 5xx that outlived its retries is such a failure.
+    - CredentialsRejected, RateLimited (the 429s outlasted the patience) and an outage (the
+      client's circuit breaker opened) are fatal, and so is any other exception (a bug):
+      nothing more is sent, the requests in flight finish, then the first one is raised.
     - Cancel (`run.cancel_requested`) stops at a record boundary: the requests in flight finish
       and are kept, then SyncCancelled is raised (`run.checkpoint()`).
     - Cancelling the task cancels the run, so no worker starts another record; the requests in
@@ -121,12 +142,11 @@ async def push_changed(
                 kind = await push_one(record, mapping)
                 if kind not in COUNTS:
                     raise TypeError(f"push_one answered {kind!r}, not one of {sorted(COUNTS)}")
-            except FATAL as exc:
-                fatal.append(exc)
-            except (ProviderError, ValidationError) as exc:
-                run.record_failure(describe(record), exc)
             except Exception as exc:
-                fatal.append(exc)
+                if is_fatal(exc):
+                    fatal.append(exc)
+                else:
+                    run.record_failure(describe(record), exc)
             else:
                 run.count(kind)
 

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import enum
 import logging
+import math
 import os
 import socket
 import traceback
@@ -25,6 +26,7 @@ from ffdesk.engine.errors import UserError
 from ffdesk.engine.model import Model, references_checked_once
 from ffdesk.redaction import redact
 from ffdesk.sync.errors import ProviderError, ProviderUnavailable
+from ffdesk.sync.http import PACING, Pacing
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +75,9 @@ class RunOutcome:
     finished: datetime
     #: The run failed because the provider could not be reached (the CLI's exit code 3).
     unreachable: bool = False
+    #: Requests the provider answered 429 (rate limit), and seconds the run spent paused by them.
+    rate_limited: int = 0
+    waited: float = 0.0
 
     @property
     def succeeded(self) -> bool:
@@ -130,10 +135,14 @@ class SyncJob:
         *,
         trigger: str = "manual",
         on_progress: Callable[[int, int | None], None] | None = None,
+        on_wait: Callable[[str, float], None] | None = None,
     ) -> None:
         self.integration = integration
         self.trigger = trigger
         self.on_progress = on_progress
+        #: Hears `(provider, seconds)` when a rate limit pauses the run (window, command line).
+        self.on_wait = on_wait
+        self.pacing = Pacing(on_wait=self._waiting)
         self.run: Model | None = None
         self.created = self.updated = self.skipped = self.failed = 0
         self.done = 0
@@ -170,6 +179,11 @@ class SyncJob:
         """One record could not be synced; the run goes on with the next."""
         self.count("failed")
         self.log(f"{what}: {error}")
+
+    def _waiting(self, provider: str, seconds: float) -> None:
+        self.log(waiting_text(provider, seconds))
+        if self.on_wait is not None:
+            self.on_wait(provider, seconds)
 
     @property
     def cancel_requested(self) -> bool:
@@ -248,10 +262,21 @@ class SyncJob:
             error: str | None = None
             state = RunState.DONE
             stopped = False
+            limits = _apply_limits(self.pacing, integration)
+            deadline = asyncio.timeout(limits)
+            pacing = PACING.set(self.pacing)
             try:
-                # Thousands of mapper rows point at this integration: look it up once.
-                with references_checked_once():
-                    await integration.sync_integration(self)
+                async with deadline:
+                    # Thousands of mapper rows point at this integration: look it up once.
+                    with references_checked_once():
+                        await integration.sync_integration(self)
+            except TimeoutError as exc:
+                state = RunState.FAILED
+                if deadline.expired():
+                    error = too_long_text(limits or 0.0)
+                else:
+                    error = redact(f"Something went wrong: {type(exc).__name__}: {exc}")
+                self.log(error)
             except SyncCancelled:
                 state = RunState.CANCELLED
                 self.log("cancelled; what was done is kept")
@@ -269,6 +294,7 @@ class SyncJob:
                     "sync of %s crashed:\n%s", integration.name, redact(traceback.format_exc())
                 )
             finally:
+                PACING.reset(pacing)
                 beat.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await beat
@@ -288,6 +314,9 @@ class SyncJob:
         run = self.run
         assert run is not None
         finished = datetime.now()
+        pacing = self.pacing
+        if pacing.rate_limited:
+            self.log(rate_limit_summary(pacing))
         await self._save_progress()
         run.state = state.value
         run.finished = finished
@@ -310,7 +339,44 @@ class SyncJob:
             started=run.started,
             finished=finished,
             unreachable=self._unreachable,
+            rate_limited=pacing.rate_limited,
+            waited=round(pacing.waited, 1),
         )
+
+
+def waiting_text(provider: str, seconds: float) -> str:
+    """What progress says while a rate limit pauses the run."""
+    return f"waiting for {provider}'s rate limit, resumes in {max(1, math.ceil(seconds))} s"
+
+
+def too_long_text(seconds: float) -> str:
+    """The error of a run stopped by its wall-clock ceiling."""
+    minutes = seconds / 60
+    shown = f"{minutes:g} minutes" if minutes >= 1 else f"{seconds:g} seconds"
+    return (
+        f"The sync stopped after {shown}, the Maximum Run Time of this integration; what was "
+        "done by then is kept. Raise the Maximum Run Time if a sync needs longer."
+    )
+
+
+def rate_limit_summary(pacing: Pacing) -> str:
+    """The run log's line on the 429s of a run."""
+    who = " and ".join(sorted(pacing.providers)) or "The provider"
+    times = "once" if pacing.rate_limited == 1 else f"{pacing.rate_limited} times"
+    return (
+        f"{who} answered 429 (rate limit) {times}; the run waited {pacing.waited:.0f} s "
+        "for it in all"
+    )
+
+
+def _apply_limits(pacing: Pacing, integration: Model) -> float | None:
+    """Copy the integration's limits into the run's pacing; the run's ceiling in seconds."""
+    rate = getattr(integration, "max_request_rate", None)
+    pacing.rate_cap = float(rate) if rate and rate > 0 else None
+    patience = getattr(integration, "rate_limit_patience", None)
+    pacing.patience = float(patience) if patience is not None and patience >= 0 else None
+    minutes = getattr(integration, "max_run_minutes", None)
+    return float(minutes) * 60 if minutes and minutes > 0 else None
 
 
 async def run_sync(
@@ -319,6 +385,7 @@ async def run_sync(
     trigger: str = "manual",
     on_progress: Callable[[int, int | None], None] | None = None,
     job: SyncJob | None = None,
+    on_wait: Callable[[str, float], None] | None = None,
 ) -> RunOutcome:
     """Run one sync of `integration` (refused with AlreadySyncing if one is going on)."""
     env = current_env()
@@ -332,7 +399,7 @@ async def run_sync(
         env_ctx.reset(token)
     if not capability.available:
         raise UserError(capability.reason)
-    job = job or SyncJob(integration, trigger=trigger, on_progress=on_progress)
+    job = job or SyncJob(integration, trigger=trigger, on_progress=on_progress, on_wait=on_wait)
     return await job.execute()
 
 
@@ -356,6 +423,8 @@ def describe(outcome: RunOutcome) -> dict[str, Any]:
         "skipped": outcome.skipped,
         "failed": outcome.failed,
         "error": outcome.error,
+        "rate_limited": outcome.rate_limited,
+        "waited_seconds": outcome.waited,
         "started": outcome.started.isoformat(sep=" ", timespec="seconds"),
         "finished": outcome.finished.isoformat(sep=" ", timespec="seconds"),
     }

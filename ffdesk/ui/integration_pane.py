@@ -5,6 +5,7 @@ Async slots stay tiny: mark busy, await the service, render the result, unmark b
 
 from __future__ import annotations
 
+import math
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
@@ -159,6 +160,7 @@ class IntegrationPane(QWidget):
         self.message.details_requested.connect(self._on_message_details_requested)
         controller.sync_started.connect(self._on_controller_sync_started)
         controller.sync_progressed.connect(self._on_controller_sync_progressed)
+        controller.sync_waited.connect(self._on_controller_sync_waited)
         controller.sync_finished.connect(self._on_controller_sync_finished)
         controller.sync_failed.connect(self._on_controller_sync_failed)
 
@@ -493,6 +495,18 @@ class IntegrationPane(QWidget):
     def _on_controller_sync_progressed(self, integration_id: int, done: int, total: int) -> None:
         if self._is_current(integration_id):
             self.header.show_progress(done, None if total < 0 else total)
+
+    @Slot(int, str, float)
+    def _on_controller_sync_waited(
+        self, integration_id: int, provider: str, seconds: float
+    ) -> None:
+        if self._is_current(integration_id):
+            self.message.show_message(
+                "info",
+                self.tr("Waiting for {provider}'s rate limit, resumes in {seconds} s.").format(
+                    provider=provider, seconds=max(1, math.ceil(seconds))
+                ),
+            )
 
     @asyncSlot(int, object)
     async def _on_controller_sync_finished(self, integration_id: int, outcome: RunOutcome) -> None:

@@ -22,12 +22,14 @@ class SyncController(QObject):
     """Starts and cancels syncs; keyed by the Integration record id.
 
     Emits `sync_started(int id)`, `sync_progressed(int id, int done, int total)` (total -1 when
-    unknown), `sync_finished(int id, object outcome: RunOutcome)` and
+    unknown), `sync_waited(int id, str provider, float seconds)` (a rate limit paused the run),
+    `sync_finished(int id, object outcome: RunOutcome)` and
     `sync_failed(int id, str message, str details)` (details empty unless it is a bug).
     """
 
     sync_started = Signal(int)
     sync_progressed = Signal(int, int, int)
+    sync_waited = Signal(int, str, float)
     sync_finished = Signal(int, object)
     sync_failed = Signal(int, str, str)
 
@@ -56,7 +58,14 @@ class SyncController(QObject):
         integration_id = int(record.id)  # type: ignore[arg-type]
         if integration_id in self._tasks:
             return None
-        job = SyncJob(record, trigger="manual", on_progress=self._reporter(integration_id))
+        job = SyncJob(
+            record,
+            trigger="manual",
+            on_progress=self._reporter(integration_id),
+            on_wait=lambda provider, seconds: self.sync_waited.emit(
+                integration_id, provider, seconds
+            ),
+        )
         self._jobs[integration_id] = job
         self._progress[integration_id] = (0, None)
         task = asyncio.current_task()

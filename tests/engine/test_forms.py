@@ -106,6 +106,9 @@ def test_fields_in_order_with_labels_widgets_types_and_paths(opened: Opened) -> 
         ("form_service_notes", "Notes for the team", "TextArea", "Text", own),
         ("form_service_strict", "Strict", "Toggle", "Boolean", own),
         ("last_synced_date", "Last Synced On", "Datetime", "Datetime", sync),
+        ("max_request_rate", "Request Rate Limit", "Number", "Float", sync),
+        ("rate_limit_patience", "Rate Limit Patience", "Number", "Integer", sync),
+        ("max_run_minutes", "Maximum Run Time", "Number", "Float", sync),
     ]
     fields = {f.name: f for f in form}
     assert fields["form_service_key"].hint == "From the dashboard"

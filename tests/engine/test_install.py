@@ -289,6 +289,9 @@ def test_uninstall_disables_integrations_removes_views_and_jobs_and_keeps_data(
         "description",
         "enabled",
         "last_synced_date",
+        "max_request_rate",
+        "rate_limit_patience",
+        "max_run_minutes",
     ]
     # Data stays in the database, in its tables and columns.
     with closing(sqlite3.connect(opened.path)) as conn:

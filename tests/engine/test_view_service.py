@@ -22,6 +22,7 @@ from tests.helpers.env import (
 )
 
 BASE_FIELDS = ["name", "integration_category", "description", "enabled"]
+SYNC_FIELDS = ["last_synced_date", "max_request_rate", "rate_limit_patience", "max_run_minutes"]
 
 
 def fields_of(arch: list[dict[str, Any]], title: str) -> list[str]:
@@ -61,7 +62,7 @@ def test_my_service_fields_follow_enabled_with_the_password_widget(
     assert api_key == {"type": "field", "name": "api_key", "properties": {"visible": visible}}
     assert api_secret["properties"] == {"widget": "Password", "visible": visible}
     assert "position" not in api_key  # positions are consumed by the merge
-    assert fields_of(arch, "Synchronisation") == ["last_synced_date"]
+    assert fields_of(arch, "Synchronisation") == SYNC_FIELDS
 
 
 def test_fields_are_visible_only_on_their_own_integration_record(
@@ -219,7 +220,7 @@ def test_the_operations_form_works_through_a_data_file(
     assert (stored.identifier, stored.inherit) == ("ops_service_form", FORM_VIEW)
     arch = opened.system.views.merged_arch(FORM_VIEW)
     assert fields_of(arch, "Integration") == ["name", "description", "enabled", "ops_service_token"]
-    assert fields_of(arch, "Synchronisation") == ["last_synced_date", "ops_service_region"]
+    assert fields_of(arch, "Synchronisation") == [*SYNC_FIELDS, "ops_service_region"]
     form = {f.name: f for f in opened.form(opened.integration("ops_service"))}
     assert form["description"].label == "About"
     assert form["ops_service_token"].widget == "Password"
@@ -295,7 +296,7 @@ def test_an_extension_whose_target_vanished_is_skipped_and_blamed_on_its_module(
     assert problem.startswith("zz_after_key (views/form.yaml): ")
     assert "api_key" in problem
     names = [f.name for f in opened.form(opened.integration("zz_after_key"))]
-    assert names == [*BASE_FIELDS, "last_synced_date"]
+    assert names == [*BASE_FIELDS, *SYNC_FIELDS]
 
     opened.install("my_service")  # the target is back: so is the field, and no problem
     assert fields_of(views.merged_arch(FORM_VIEW), "Integration") == [
@@ -331,7 +332,7 @@ def test_a_field_view_helper_round_trip(open_system: OpenSystem, tmp_path: Path)
     assert _names(opened, "helper_service") == [
         *BASE_FIELDS,
         "helper_service_token",
-        "last_synced_date",
+        *SYNC_FIELDS,
     ]
 
 

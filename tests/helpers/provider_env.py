@@ -32,7 +32,16 @@ from ffdesk.sync import RetryPolicy, RunOutcome, run_sync
 from ffdesk.sync.results import ConnectionResult
 
 # Fields of the base integration form every provider shares (SPEC 10.2).
-BASE_FIELDS = ("name", "integration_category", "description", "enabled", "last_synced_date")
+BASE_FIELDS = (
+    "name",
+    "integration_category",
+    "description",
+    "enabled",
+    "last_synced_date",
+    "max_request_rate",
+    "rate_limit_patience",
+    "max_run_minutes",
+)
 
 
 def env_prefix(identifier: str) -> str:

@@ -180,8 +180,11 @@ def test_429_with_retry_after_then_success(httpserver: HTTPServer) -> None:
 
     client, response = run(main())
     assert response.json() == {"ok": True}
-    assert sleep.delays == [7.0]  # Retry-After wins over backoff, with no jitter
-    assert (client.attempts, client.retries) == (2, 1)
+    # Retry-After wins over backoff, plus a little jitter (up to 10 %) so that clients told
+    # the same instant do not all come back at it.
+    [delay] = sleep.delays
+    assert 7.0 <= delay <= 7.7
+    assert (client.attempts, client.retries, client.rate_limited) == (2, 1, 1)
     httpserver.check_assertions()
 
 
@@ -199,8 +202,11 @@ def test_retry_after_http_date_and_cap(httpserver: HTTPServer) -> None:
             await client.get("/x")
 
     run(main())
-    # An hour away is capped at retry_after_max; no Retry-After falls back to backoff (2nd retry).
-    assert sleep.delays == [60.0, 0.5]
+    # An hour away is capped at retry_after_max; a 429 without Retry-After pauses the
+    # account's limiter for its first exponential step (1 s) plus jitter.
+    first, second = sleep.delays
+    assert first == 60.0
+    assert 1.0 <= second <= 1.1
 
 
 @pytest.mark.parametrize("statuses", [[500], [500, 502], [500, 502, 503], [503, 503, 503, 503]])
@@ -292,14 +298,16 @@ def test_401_403_credentials_rejected(httpserver: HTTPServer, status: int) -> No
     assert run(main()).attempts == 1
 
 
-def test_exhausted_429_raises_rate_limited(httpserver: HTTPServer) -> None:
+def test_exhausted_429_raises_rate_limited_after_the_patience(httpserver: HTTPServer) -> None:
     httpserver.expect_request("/v1/payment_intents").respond_with_json(
         {"error": {"message": "Too many requests"}}, status=429, headers={"Retry-After": "2"}
     )
-    sleep = RecordedSleep()
+    clock = FakeClock()
+    # Five attempts for 5xx, but 429s are retried on their own budget: 10 s of patience.
+    policy = RetryPolicy(max_attempts=5, rate_limit_patience=10)
 
     async def main() -> ProviderClient:
-        client = make_client(httpserver.url_for("/"), sleep=sleep, retry=RetryPolicy(3))
+        client = make_client(httpserver.url_for("/"), sleep=clock.sleep, clock=clock, retry=policy)
         async with client:
             with pytest.raises(RateLimited) as caught:
                 await client.get("/v1/payment_intents")
@@ -307,14 +315,17 @@ def test_exhausted_429_raises_rate_limited(httpserver: HTTPServer) -> None:
         assert err.retry_after == 2.0
         assert err.status == 429
         assert err.message == (
-            "Stripe is limiting the request rate and refused the request after 3 attempts "
-            "(HTTP 429). Try again in 2 seconds."
+            "Stripe kept limiting the request rate (HTTP 429) for more than 10 seconds, so "
+            "ffdesk stopped. Try again later, or lower the request rate of this integration "
+            "if other programs use the same account."
         )
         return client
 
     client = run(main())
-    assert (client.attempts, client.retries) == (3, 2)
-    assert sleep.delays == [2.0, 2.0]
+    # Each pause is the Retry-After plus jitter; they went on until 10 s had passed.
+    assert all(2.0 <= d <= 2.2 for d in clock.delays)
+    assert sum(clock.delays[:-1]) < 10 <= sum(clock.delays)
+    assert client.attempts == client.rate_limited == len(clock.delays) + 1 > 5
 
 
 def test_exhausted_5xx_raises_provider_unavailable(httpserver: HTTPServer) -> None:

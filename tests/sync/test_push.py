@@ -205,7 +205,11 @@ def test_a_failed_record_is_recorded_and_the_push_goes_on(tmp_path: Path) -> Non
         "Contact 002": ProviderRequestError(
             "Stripe refused the request (HTTP 400 Bad Request): Invalid email.", provider="Stripe"
         ),
-        "Contact 005": RateLimited("Stripe is limiting the request rate.", provider="Stripe"),
+        # A 5xx that outlived its retries is this record's failure, not an outage.
+        "Contact 005": ProviderUnavailable(
+            "Stripe could not be reached: HTTP 500 Internal Server Error after 5 attempts.",
+            provider="Stripe",
+        ),
         "Contact 007": ValidationError("Name is too long."),
     }
 
@@ -225,7 +229,8 @@ def test_a_failed_record_is_recorded_and_the_push_goes_on(tmp_path: Path) -> Non
             assert sorted(lines) == [
                 "contact 'Contact 002': Stripe refused the request (HTTP 400 Bad Request): "
                 "Invalid email.",
-                "contact 'Contact 005': Stripe is limiting the request rate.",
+                "contact 'Contact 005': Stripe could not be reached: HTTP 500 Internal Server "
+                "Error after 5 attempts.",
                 "contact 'Contact 007': Name is too long.",
             ]
 
@@ -238,14 +243,25 @@ def test_a_failed_record_is_recorded_and_the_push_goes_on(tmp_path: Path) -> Non
     asyncio.run(main())
 
 
+def _outage() -> ProviderUnavailable:
+    """What the client's circuit breaker raises once several calls in a row failed."""
+    error = ProviderUnavailable(
+        "Stripe could not be reached: 5 calls in a row failed.", provider="Stripe"
+    )
+    error.outage = True
+    return error
+
+
 @pytest.mark.parametrize(
     "fatal",
     [
         CredentialsRejected("Stripe rejected the credentials.", provider="Stripe", status=401),
-        ProviderUnavailable("Stripe could not be reached.", provider="Stripe"),
+        _outage(),
+        # Only raised once the 429s outlasted the patience: the whole client is too fast.
+        RateLimited("Stripe kept limiting the request rate.", provider="Stripe"),
         KeyError("a bug in push_one"),
     ],
-    ids=["rejected", "unavailable", "bug"],
+    ids=["rejected", "outage", "rate-limited", "bug"],
 )
 def test_a_fatal_error_stops_the_push_and_is_raised_after_the_workers(
     tmp_path: Path, fatal: Exception

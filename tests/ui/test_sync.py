@@ -154,3 +154,26 @@ def test_second_sync_request_while_running_is_refused(
         ),
         timeout=15000,
     )
+
+
+def test_a_rate_limit_pause_is_shown_in_the_window(
+    qtbot: Any, window: MainWindow, arun: Any, fake_stripe: FakeStripe
+) -> None:
+    enabled_stripe(arun, window, contacts=3)
+    open_integration(qtbot, window, "payment_stripe")
+    header = window.pane.header
+    fake_stripe.fail_next(1, 429, headers={"Retry-After": "2"}, path_prefix="/v1/customers")
+
+    click(qtbot, header.sync_button)
+    qtbot.waitUntil(
+        lambda: message(window).startswith("Waiting for Stripe's rate limit, resumes in"),
+        timeout=10000,
+    )
+    assert message(window) in (
+        "Waiting for Stripe's rate limit, resumes in 2 s.",
+        "Waiting for Stripe's rate limit, resumes in 3 s.",
+    )
+    qtbot.waitUntil(lambda: window.pane.runs_model.rowCount() == 1, timeout=15000)
+    qtbot.waitUntil(lambda: message(window).startswith("Sync finished"), timeout=5000)
+    run = window.pane.runs_model.rows[0]
+    assert (run.state, run.created, run.failed) == ("done", 3, 0)

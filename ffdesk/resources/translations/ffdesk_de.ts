@@ -4,7 +4,7 @@
 <context>
     <name></name>
     <message>
-        <location filename="../../ui/integration_pane.py" line="+55"/>
+        <location filename="../../ui/integration_pane.py" line="+56"/>
         <source>{created} created, {updated} updated, {skipped} skipped, {failed} failed</source>
         <translation>{created} angelegt, {updated} aktualisiert, {skipped} übersprungen, {failed} fehlgeschlagen</translation>
     </message>
@@ -427,12 +427,12 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+364"/>
+        <location line="+365"/>
         <source>Provider unreachable</source>
         <translation>Anbieter nicht erreichbar</translation>
     </message>
     <message>
-        <location line="-302"/>
+        <location line="-303"/>
         <source>No sync has run yet.</source>
         <translation>Es lief noch keine Synchronisierung.</translation>
     </message>
@@ -457,7 +457,7 @@
         <translation>Wählen Sie links eine Integration, um ihre Einstellungen zu sehen.</translation>
     </message>
     <message>
-        <location line="+88"/>
+        <location line="+89"/>
         <source>Sync history ({count})</source>
         <translation>Synchronisierungsverlauf ({count})</translation>
     </message>
@@ -551,6 +551,11 @@
         <location line="+12"/>
         <source>Cancelling: the sync stops after the current record.</source>
         <translation>Wird abgebrochen: Die Synchronisierung hält nach dem aktuellen Datensatz an.</translation>
+    </message>
+    <message>
+        <location line="+27"/>
+        <source>Waiting for {provider}&apos;s rate limit, resumes in {seconds} s.</source>
+        <translation>Warte auf das Anfragelimit von {provider}, weiter in {seconds} s.</translation>
     </message>
 </context>
 <context>
@@ -872,7 +877,7 @@
 <context>
     <name>SyncController</name>
     <message>
-        <location filename="../../ui/sync_controller.py" line="+64"/>
+        <location filename="../../ui/sync_controller.py" line="+73"/>
         <source>The sync was stopped.</source>
         <extracomment>Progress is reported at most this often (a sync may count thousands of records a second).</extracomment>
         <translation>Die Synchronisierung wurde angehalten.</translation>

@@ -26,6 +26,24 @@ class Integration(Model):
     )
     cron_sync_method = Char(description="Cron Sync Method", max_length=100)
     last_synced_date = Datetime(description="Last Synced On")
+    # Limits an administrator sets per integration; the sync runner reads them (ffdesk.sync).
+    max_request_rate = Float(
+        description="Request Rate Limit",
+        hint=(
+            "Requests per second at most. Empty: the provider's published limit. Only a lower "
+            "value has an effect: lower it when other programs use the same account."
+        ),
+    )
+    rate_limit_patience = Integer(
+        description="Rate Limit Patience",
+        hint="Seconds a sync waits out the provider's rate limit (HTTP 429) before it stops.",
+        default=120,
+    )
+    max_run_minutes = Float(
+        description="Maximum Run Time",
+        hint="Minutes a sync may run before it stops; what was done by then is kept.",
+        default=240,
+    )
 
     async def get_state(self):
         """State is computed from module installation + enabled flag."""

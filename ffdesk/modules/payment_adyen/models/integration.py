@@ -15,6 +15,7 @@ from ffdesk.sync import (
     ProviderRequestError,
     SyncCapability,
     api_base,
+    rate_limit_for,
 )
 
 IDENTIFIER = "payment_adyen"
@@ -23,6 +24,9 @@ TEST_BASE = "https://checkout-test.adyen.com"
 LIVE_BASE = "https://{prefix}-checkout-live.adyenpayments.com/checkout"
 API_VERSION = "v71"
 CREDENTIAL_LABEL = "API key"
+# Requests per second. Adyen's Checkout API docs give no request rate for these calls (the
+# connection test and payment methods): stay modest; 429s lower it at once.
+RATE_LIMIT = 10.0
 NO_SYNC = (
     "Adyen reports payments through webhooks; there is nothing to pull, "
     "so Sync now is not available."
@@ -130,6 +134,7 @@ class AdyenIntegration(Model):
             base_url=self._adyen_base_url(),
             headers={"X-API-Key": key, "Accept": "application/json"},
             secrets=[key],
+            rate_limit=rate_limit_for(IDENTIFIER, RATE_LIMIT),
             credential_label=CREDENTIAL_LABEL,
         )
 

@@ -32,6 +32,9 @@ PAGE_SIZE = 250  # the most a Mollie list returns per call
 BATCH = 500
 CONCURRENCY = 4
 # Mollie publishes no fixed request rate; stay modest, the HTTP layer retries any 429.
+# Requests per second. Mollie's limits are "dynamic ... calculated based on observed traffic
+# patterns", measured per second with a burst (https://docs.mollie.com/reference/rate-limiting),
+# with no figure: stay modest; 429s lower it at once.
 RATE_LIMIT = 10.0
 OVERLAP = 300  # seconds of overlap with the previous run, so nothing created meanwhile is missed
 STATES = {

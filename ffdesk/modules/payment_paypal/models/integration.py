@@ -31,7 +31,9 @@ DEFAULT_HISTORY_DAYS = 31
 MAX_HISTORY_DAYS = 3 * 365  # Transaction Search lists the previous three years
 # "It takes a maximum of three hours for executed transactions to appear in the list."
 REPORTING_DELAY = timedelta(hours=3)
-RATE_LIMIT = 10.0  # requests per second; PayPal publishes no figure, stay modest
+# Requests per second. PayPal publishes no figure ("PayPal doesn't publish exact rate limits",
+# https://developer.paypal.com/api/rest/reference/rate-limiting/): stay modest; 429s lower it.
+RATE_LIMIT = 10.0
 MIN_ID_LENGTH = 20
 STATES = {"S": "done", "P": "pending", "V": "refunded", "D": "failed"}
 

@@ -31,6 +31,9 @@ PAGE_SIZE = 100  # the most GET /v1/payments returns per call
 BATCH = 500
 CONCURRENCY = 4
 # Razorpay publishes no fixed request rate; stay modest, the HTTP layer retries any 429.
+# Requests per second. Razorpay "uses a request Rate Limiter" and asks for backoff with
+# randomisation on 429 (https://razorpay.com/docs/api/pagination, "Rate Limiting"), with no
+# figure: stay modest; 429s lower it at once.
 RATE_LIMIT = 10.0
 OVERLAP = 300  # seconds of overlap with the previous run, so nothing created meanwhile is missed
 # ISO 4217 exponents that differ from 2 (amounts arrive in the currency's smallest unit).

@@ -34,6 +34,9 @@ PAGE_SIZE = 100  # the most ListPayments returns per call
 BATCH = 500
 CONCURRENCY = 4
 # Square publishes no fixed request rate; stay modest, the HTTP layer retries any 429.
+# Requests per second. Square does not document its limits and asks for exponential backoff
+# with jitter on 429 RATE_LIMITED (https://developer.squareup.com/docs/build-basics/
+# handling-errors, and developer.squareup.com/forums/t/7842): stay modest.
 RATE_LIMIT = 10.0
 OVERLAP = 300  # seconds of overlap with the previous run, so nothing created meanwhile is missed
 # ISO 4217 exponents that differ from 2 (amounts arrive in the currency's smallest unit).

@@ -28,7 +28,9 @@ TRACK_PATH = "/api/track/v1/details/"
 TRANSACTION_SRC = "ffdesk"
 CREDENTIAL_LABEL = "UPS Client ID, Client Secret and account number"
 CARRIER = "UPS"
-RATE_LIMIT = 10.0  # requests per second; UPS publishes no figure, stay modest
+# Requests per second. UPS publishes no figure for its OAuth APIs (developer.ups.com/api/
+# reference, Tracking API: none given): stay modest; 429s lower it at once.
+RATE_LIMIT = 10.0
 CONCURRENCY = 8
 BATCH = 32  # shipments tracked concurrently before their results are stored
 MIN_ID_LENGTH = 20

@@ -27,6 +27,7 @@ from ffdesk.sync import (
     RateLimited,
     SyncCapability,
     api_base,
+    rate_limit_for,
     sync_enabled,
 )
 
@@ -40,6 +41,10 @@ LOOKUP_PAGE_SIZE = 50
 LOOKUP_PAGES = 5  # pages of a recipient's messages searched for a message whose answer was lost
 BATCH = 200  # queued messages read from the database at a time
 CONCURRENCY = 4
+# Requests per second. Twilio limits concurrent REST requests per account, not a rate, and
+# says a 429 "is never processed and is always safe to retry"
+# (https://www.twilio.com/docs/api/errors/20429); messages queue at Twilio's own sending rate.
+RATE_LIMIT = 10.0
 # Statuses are followed for messages sent at most this long ago: Twilio drops a message it could
 # not send within its validity period (4 hours at most), and carriers report within a few days.
 LOOKBACK = timedelta(days=3)
@@ -221,6 +226,7 @@ class TwilioIntegration(Model):
             headers={"Accept": "application/json"},
             secrets=[token],
             max_concurrency=CONCURRENCY,
+            rate_limit=rate_limit_for(IDENTIFIER, RATE_LIMIT),
             credential_label=CREDENTIAL_LABEL,
         )
 
