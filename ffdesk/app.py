@@ -144,12 +144,13 @@ class App:
             "Check the --database option or FFDESK_DATABASE_URL (now {url}), "
             "then start ffdesk again.",
         ).format(url=self.args.database or _default_database_url())
-        error_window = StartupErrorWindow(startup_report(exc), hint)
+        report = startup_report(exc)
+        error_window = StartupErrorWindow(report, hint)
         self.window = error_window
         self._closed.clear()
         error_window.closed.connect(self._closed.set)
         error_window.show()
-        log.info("start-up error window shown")
+        log.info("start-up error window shown: %s", report.message)
         await self._closed.wait()
         return 1
 

@@ -16,6 +16,7 @@ import sys
 import traceback
 from collections.abc import Sequence
 from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -114,6 +115,23 @@ def build_parser() -> argparse.ArgumentParser:
     runs.add_argument("id", nargs="?")
     runs.add_argument("--limit", type=int, default=20)
 
+    audit = sub(commands, "audit", "who changed the configuration, when and what")
+    audit.add_argument("id", nargs="?", help="only this integration (of the company)")
+    audit.add_argument("--limit", type=int, default=50)
+
+    config = sub(commands, "config", "export or import the configuration (no secrets)")
+    conf = config.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    sub(conf, "export", "write the configuration to a YAML file").add_argument("file")
+    importer = sub(conf, "import", "show (or with --apply make) the changes of a YAML file")
+    importer.add_argument("file")
+    importer.add_argument("secrets", nargs="*", metavar="field=value", help="field=- reads stdin")
+    importer.add_argument("--apply", action="store_true", help="write the changes")
+
+    database = sub(commands, "db", "check or back up ffdesk's database")
+    dbs = database.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    sub(dbs, "check", "a full integrity check of the database")
+    sub(dbs, "backup", "copy the database file while it is in use").add_argument("file")
+
     contacts = sub(commands, "contacts", "local contacts")
     cont = contacts.add_subparsers(dest="action", required=True, parser_class=_Parser)
     sub(cont, "import", "import a CSV file (name, email, phone)").add_argument("file")
@@ -138,6 +156,8 @@ def _jsonable(value: Any) -> Any:
             if isinstance(value, datetime)
             else value.isoformat()
         )
+    if isinstance(value, Decimal):
+        return format(value, "f")  # an exact amount stays exact: "19.99", never 19.989999...
     return value
 
 
@@ -452,6 +472,63 @@ async def _schedules(system: System, args: argparse.Namespace, out: Output) -> i
     return await schedules_command(system, args, out)
 
 
+async def _audit(system: System, args: argparse.Namespace, out: Output) -> int:
+    from ffdesk.services.audit import audit_rows, describe_changes
+
+    record = await system.integration(args.id) if args.id else None
+    rows = await audit_rows(system, record, limit=args.limit)
+    shown = [
+        {
+            "when": r["when"],
+            "who": f"{r['user']}@{r['host']}",
+            "action": r["action"],
+            "what": r["subject"],
+            "changes": describe_changes(r["changes"]),
+        }
+        for r in rows
+    ]
+    out.emit({"entries": rows}, table(shown, ["when", "who", "action", "what", "changes"]))
+    return 0
+
+
+async def _config(system: System, args: argparse.Namespace, out: Output) -> int:
+    from ffdesk.services import config_transfer as transfer
+
+    path = Path(args.file)
+    if args.action == "export":
+        data = await transfer.export_config(system)
+        transfer.write_config(data, path)
+        out.emit({"exported": str(path)}, f"Exported the configuration to {path} (no secrets).")
+        return 0
+    # Every value given here is a secret: asked without echo, and a clear one warned about.
+    labels = {pair.split("=", 1)[0].strip(): pair.split("=", 1)[0].strip() for pair in args.secrets}
+    given = _read_assignments(args.secrets, labels, "ffdesk config import:")
+
+    def ask(company: str, integration: str, name: str) -> str | None:
+        if name in given:
+            return given[name]
+        if sys.stdin.isatty():
+            import getpass
+
+            return getpass.getpass(f"{name} for {integration} of {company} (empty: skip): ")
+        return None
+
+    plan = await transfer.import_config(
+        system, transfer.read_config(path), apply=args.apply, ask=ask
+    )
+    missing = [f"{c} / {i}: {n}" for c, i, n in plan.missing_secrets]
+    verb = "Changed" if args.apply else "Would change"
+    lines = [f"{verb}: {change}" for change in plan.changes] or ["Nothing to change."]
+    lines += [f"Secret needed: {m}" for m in missing]
+    if not args.apply:
+        lines.append("Dry run: nothing was written (--apply writes it).")
+    out.emit(
+        {"applied": args.apply, "changes": plan.changes, "missing_secrets": missing},
+        "\n".join(lines),
+    )
+    return 0
+
+
 async def _doctor(args: argparse.Namespace, out: Output) -> int:
     from ffdesk.services.doctor import render_text, run_checks
 
@@ -497,12 +574,43 @@ HANDLERS = {
     "contacts": _contacts,
     "scheduler": _scheduler,
     "schedules": _schedules,
+    "audit": _audit,
+    "config": _config,
 }
+
+
+def _database_command(args: argparse.Namespace, out: Output) -> int:
+    """`ffdesk db ...` opens the database only (no modules): it must work on a damaged file."""
+    from ffdesk.engine.db import Database
+    from ffdesk.paths import default_database_url
+    from ffdesk.services import database as service
+
+    db = Database(args.database or default_database_url())
+    try:
+        if args.action == "check":
+            result = service.check(db)
+            out.emit(
+                {
+                    "database": result.database,
+                    "healthy": result.healthy,
+                    "findings": result.findings,
+                },
+                result.sentence,
+            )
+            return 0 if result.healthy else 1
+        target = Path(args.file).expanduser().absolute()
+        sentence = service.backup(db, target)
+        out.emit({"backup": str(target)}, sentence)
+        return 0
+    finally:
+        db.dispose()
 
 
 async def run_command(args: argparse.Namespace) -> int:
     from ffdesk.api import open_system
 
+    if args.command == "db":
+        return _database_command(args, Output(args.json))
     if args.command == "doctor":
         return await _doctor(args, Output(args.json))
     system = await _open(open_system, args)
@@ -517,8 +625,14 @@ async def _open(open_system: Any, args: argparse.Namespace) -> System:
     """The System, or Unreachable (exit 3) when the database cannot be opened at all."""
     import sqlalchemy.exc
 
+    from ffdesk.engine.db_errors import DatabaseProblem
+
     try:
         return await open_system(args.database, company=args.company)
+    except DatabaseProblem as exc:
+        if exc.kind in ("cannot_open", "unreachable", "login"):
+            raise Unreachable(str(exc)) from None  # already a sentence saying what to do
+        raise
     except sqlalchemy.exc.OperationalError as exc:
         from ffdesk.services.doctor import database_failure
 

@@ -19,6 +19,7 @@ from ffdesk.sync.results import ConnectionUnreachable
 from tests.fakes.adyen import DEFAULT_API_KEY as KEY
 from tests.fakes.adyen import DEFAULT_MERCHANT as MERCHANT
 from tests.fakes.adyen import FakeAdyen
+from tests.helpers.database import database_url
 
 REASON = (
     "Adyen reports payments through webhooks; there is nothing to pull, "
@@ -42,7 +43,7 @@ def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeAdyen]:
 
 @asynccontextmanager
 async def adyen(tmp_path: Path) -> AsyncIterator[tuple[Any, Any]]:
-    system = await open_system(f"sqlite:///{tmp_path}/x.db")
+    system = await open_system(database_url(tmp_path / "x.db"))
     try:
         await system.install_module("payment_adyen")
         yield system, await system.integration("payment_adyen")
@@ -67,7 +68,7 @@ async def configure(
 
 def test_installs_on_its_own_without_a_cron_job(tmp_path: Path) -> None:
     async def main() -> None:
-        system = await open_system(f"sqlite:///{tmp_path}/x.db")
+        system = await open_system(database_url(tmp_path / "x.db"))
         try:
             installed = await system.install_module("payment_adyen")
             assert "payment_adyen" in installed and "online_payment" in installed

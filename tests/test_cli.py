@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.database import ON_POSTGRESQL, database_url
 from tests.helpers.env import (
     FIXTURE_MODULES,
     CliResult,
@@ -278,7 +279,7 @@ def test_integrations_test_and_enable_outcomes(ff: CliRunner) -> None:
 def test_database_option_before_or_after_and_the_environment_default(
     ff: CliRunner, tmp_path: Path
 ) -> None:
-    other = f"sqlite:///{tmp_path / 'other.sqlite'}"
+    other = database_url(tmp_path / "other.sqlite")
     ok(ff("--database", other, "companies", "add", "Elsewhere"))
     names = [
         c["name"]
@@ -287,7 +288,8 @@ def test_database_option_before_or_after_and_the_environment_default(
     assert names == ["My Company", "Elsewhere"]
     default = [c["name"] for c in ok(ff("companies", "list", "--json")).json()["companies"]]
     assert default == ["My Company"]  # FFDESK_DATABASE_URL (set by the fixture) was untouched
-    assert (tmp_path / "other.sqlite").is_file() and (tmp_path / "cli.sqlite").is_file()
+    if not ON_POSTGRESQL:
+        assert (tmp_path / "other.sqlite").is_file() and (tmp_path / "cli.sqlite").is_file()
 
 
 @pytest.mark.parametrize(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from collections.abc import Iterator
 from importlib.resources import files
 from pathlib import Path
@@ -101,6 +102,16 @@ def test_every_command_prints_one_object_matching_its_schema(
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data-home"))
     assert run("install-desktop-entry")["installed"]
     assert run("install-desktop-entry", "--remove")["removed"]
+    assert run("audit")["entries"][0]["model"] == "Integration"
+    exported = tmp_path / "config.yaml"
+    assert run("config export", str(exported))["exported"] == str(exported)
+    assert run("config import", str(exported))["applied"] is False
+    assert run("db check")["healthy"] is True
+    backup = tmp_path / "backup.db"
+    if "sqlite" in os.environ["FFDESK_DATABASE_URL"]:
+        assert run("db backup", str(backup))["backup"] == str(backup)
+    else:  # a PostgreSQL server is backed up with its own tools: said in the error shape
+        seen.add("db backup")
     schedules = run("schedules list")["schedules"]
     assert [(r["id"], r["integration"], r["company"]) for r in schedules][:2] == [
         (1, "payment_stripe", "My Company"),
@@ -133,7 +144,8 @@ def test_every_command_prints_one_object_matching_its_schema(
             ["--database", "sqlite:////nonexistent-ffdesk-dir/x.db", "companies", "list"],
             3,
             None,
-            "The database sqlite:////nonexistent-ffdesk-dir/x.db could not be opened",
+            # issue 16.4: the database's failures are sentences naming the file, no driver text
+            "ffdesk's database cannot be opened (/nonexistent-ffdesk-dir/x.db): its folder",
         ),
     ],
 )

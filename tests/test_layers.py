@@ -33,9 +33,12 @@ MODULE_ALLOWED = ("ffdesk.engine.base", "ffdesk.sync", "httpx", "__future__")
 # files of one layer never import each other in a circle. Every import counts: nested ones and
 # those under TYPE_CHECKING too (a lower file names a higher object by a Protocol instead).
 ENGINE_LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("foundation", ("__init__", "errors", "db", "env")),
+    (
+        "foundation",
+        ("__init__", "errors", "money", "postgresql", "db_errors", "integrity", "db", "env"),
+    ),
     ("fields and Q-expressions", ("fields", "q")),
-    ("records", ("query", "model")),
+    ("records", ("audit", "query", "model")),
     ("registry and schema", ("registry", "schema", "core_models")),
     ("views and forms", ("views", "forms", "view_service")),
     ("modules", ("manifest", "discovery", "loader", "data_files")),

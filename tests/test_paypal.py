@@ -21,6 +21,7 @@ from ffdesk.services import integrations as actions
 from ffdesk.sync import TOKEN_CACHE, RetryPolicy, run_sync
 from tests.fakes.harness import FakeServer
 from tests.fakes.paypal import DEFAULT_CLIENT_ID, DEFAULT_SECRET, FakePayPal
+from tests.helpers.database import database_url, stored_bytes
 
 ID = "payment_paypal"
 FAST = {"Retry-After": "0"}  # injected 429/5xx answers ask for an immediate retry
@@ -40,7 +41,7 @@ def code() -> ModuleType:
 
 
 async def opened(tmp_path: Path, *modules: str) -> System:
-    system = await open_system(f"sqlite:///{tmp_path}/x.db")
+    system = await open_system(database_url(tmp_path / "x.db"))
     for identifier in modules:
         await system.install_module(identifier)
     return system
@@ -138,7 +139,7 @@ def test_secrets_stay_out_of_the_database(tmp_path: Path, paypal: FakePayPal) ->
             assert shown["paypal_client_secret"] == "set"
         finally:
             await system.close()
-        data = (tmp_path / "x.db").read_bytes()
+        data = stored_bytes(tmp_path / "x.db")
         assert DEFAULT_SECRET.encode() not in data
         assert DEFAULT_CLIENT_ID.encode() not in data
 

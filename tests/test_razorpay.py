@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 
 import httpx
@@ -212,7 +213,11 @@ def test_pull_pages_payments_and_second_run_creates_none(
             Transaction = env.model("PaymentTransaction")
             assert await Transaction.filter(integration=env.record.id).count() == 232
             linked = await Transaction.filter(customer_remote_id=customer).get()
-            assert (linked.amount, linked.currency, linked.state) == (1234.56, "INR", "done")
+            assert (linked.amount, linked.currency, linked.state) == (
+                Decimal("1234.56"),
+                "INR",
+                "done",
+            )
             assert linked.contact_id == contact.id
             assert (await Transaction.filter(currency="JPY").get()).amount == 5000.0
             by_status = {s: await Transaction.filter(provider_status=s).first() for s in statuses}

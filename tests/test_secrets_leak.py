@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import uuid
 from pathlib import Path
 
 import pytest
 
+from tests.helpers.database import ON_POSTGRESQL, dump_text
 from tests.helpers.env import (
     FIXTURE_MODULES,
     CliRunner,
@@ -76,9 +78,10 @@ def test_a_secret_set_from_standard_input_leaks_nowhere(
     for needle in (secret, other):
         assert not [o for o in outputs if needle in o]
         assert files_holding(ffdesk_process.database.parent, needle) == ["keyring.json"]
+        assert needle not in dump_text(ffdesk_process.url)  # every row, on either database
     logs = list(ffdesk_process.logs.glob("*.log*"))
     assert logs and any(path.stat().st_size for path in logs)
-    assert ffdesk_process.database.is_file()
+    assert ON_POSTGRESQL or ffdesk_process.database.is_file()
 
 
 def test_in_process_outputs_and_the_database_never_hold_the_secret(
@@ -113,3 +116,4 @@ def test_in_process_outputs_and_the_database_never_hold_the_secret(
     assert (api_key_shown("B"), api_key_shown("My Company")) == ("set", "")
     assert list(memory_keyring.store.values()) == [secret]
     assert files_holding(tmp_path, secret) == []
+    assert secret not in dump_text(os.environ["FFDESK_DATABASE_URL"])

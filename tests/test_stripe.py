@@ -13,6 +13,7 @@ import re
 import uuid
 from collections.abc import Iterator
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from ffdesk.engine.errors import UserError
 from ffdesk.services import integrations as actions
 from ffdesk.sync import AlreadySyncing, RunState, SyncJob, run_sync
 from ffdesk.sync.results import ConnectionUnreachable
+from ffdesk.sync.runner import HOST
 from tests.fakes.stripe import FakeStripe
 from tests.helpers.stripe_env import (
     KEY,
@@ -469,7 +471,9 @@ def test_second_request_while_syncing_is_refused(fake: FakeStripe, url: str) -> 
             [row] = await runs(system, record)
             with pytest.raises(AlreadySyncing) as refused:
                 await run_sync(record, trigger="schedule")
-            assert str(refused.value) == f"Stripe is already syncing since {row.started:%H:%M}."
+            assert str(refused.value) == (
+                f"Stripe is already syncing since {row.started:%H:%M} on {HOST}."
+            )
             outcome = await first
             assert outcome.succeeded and outcome.created == 16
             assert len(await runs(system, record)) == 1
@@ -553,7 +557,7 @@ def test_pull_pages_with_starting_after_then_asks_only_for_new(fake: FakeStripe,
         intent = fake.add_payment_intent(
             amount=1000 + i, currency=currency, status=status, created=now - 3600 - i * 60
         )
-        amount = float(1000 + i) if currency == "jpy" else (1000 + i) / 100
+        amount = Decimal(1000 + i) if currency == "jpy" else Decimal(1000 + i) / 100
         expected[intent["id"]] = (amount, currency.upper(), states[status])
 
     async def main() -> None:
@@ -592,7 +596,7 @@ def test_pull_pages_with_starting_after_then_asks_only_for_new(fake: FakeStripe,
             assert gte == int(first.started.timestamp()) - 300
             assert await Transaction.count() == 255
             new = await Transaction.filter(currency="EUR").all()
-            assert sorted(t.amount for t in new) == [50.0, 50.01, 50.02, 50.03, 50.04]
+            assert sorted(t.amount for t in new) == [Decimal(f"50.0{i}") for i in range(5)]
 
     asyncio.run(main())
 

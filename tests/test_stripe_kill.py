@@ -23,7 +23,9 @@ import pytest
 
 import ffdesk
 from ffdesk.sync import AlreadySyncing, run_sync
+from ffdesk.sync.runner import HOST
 from tests.fakes.stripe import FakeStripe
+from tests.helpers.database import stored_bytes
 from tests.helpers.stripe_env import KEY, add_contacts, cli_env, db_url, run_cli, start_cli
 
 CONTACTS = 160
@@ -61,7 +63,7 @@ def ready(tmp_path: Path, fake: FakeStripe) -> dict[str, str]:
         done = run_cli(args, env, stdin=stdin)
         assert done.returncode == 0, (args, done.stdout, done.stderr)
     assert KEY in (tmp_path / "keyring.json").read_text()  # the secret is in the keyring...
-    assert KEY.encode() not in (tmp_path / "ffdesk.db").read_bytes()  # ...not in the database
+    assert KEY.encode() not in stored_bytes(tmp_path / "ffdesk.db")  # ...not in the database
     assert fake.count("GET", "/v1/balance") == 1
     return env
 
@@ -133,7 +135,9 @@ def test_killed_run_then_rerun_leaves_one_customer_per_contact(
         gate(fake)
         # This process asks meanwhile: refused, because the run's owner is alive.
         message = asyncio.run(_refused(db_url(tmp_path)))
-        assert re.fullmatch(r"Stripe is already syncing since \d\d:\d\d\.", message)
+        assert re.fullmatch(
+            rf"Stripe is already syncing since \d\d:\d\d on {re.escape(HOST)}\.", message
+        )
     finally:
         kill(proc)
 

@@ -7,6 +7,7 @@ import sys
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ from tests.fakes.twilio import (
     MAGIC_FROM,
     FakeTwilio,
 )
+from tests.helpers.database import database_url
 
 MESSAGES = f"/2010-04-01/Accounts/{SID}/Messages.json"
 SERVICE = "MG" + "1" * 32
@@ -52,7 +54,7 @@ def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeTwilio]:
 
 @asynccontextmanager
 async def twilio(tmp_path: Path) -> AsyncIterator[tuple[Any, Any]]:
-    system = await open_system(f"sqlite:///{tmp_path}/x.db")
+    system = await open_system(database_url(tmp_path / "x.db"))
     try:
         await system.install_module("sms_twilio")
         yield system, await system.integration("sms_twilio")
@@ -95,7 +97,7 @@ def posts(fake: FakeTwilio) -> int:
 
 def test_installs_on_its_own_with_a_five_minute_cron(tmp_path: Path) -> None:
     async def main() -> None:
-        system = await open_system(f"sqlite:///{tmp_path}/x.db")
+        system = await open_system(database_url(tmp_path / "x.db"))
         try:
             installed = await system.install_module("sms_twilio")
             assert "sms_twilio" in installed and "messaging" in installed
@@ -294,7 +296,7 @@ def test_sends_queued_messages_once_and_follows_their_status(
                 assert message.integration_id == record.id
                 # The same run read the list back: Twilio had sent them meanwhile.
                 assert message.status == "sent"
-                assert message.sender == MAGIC_FROM and message.price == pytest.approx(0.0079)
+                assert message.sender == MAGIC_FROM and message.price == Decimal("0.0079")
                 assert message.price_unit == "USD" and message.date_sent is not None
             assert (await reload(system, foreign)).status == "queued"
             assert (await reload(system, inbound)).remote_id is None

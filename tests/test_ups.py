@@ -17,6 +17,7 @@ from ffdesk.services import integrations as actions
 from ffdesk.sync import TOKEN_CACHE, RetryPolicy, run_sync
 from tests.fakes.harness import FakeServer
 from tests.fakes.ups import DEFAULT_ACCOUNT, DEFAULT_CLIENT_ID, DEFAULT_SECRET, FakeUps
+from tests.helpers.database import database_url
 
 ID = "shipping_ups"
 FAST = {"Retry-After": "0"}  # injected 429/5xx answers ask for an immediate retry
@@ -32,7 +33,7 @@ def ups(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeUps]:
 
 
 async def opened(tmp_path: Path, *modules: str) -> System:
-    system = await open_system(f"sqlite:///{tmp_path}/x.db")
+    system = await open_system(database_url(tmp_path / "x.db"))
     for identifier in modules:
         await system.install_module(identifier)
     return system

@@ -11,6 +11,7 @@ from pathlib import Path
 from ffdesk.api import open_system
 from ffdesk.services.window import sync_history
 from ffdesk.sync.runner import HOST
+from tests.helpers.database import database_url
 
 
 def test_a_dead_process_run_shows_as_interrupted(tmp_path: Path) -> None:
@@ -18,7 +19,7 @@ def test_a_dead_process_run_shows_as_interrupted(tmp_path: Path) -> None:
     dead.wait()
 
     async def main() -> None:
-        system = await open_system(f"sqlite:///{tmp_path}/x.db")
+        system = await open_system(database_url(tmp_path / "x.db"))
         try:
             await system.install_module("payment_stripe")
             record = await system.integration("payment_stripe")

@@ -1,4 +1,4 @@
-"""The models ffdesk itself defines: Company, Module, UiView, CronJob and SyncRun."""
+"""The models ffdesk itself defines: Company, Module, UiView, CronJob, SyncRun, AuditEntry."""
 
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ class Company(Model):
     _ffdesk_module = "base"
     _verbose_name = "Company"
     _order = "id"
+
+    _audit = True
 
     name = Char(description="Company Name", max_length=100, required=True, unique=True)
 
@@ -47,6 +49,25 @@ class Module(Model):
     _ffdesk_module = "base"
     _verbose_name = "Module"
     _order = "identifier"
+    # Only installing and uninstalling is an administrator's change; the rest is discovery.
+    _audit = True
+    _audit_creation = False
+    _audit_ignore = frozenset(
+        {
+            "name",
+            "version",
+            "category",
+            "integration_category",
+            "description",
+            "icon",
+            "image",
+            "path",
+            "problem",
+            "implicit",
+            "sequence",
+            "identifier",
+        }
+    )
 
     identifier = Char(description="Identifier", max_length=100, required=True, unique=True)
     name = Char(description="Name", max_length=255)
@@ -84,6 +105,9 @@ class CronJob(Model):
 
     _ffdesk_module = "base"
     _verbose_name = "Scheduled Job"
+    _audit = True
+    _audit_creation = False  # made by installing a module (that install is the entry)
+    _audit_ignore = frozenset({"last_run", "name", "model", "method", "module", "identifier"})
 
     identifier = Char(description="Identifier", max_length=255, required=True, unique=True)
     name = Char(description="Name", max_length=255)
@@ -122,7 +146,33 @@ class SyncRun(Model):
     log = JSON(description="Log", default=list)
 
 
-CORE_MODELS: tuple[type[Model], ...] = (Company, Module, UiView, CronJob, SyncRun)
+class AuditEntry(Model):
+    """One configuration change: when, which OS user on which computer, what, old and new."""
+
+    _ffdesk_module = "base"
+    _verbose_name = "Audit Entry"
+    _order = "-id"
+
+    when = Datetime(description="When", index=True)
+    os_user = Char(description="User", max_length=100)
+    host = Char(description="Computer", max_length=255)
+    # A plain id, not a relation: deleting a company must not delete its trail.
+    company_id = Integer(description="Company", index=True)
+    model = Char(description="Model", max_length=100, index=True)
+    record_id = Integer(description="Record", index=True)
+    subject = Char(description="Subject", max_length=255)
+    action = Char(description="Action", max_length=20)
+    changes = JSON(description="Changes", default=list)
+
+
+CORE_MODELS: tuple[type[Model], ...] = (
+    Company,
+    Module,
+    UiView,
+    CronJob,
+    SyncRun,
+    AuditEntry,
+)
 
 
 def core_declarations() -> list[type[Model]]:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextvars
+import logging
+import sqlite3
 import threading
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
@@ -13,7 +15,13 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import StaticPool
 
+from ffdesk.engine.db_errors import DatabaseProblem, as_problem, on_engine_error
+from ffdesk.engine.integrity import quick_check
+
+log = logging.getLogger(__name__)
+
 META_TABLE = "ffdesk_meta"
+META = sa.table(META_TABLE, sa.column("key"), sa.column("value"))
 # Busy timeout for SQLite: a second process (the command line beside the window) may hold the
 # write lock for a short transaction; waiting a little is better than failing at once.
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -64,9 +72,19 @@ class _PreparedInsert:
         ]
 
 
-def _begin_immediate(conn: Connection) -> None:
-    # Straight to the driver: this runs for every transaction, one per synced record.
-    conn.connection.driver_connection.execute("BEGIN IMMEDIATE")  # type: ignore[union-attr]
+def _run_undo(actions: list[Callable[[], None]]) -> None:
+    for action in reversed(actions):
+        try:
+            action()
+        except Exception:
+            log.exception("could not undo a change made outside the database")
+
+
+@contextmanager
+def _begun(conn: Connection) -> Iterator[Connection]:
+    """A transaction on a kept connection (committed at the end, rolled back on error)."""
+    with conn.begin():
+        yield conn
 
 
 class Database:
@@ -83,51 +101,93 @@ class Database:
                 kwargs["poolclass"] = StaticPool
         self.engine: Engine = sa.create_engine(url, **kwargs)
         self.dialect_name = self.engine.dialect.name
+        self.is_file = self.dialect_name == "sqlite" and not is_memory
+        # A driver's failure (full disk, read-only file, lock, damage) becomes a sentence.
+        sa.event.listen(self.engine, "handle_error", on_engine_error)
         if self.dialect_name == "sqlite":
             sa.event.listen(self.engine, "connect", _on_sqlite_connect)
-            # IMMEDIATE: take the write lock at BEGIN, so a read-then-write transaction (the
-            # sync-run lock) never fails half-way because another process wrote meanwhile.
-            sa.event.listen(self.engine, "begin", _begin_immediate)
+            sa.event.listen(self.engine, "begin", self._sqlite_begin)
             if not is_memory:
                 # WAL: the window keeps reading while the command line (or a sync) writes.
                 sa.event.listen(self.engine, "connect", _use_wal)
         self._current: contextvars.ContextVar[Connection | None] = contextvars.ContextVar(
             f"ffdesk_db_{id(self)}", default=None
         )
+        # Whether the transaction about to begin will write (read by `_sqlite_begin`).
+        self._writing: contextvars.ContextVar[bool] = contextvars.ContextVar(
+            f"ffdesk_db_writing_{id(self)}", default=True
+        )
+        # Undo actions of what was done outside the database (secrets) in this transaction.
+        self._undo: contextvars.ContextVar[list[Callable[[], None]] | None] = (
+            contextvars.ContextVar(f"ffdesk_db_undo_{id(self)}", default=None)
+        )
         # Each thread keeps a connection for its short transactions: a pool checkout and
         # return cost more CPU than SQLite's insert and commit (a sync commits per record).
         self._kept = threading.local()
         self._all_kept: list[Connection] = []
         self._kept_lock = threading.Lock()
-        self.id = self._ensure_meta()
+        #: Why the database file must not be written (it failed its integrity check).
+        self.damaged: str | None = None
+        try:
+            self.damaged = quick_check(self.engine)
+            self.id = self._ensure_meta()
+        except (sa.exc.DBAPIError, OSError, sqlite3.Error) as exc:
+            problem = as_problem(getattr(exc, "orig", None) or exc, self.engine.url)
+            self.engine.dispose()
+            if problem is None:
+                raise
+            raise problem from None
 
     # -- transactions ----------------------------------------------------------------
-    def in_transaction(self) -> bool:
-        """True inside `transaction()` (or `connect()`): record operations join it."""
-        return self._current.get() is not None
+    def _sqlite_begin(self, conn: Connection) -> None:
+        # A writing transaction takes the write lock at BEGIN (IMMEDIATE), so a read-then-write
+        # transaction (the sync-run lock) never fails half-way because another process wrote
+        # meanwhile. A reading one takes no lock: in WAL mode it reads at once, even while
+        # another process holds the write lock.
+        # Straight to the driver: this runs for every transaction, one per synced record.
+        driver = conn.connection.driver_connection
+        try:
+            driver.execute("BEGIN IMMEDIATE" if self._writing.get() else "BEGIN")  # type: ignore[union-attr]
+        except sqlite3.Error as exc:  # raw from the driver: said as a sentence here
+            problem = as_problem(exc, self.engine.url)
+            if problem is None:
+                raise
+            raise problem from None
 
     @contextmanager
-    def connect(self) -> Iterator[Connection]:
-        """The connection of the enclosing transaction, or a new short transaction."""
+    def connect(self, *, write: bool = False) -> Iterator[Connection]:
+        """The connection of the enclosing transaction, or a new short transaction.
+
+        A new transaction only reads unless `write` is true (`savepoint` and `transaction`
+        always write); a reading one never waits for a writer on SQLite.
+        """
         current = self._current.get()
         if current is not None:
             yield current
             return
-        conn = self._free_kept_connection()
-        if conn is None:
-            with self.engine.begin() as conn:
+        if write and self.damaged:
+            raise DatabaseProblem(self.damaged, "damaged")
+        writing = self._writing.set(write)
+        undo: list[Callable[[], None]] = []
+        undo_token = self._undo.set(undo)
+        try:
+            kept = self._free_kept_connection()
+            with self.engine.begin() if kept is None else _begun(kept) as conn:
                 token = self._current.set(conn)
                 try:
                     yield conn
                 finally:
                     self._current.reset(token)
-            return
-        with conn.begin():
-            token = self._current.set(conn)
-            try:
-                yield conn
-            finally:
-                self._current.reset(token)
+        except BaseException:
+            _run_undo(undo)  # the body or the commit failed: nothing of it may remain
+            raise
+        finally:
+            self._writing.reset(writing)
+            self._undo.reset(undo_token)
+
+    def in_transaction(self) -> bool:
+        """True inside `transaction()` (or `connect()`): record operations join it."""
+        return self._current.get() is not None
 
     def _free_kept_connection(self) -> Connection | None:
         """This thread's kept connection, or None while another task's transaction uses it."""
@@ -139,6 +199,16 @@ class Database:
                 self._all_kept.append(conn)
         return None if conn.in_transaction() else conn
 
+    def on_rollback(self, action: Callable[[], None]) -> None:
+        """Run `action` if the enclosing transaction (or savepoint) does not commit.
+
+        For changes made outside the database inside a transaction (secrets in the keyring),
+        so that a save is all or nothing even when the commit itself fails (a full disk).
+        """
+        undo = self._undo.get()
+        if undo is not None:
+            undo.append(action)
+
     @asynccontextmanager
     async def transaction(self) -> Any:
         """Group record operations into one transaction (commit on success, else roll back).
@@ -147,7 +217,7 @@ class Database:
         the transaction holds SQLite's write lock.
         """
         nested = self._current.get() is not None
-        with self.savepoint() if nested else self.connect() as conn:
+        with self.savepoint() if nested else self.connect(write=True) as conn:
             yield conn
 
     @contextmanager
@@ -155,16 +225,21 @@ class Database:
         """A nested transaction so that one failed operation leaves the database unchanged."""
         if self._current.get() is None:
             # A new short transaction is all-or-nothing already: no SAVEPOINT round trips.
-            with self.connect() as conn:
+            with self.connect(write=True) as conn:
                 yield conn
             return
         with self.connect() as conn:
             nested = conn.begin_nested()
+            undo = self._undo.get()
+            mark = len(undo) if undo is not None else 0
             try:
                 yield conn
             except BaseException:
                 if nested.is_active:
                     nested.rollback()
+                if undo is not None:
+                    _run_undo(undo[mark:])
+                    del undo[mark:]
                 raise
             else:
                 if nested.is_active:
@@ -196,6 +271,9 @@ class Database:
         try:
             cursor = driver.execute(insert.sql, params)
         except dbapi.Error as exc:
+            problem = as_problem(exc, self.engine.url)  # a full disk, a lock: a sentence
+            if problem is not None:
+                raise problem from None
             raise sa.exc.DBAPIError.instance(insert.sql, params, exc, dbapi.Error) from exc
         return int(cursor.lastrowid)
 
@@ -209,24 +287,44 @@ class Database:
     # -- identity ----------------------------------------------------------------------
     def _ensure_meta(self) -> str:
         """Create the meta table if needed and return the database's UUID (made once)."""
-        with self.engine.begin() as conn:
-            if not sa.inspect(conn).has_table(META_TABLE):
-                # Only a new database needs Alembic here: every command's start-up would
-                # otherwise pay for importing it (a good part of `ffdesk`'s start).
-                from alembic.migration import MigrationContext
-                from alembic.operations import Operations
+        found = self._read_meta()
+        if found is not None:
+            return found  # the usual start: nothing to write, so never wait for a writer
+        from alembic.migration import MigrationContext
+        from alembic.operations import Operations
 
+        with self.connect(write=True) as conn:
+            if self.dialect_name == "postgresql":
+                from ffdesk.engine import postgresql
+
+                postgresql.lock_schema(conn)
+            if not sa.inspect(conn).has_table(META_TABLE):
                 ops = Operations(MigrationContext.configure(conn))
                 ops.create_table(
                     META_TABLE,
                     sa.Column("key", sa.String(64), primary_key=True),
                     sa.Column("value", sa.Text(), nullable=False),
                 )
-            meta = sa.table(META_TABLE, sa.column("key"), sa.column("value"))
             found = conn.execute(
-                sa.select(meta.c.value).where(meta.c.key == "database_id")
+                sa.select(META.c.value).where(META.c.key == "database_id")
             ).scalar_one_or_none()
             if found is None:
                 found = str(uuid.uuid4())
-                conn.execute(sa.insert(meta).values(key="database_id", value=found))
+                conn.execute(sa.insert(META).values(key="database_id", value=found))
+            if self.dialect_name == "postgresql":
+                postgresql.ensure_casefold(conn, META)
             return str(found)
+
+    def _read_meta(self) -> str | None:
+        """The database's UUID when the meta table is complete, read without writing."""
+        with self.connect() as conn:
+            if not sa.inspect(conn).has_table(META_TABLE):
+                return None
+            values = dict(conn.execute(sa.select(META.c.key, META.c.value)).all())
+            if self.dialect_name == "postgresql":
+                from ffdesk.engine import postgresql
+
+                if not postgresql.casefold_ready(conn, values):
+                    return None
+            found = values.get("database_id")
+            return None if found is None else str(found)

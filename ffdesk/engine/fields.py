@@ -7,16 +7,26 @@ import datetime as dt
 import json
 import math
 from collections.abc import Callable, Sequence
+from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
 
 from ffdesk.engine.errors import ValidationError
+from ffdesk.engine.money import MONEY_SCALE
 
 _NO_DEFAULT = object()
 # SQLite (and most databases) store integers in 64 bits; larger ones cannot be saved.
 INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
+
+
+def whole_number_type() -> sa.types.TypeEngine[Any]:
+    """64 bits everywhere: BIGINT on PostgreSQL, SQLite's INTEGER (already 64-bit, and the
+    only type that makes `id` an auto-increment rowid)."""
+    return sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+
 ON_DELETE_CHOICES = ("CASCADE", "SET NULL", "RESTRICT")
 
 
@@ -190,7 +200,7 @@ class Integer(Field):
     ordered = True
 
     def sa_type(self) -> sa.types.TypeEngine[Any]:
-        return sa.Integer()
+        return whole_number_type()
 
     def convert(self, value: Any) -> Any:
         if value is None:
@@ -246,6 +256,110 @@ class Float(Field):
 
     def check_q_value(self, op: str, value: Any) -> bool:
         return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+# A double keeps any decimal of at most 15 significant digits exactly (DBL_DIG), so on a
+# database without a native decimal type (SQLite) such amounts still come back unchanged.
+MONEY_DIGITS = 15
+MONEY_PRECISION = 24
+
+
+def _canonical(value: Decimal) -> Decimal:
+    """`value` without trailing zeros, never in exponent form (Decimal("20"), not "2E+1")."""
+    value = value.normalize()
+    return value.quantize(Decimal(1)) if value.as_tuple().exponent > 0 else value  # type: ignore[operator]
+
+
+class ExactDecimal(sa.types.TypeDecorator[Decimal]):
+    """NUMERIC where the database has exact decimals (PostgreSQL); on SQLite, which has none,
+    a NUMERIC-affinity column read back through the shortest repr of the stored double, which is
+    exact for the at most 15 significant digits a Monetary value may have."""
+
+    impl = sa.Numeric
+    cache_ok = True
+
+    def __init__(self, scale: int = MONEY_SCALE) -> None:
+        super().__init__(precision=MONEY_PRECISION, scale=scale, asdecimal=True)
+        self.scale = scale
+
+    def load_dialect_impl(self, dialect: sa.Dialect) -> sa.types.TypeEngine[Any]:
+        native = dialect.supports_native_decimal
+        # asdecimal=False on SQLite: SQLAlchemy's own float-to-Decimal step warns and rounds
+        # at the column scale; this type makes the Decimal itself.
+        return dialect.type_descriptor(
+            sa.Numeric(precision=MONEY_PRECISION, scale=self.scale, asdecimal=native)
+        )
+
+    def process_bind_param(self, value: Any, dialect: sa.Dialect) -> Any:
+        if value is None or dialect.supports_native_decimal:
+            return value
+        return float(value)
+
+    def process_result_value(self, value: Any, dialect: sa.Dialect) -> Decimal | None:
+        if value is None:
+            return None
+        if isinstance(value, Decimal):
+            return _canonical(value)
+        if isinstance(value, float):
+            return _canonical(Decimal(repr(value)))
+        return _canonical(Decimal(value))
+
+
+class Monetary(Field):
+    """An amount of money, exact: a `Decimal` stored as NUMERIC (never a binary float).
+
+    `currency_field` names the Char field holding the ISO 4217 code the amount is in.
+    """
+
+    type_name = "Monetary"
+    expects = "an amount (a decimal number)"
+    ordered = True
+
+    def __init__(self, *, currency_field: str = "currency", **options: Any) -> None:
+        super().__init__(**options)
+        self.currency_field = currency_field
+
+    def sa_type(self) -> sa.types.TypeEngine[Any]:
+        return ExactDecimal()
+
+    def convert(self, value: Any) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, (Decimal, int, float, str)):
+            raise self._fail(value)
+        try:
+            # A float goes through its shortest repr: 19.99 is Decimal("19.99"), not the
+            # binary fraction behind it.
+            amount = Decimal(repr(value) if isinstance(value, float) else value)
+        except (InvalidOperation, ValueError):
+            raise self._fail(value) from None
+        if not amount.is_finite():
+            raise self._fail(value, "expects a finite amount")
+        amount = _canonical(amount)
+        exponent = amount.as_tuple().exponent
+        assert isinstance(exponent, int)
+        if -exponent > MONEY_SCALE:
+            raise self._fail(value, f"allows at most {MONEY_SCALE} decimals")
+        if len(amount.as_tuple().digits) > MONEY_DIGITS:
+            raise self._fail(value, f"allows at most {MONEY_DIGITS} significant digits")
+        return amount
+
+    def from_column(self, value: Any) -> Any:
+        if value is None or isinstance(value, Decimal):
+            return value
+        return self.convert(value)
+
+    def parse_text(self, text: str) -> Any:
+        text = text.strip()
+        if text == "":
+            return None
+        return self.convert(text)
+
+    def format_text(self, value: Any) -> str:
+        return "" if value is None else format(value, "f")
+
+    def check_q_value(self, op: str, value: Any) -> bool:
+        return isinstance(value, (int, float, Decimal)) and not isinstance(value, bool)
 
 
 class Boolean(Field):
@@ -469,7 +583,7 @@ class ManyToOne(Field):
         return f"{self.name}_id"
 
     def sa_type(self) -> sa.types.TypeEngine[Any]:
-        return sa.Integer()
+        return whole_number_type()
 
     def convert(self, value: Any) -> Any:
         """Return the id of the referenced record."""
@@ -529,6 +643,7 @@ FIELD_TYPES: dict[str, type[Field]] = {
         Text,
         Integer,
         Float,
+        Monetary,
         Boolean,
         Date,
         Datetime,

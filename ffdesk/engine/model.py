@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from ffdesk.engine import audit
 from ffdesk.engine.env import ModelRegistry, current_env, env_ctx
 from ffdesk.engine.errors import MissingError, ValidationError
 from ffdesk.engine.fields import Char, Field, ManyToOne, OneToMany
@@ -80,6 +81,12 @@ class Model:
     _registry: ClassVar[ModelRegistry]
     _module_values: ClassVar[dict[str, dict[str, Any]]] = {}
     _company_scoped: ClassVar[tuple[str, ...]] = ()
+    #: Changes of this model's records go to the audit trail (ffdesk.engine.audit).
+    _audit: ClassVar[bool] = False
+    #: Fields the program maintains itself: their changes make no audit entry.
+    _audit_ignore: ClassVar[frozenset[str]] = frozenset()
+    #: Whether creating a record is an entry (not for records the program makes itself).
+    _audit_creation: ClassVar[bool] = True
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -147,6 +154,9 @@ class Model:
         for name, field in cls._fields.items():
             if field.stored and not isinstance(field, OneToMany):
                 record._values[name] = field.from_column(mapping[field.column_name])
+        if cls._audit:
+            # What this copy was read as: a save refuses to overwrite what changed since.
+            record._loaded = dict(record._values)
         return record
 
     def __repr__(self) -> str:
@@ -348,12 +358,16 @@ class Model:
         db = cls._registry.db
         names = list(self._fields) if self.id is None else [n for n in self._dirty]
         secret_names = [n for n in names if self._fields[n].company_scoped]
+        audited = audit.audited_fields(self, names) if cls._audit else []
         # A reference found in a transaction of our own is committed: safe to remember.
         own_transaction = not db.in_transaction()
         try:
             with db.savepoint() as conn:
                 row = self._validated_row(names, remember=own_transaction)
                 created = self.id is None
+                before = audit.old_values(conn, self, audited) if audited and not created else {}
+                if before:
+                    audit.refuse_lost_update(conn, self, before)
                 if created:
                     self.id = db.insert_row(conn, cls._table, row)
                 elif row:
@@ -368,9 +382,16 @@ class Model:
                     if created:
                         self.id = None
                     raise
+                if audited:
+                    changes = audit.changes_of(self, audited, before, created)
+                    if changes and (cls._audit_creation or not created):
+                        action = "created" if created else "changed"
+                        audit.write_entry(conn, self, action, changes, audit.company_of(self))
         except IntegrityError as exc:
             raise self._integrity_error(exc) from None
         self._dirty.clear()
+        if cls._audit:
+            self._loaded = dict(self._values)
 
     def _write_secrets(self, names: list[str]) -> None:
         """Write pending company-scoped edits, each for the company it was typed for."""
@@ -390,9 +411,10 @@ class Model:
                 f"{self._name}: company-scoped values need an active company to be saved."
             )
         store = current_env().secrets
+        db = self._registry.db
         for name, (cid, value) in pending.items():
             if cid is not None:
-                store.set(cid, self._name, self.id, name, value if value else None)
+                _set_secret_undoably(db, store, (cid, self._name, self.id, name), value or None)
                 if cid == self._secret_cid:
                     self._secrets[name] = value if value else None
             del self._pending_secrets[name]
@@ -435,6 +457,8 @@ class Model:
             return
         removed: list[tuple[type[Model], int]] = []
         with self._registry.db.savepoint() as conn:
+            if type(self)._audit:
+                audit.write_entry(conn, self, "deleted", [], audit.company_of(self))
             self._delete_in(conn, removed)
         checked = _checked_references.get()
         if checked:
@@ -478,7 +502,8 @@ class Model:
                 continue
             for cid in env.cids:
                 for name in model._company_scoped:
-                    env.secrets.delete(cid, model._name, record_id, name)
+                    key = (cid, model._name, record_id, name)
+                    _set_secret_undoably(self._registry.db, env.secrets, key, None)
 
     async def fetch_related(self, *names: str) -> None:
         """Load the named relations (`module`, `company`, `mappings`) into the record."""
@@ -515,3 +540,20 @@ class Model:
 def table_name_for(model_name: str) -> str:
     """`IntegrationMapper` -> `integration_mapper`."""
     return re.sub(r"(?<!^)(?=[A-Z])", "_", model_name).lower()
+
+
+def _set_secret_undoably(
+    db: Any, store: Any, key: tuple[int, str, int, str], value: str | None
+) -> None:
+    """Write (or with None delete) a secret; put the old value back if the transaction fails.
+
+    Secrets live outside the database: without the undo, a commit refused by a full disk would
+    leave the keyring holding the new secret beside the old database row.
+    """
+    previous = store.get(*key)
+    if value is None:
+        store.delete(*key)
+    else:
+        store.set(*key, value)
+    if previous != value:
+        db.on_rollback(lambda: store.set(*key, previous))

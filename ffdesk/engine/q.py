@@ -14,6 +14,7 @@ import datetime as dt
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, ClassVar, Protocol
 
 import sqlalchemy as sa
@@ -296,7 +297,9 @@ def _normalise_value(value: Any, key: str) -> Any:
         and not (INT64_MIN <= value <= INT64_MAX)
     ):
         raise ValidationError(f"Lookup {key!r}: {value} is too large a number.")
-    if value is None or isinstance(value, (str, int, float, bool, Name, D, dt.date)):
+    if isinstance(value, Decimal) and not value.is_finite():
+        raise ValidationError(f"Lookup {key!r}: {value} is not a number that can be compared.")
+    if value is None or isinstance(value, (str, int, float, bool, Decimal, Name, D, dt.date)):
         return value
     raise ValidationError(f"Lookup {key!r}: a value of type {type(value).__name__} is not allowed.")
 
@@ -744,7 +747,9 @@ def _compare_sql(column: Any, op: str, value: Any, dialect: str) -> sa.ColumnEle
         items = [v for v in value if v is not None]
         if not items:
             return sa.false() if op == "in" else sa.true()
-        inside = column.in_(items)
+        # The list takes the column's type: PostgreSQL would otherwise type it from its first
+        # item (an int among floats: "integer out of range").
+        inside = column.in_(sa.bindparam(None, items, type_=column.type, expanding=True))
         return inside if op == "in" else sa.not_(inside)
     if op == "gt":
         return column > value
@@ -759,7 +764,7 @@ def _compare_sql(column: Any, op: str, value: Any, dialect: str) -> sa.ColumnEle
     text = value
     if insensitive:
         text = casefold(value)
-        column = sa.func.ff_casefold(column) if dialect == "sqlite" else sa.func.lower(column)
+        column = sa.func.ff_casefold(column)  # SQLite: a Python function; PostgreSQL: SQL
     if dialect != "sqlite":
         # LIKE is case-sensitive on PostgreSQL; the pattern's wildcards are escaped.
         escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from ffdesk.engine.db import Database
 from ffdesk.engine.errors import ValidationError
-from ffdesk.engine.fields import Field, ManyToOne, OneToMany, Selection
+from ffdesk.engine.fields import Field, ManyToOne, OneToMany, Selection, whole_number_type
 from ffdesk.engine.model import Model, declaring_module, table_name_for
 
 NAMING_CONVENTION = {
@@ -183,7 +183,7 @@ class Registry:
 
     def _make_table(self, model: type[Model]) -> None:
         name = table_name_for(model._name)
-        columns: list[sa.Column[Any]] = [sa.Column("id", sa.Integer, primary_key=True)]
+        columns: list[sa.Column[Any]] = [sa.Column("id", whole_number_type(), primary_key=True)]
         indexes: list[sa.Index] = []
         for field in model._fields.values():
             if not field.stored:

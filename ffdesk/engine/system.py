@@ -200,31 +200,36 @@ class System:
         """One Module record per discovered module, with its manifest facts and problem."""
         Module = self.registry["Module"]
         existing = {r.identifier: r for r in await Module.all().all()}
+        changed_records: list[Model] = []
+        for identifier, found in self.discovered.items():
+            if "@" in identifier:
+                continue  # a duplicate copy: listed by `list_modules`, never recorded
+            record = existing.get(identifier) or Module.new(identifier=identifier)
+            manifest = found.manifest
+            values: dict[str, Any] = {
+                "name": manifest.name if manifest else identifier,
+                "version": manifest.version if manifest else None,
+                "category": manifest.category if manifest else None,
+                "integration_category": manifest.integration_category if manifest else None,
+                "description": manifest.description if manifest else None,
+                "icon": manifest.icon if manifest else None,
+                "image": self.image_path(identifier),
+                "path": str(found.path),
+                "implicit": bool(manifest.implicit) if manifest else False,
+                "problem": self.module_problem(identifier) or self._kept_refusal(record),
+            }
+            changed = record.id is None
+            for name, value in values.items():
+                if getattr(record, name) != value:
+                    setattr(record, name, value)
+                    changed = True
+            if changed:
+                changed_records.append(record)
+        if not changed_records:
+            return  # the usual start: nothing to write, so never wait for another writer
         async with self.db.transaction():
-            for identifier, found in self.discovered.items():
-                if "@" in identifier:
-                    continue  # a duplicate copy: listed by `list_modules`, never recorded
-                record = existing.get(identifier) or Module.new(identifier=identifier)
-                manifest = found.manifest
-                values: dict[str, Any] = {
-                    "name": manifest.name if manifest else identifier,
-                    "version": manifest.version if manifest else None,
-                    "category": manifest.category if manifest else None,
-                    "integration_category": manifest.integration_category if manifest else None,
-                    "description": manifest.description if manifest else None,
-                    "icon": manifest.icon if manifest else None,
-                    "image": self.image_path(identifier),
-                    "path": str(found.path),
-                    "implicit": bool(manifest.implicit) if manifest else False,
-                    "problem": self.module_problem(identifier) or self._kept_refusal(record),
-                }
-                changed = record.id is None
-                for name, value in values.items():
-                    if getattr(record, name) != value:
-                        setattr(record, name, value)
-                        changed = True
-                if changed:
-                    await record.save()
+            for record in changed_records:
+                await record.save()
 
     def _kept_refusal(self, record: Model) -> str | None:
         """Why the last install of this (not installed) module was refused, kept across starts.
@@ -590,40 +595,45 @@ class System:
         existing: dict[tuple[int, int], Model] = {}
         for record in await Integration.all().all():
             existing[(record.module_id, record.company_id)] = record
-        async with self.db.transaction():
-            for found in self.integration_modules():
-                module = modules.get(found.identifier)
-                manifest = found.manifest
-                if module is None or manifest is None:
-                    continue
-                values: dict[str, Any] = {
-                    "name": manifest.name[:100],
-                    "description": manifest.description,
-                    "image": self.image_path(found.identifier),
-                    "integration_category": manifest.integration_category
-                    if manifest.integration_category in choices
-                    else None,
+        changed_records: list[Model] = []
+        for found in self.integration_modules():
+            module = modules.get(found.identifier)
+            manifest = found.manifest
+            if module is None or manifest is None:
+                continue
+            values: dict[str, Any] = {
+                "name": manifest.name[:100],
+                "description": manifest.description,
+                "image": self.image_path(found.identifier),
+                "integration_category": manifest.integration_category
+                if manifest.integration_category in choices
+                else None,
+            }
+            if manifest.cron_sync_method:
+                values["cron_sync_method"] = manifest.cron_sync_method
+            values.update(
+                {
+                    k: v
+                    for k, v in Integration._values_for_module(found.identifier).items()
+                    if k in Integration._fields
                 }
-                if manifest.cron_sync_method:
-                    values["cron_sync_method"] = manifest.cron_sync_method
-                values.update(
-                    {
-                        k: v
-                        for k, v in Integration._values_for_module(found.identifier).items()
-                        if k in Integration._fields
-                    }
-                )
-                for cid in self.env.cids:
-                    record = existing.get((module.id, cid))  # type: ignore[arg-type]
-                    if record is None:
-                        record = Integration.new(module=module.id, company=cid)
-                    changed = record.id is None
-                    for name, value in values.items():
-                        if record._values.get(name) != value:
-                            setattr(record, name, value)
-                            changed = True
-                    if changed:
-                        await record.save()
+            )
+            for cid in self.env.cids:
+                record = existing.get((module.id, cid))  # type: ignore[arg-type]
+                if record is None:
+                    record = Integration.new(module=module.id, company=cid)
+                changed = record.id is None
+                for name, value in values.items():
+                    if record._values.get(name) != value:
+                        setattr(record, name, value)
+                        changed = True
+                if changed:
+                    changed_records.append(record)
+        if not changed_records:
+            return  # the usual start: nothing to write, so never wait for another writer
+        async with self.db.transaction():
+            for record in changed_records:
+                await record.save()
 
     async def integration(self, identifier: str, company_id: int | None = None) -> Model:
         """The Integration record of a module for the active (or given) company."""

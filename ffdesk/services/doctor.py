@@ -123,11 +123,15 @@ async def check_database(url: str | None) -> tuple[Check, Any]:
     import sqlalchemy as sa
 
     from ffdesk.api import open_system
+    from ffdesk.engine.db_errors import DatabaseProblem
     from ffdesk.paths import default_database_url
 
     target = _safe_url(url or default_database_url())
     try:
         system = await open_system(url)
+    except DatabaseProblem as exc:  # already one sentence that says what to do
+        fix = f"{exc} (--database or FFDESK_DATABASE_URL chooses another.)"
+        return Check("database", "problem", f"{target} could not be opened.", fix), None
     except sa.exc.SQLAlchemyError as exc:
         fix = database_failure(url, exc)
         return Check("database", "problem", f"{target} could not be opened.", fix), None

@@ -96,6 +96,7 @@ class IntegrationDetails:
     last_synced: datetime | None
     history: list[RunRow] = field(default_factory=list)
     mappings: list[MappingRow] = field(default_factory=list)
+    activity: list[dict[str, Any]] = field(default_factory=list)
 
 
 def state_of(module_installed: bool, enabled: bool) -> str:
@@ -180,7 +181,10 @@ async def module_problems(system: System) -> list[ModuleProblem]:
 
 
 async def integration_details(system: System, identifier: str) -> IntegrationDetails:
+    from ffdesk.services.audit import audit_rows
+
     """The integration record of the active company with its state, runs and mappings."""
+
     record = await find_integration(system, identifier)
     state = str(await record.get_state())
     module = system.discovered.get(identifier)
@@ -205,6 +209,7 @@ async def integration_details(system: System, identifier: str) -> IntegrationDet
         last_synced=record.last_synced_date,
         history=await sync_history(system, record),
         mappings=await mapped_records(system, record),
+        activity=await audit_rows(system, record, limit=HISTORY_LIMIT),
     )
 
 

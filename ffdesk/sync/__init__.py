@@ -1,6 +1,16 @@
 """Sync: runs and their lock, the scheduler and the shared HTTP layer (no Qt)."""
 
 from ffdesk.redaction import register_secret
+from ffdesk.sync.answers import UnexpectedAnswer, answer_object, parse_answer, unexpected
+from ffdesk.sync.checks import (
+    BadRecord,
+    currency_code,
+    decimal_amount,
+    known_state,
+    minor_amount,
+    object_id,
+    same_mode,
+)
 from ffdesk.sync.errors import (
     CredentialsRejected,
     ProviderError,
@@ -9,6 +19,7 @@ from ffdesk.sync.errors import (
     RateLimited,
 )
 from ffdesk.sync.http import ProviderClient, RateLimiter, RetryPolicy, api_base, rate_limit_for
+from ffdesk.sync.links import MappingConflict, conflict, link_remote, linked_contact, owner_of
 from ffdesk.sync.oauth import (
     TOKEN_CACHE,
     CachedToken,
@@ -17,6 +28,7 @@ from ffdesk.sync.oauth import (
     TokenKey,
     json_object,
 )
+from ffdesk.sync.paging import Pages, PagingStuck
 from ffdesk.sync.pull import store_pulled
 from ffdesk.sync.push import is_unchanged, mappings_for, push_changed
 from ffdesk.sync.results import (
@@ -39,11 +51,15 @@ from ffdesk.sync.runner import (
 __all__ = [
     "TOKEN_CACHE",
     "AlreadySyncing",
+    "BadRecord",
     "CachedToken",
     "ClientCredentialsSession",
     "ConnectionResult",
     "ConnectionUnreachable",
     "CredentialsRejected",
+    "MappingConflict",
+    "Pages",
+    "PagingStuck",
     "ProviderClient",
     "ProviderError",
     "ProviderRequestError",
@@ -58,16 +74,30 @@ __all__ = [
     "SyncJob",
     "TokenCache",
     "TokenKey",
+    "UnexpectedAnswer",
+    "answer_object",
     "api_base",
+    "conflict",
     "connection_result",
+    "currency_code",
+    "decimal_amount",
     "is_unchanged",
     "json_object",
+    "known_state",
     "last_successful_run",
+    "link_remote",
+    "linked_contact",
     "mappings_for",
+    "minor_amount",
+    "object_id",
+    "owner_of",
+    "parse_answer",
     "push_changed",
     "rate_limit_for",
     "register_secret",
     "run_sync",
+    "same_mode",
     "store_pulled",
     "sync_enabled",
+    "unexpected",
 ]

@@ -176,7 +176,7 @@ def provider_code(body: str | bytes | None) -> str | None:
         return None
     try:
         return _code_from_json(json.loads(stripped))
-    except ValueError:
+    except (ValueError, RecursionError):  # a hostile body nests without end
         return None
 
 
@@ -192,7 +192,7 @@ def provider_message(body: str | bytes | None) -> str | None:
     if stripped[0] in "{[":
         try:
             found = _from_json(json.loads(stripped))
-        except ValueError:
+        except (ValueError, RecursionError):  # a hostile body nests without end
             found = None
         if found:
             # Redact first: a secret cut in two by the shortening is no longer recognised.

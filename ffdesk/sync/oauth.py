@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 import httpx
 
 from ffdesk.redaction import register_secret
+from ffdesk.sync.answers import answer_object
 from ffdesk.sync.errors import CredentialsRejected, ProviderUnavailable
 from ffdesk.sync.http import DEFAULT_TIMEOUT, ProviderClient, RateLimiter, RetryPolicy, Sleep
 
@@ -42,20 +43,8 @@ DEFAULT_MARGIN = 60.0  # renew this many seconds before the provider says a toke
 
 
 def json_object(response: httpx.Response, provider: str) -> dict[str, Any]:
-    """The JSON object `response` carries, or ProviderUnavailable with a sentence for the user."""
-    try:
-        body = response.json()
-    except ValueError:
-        raise ProviderUnavailable(
-            f"{provider} answered with something that is not JSON. Try again later.",
-            provider=provider,
-        ) from None
-    if not isinstance(body, dict):
-        raise ProviderUnavailable(
-            f"{provider} answered with an unexpected document. Try again later.",
-            provider=provider,
-        )
-    return body
+    """The JSON object `response` carries, read through the checked path (`answer_object`)."""
+    return answer_object(response, provider)
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,6 +24,7 @@ from typing import Any
 from ffdesk.engine.env import current_env, env_ctx
 from ffdesk.engine.errors import UserError
 from ffdesk.engine.model import Model, references_checked_once
+from ffdesk.engine.postgresql import lock_integration
 from ffdesk.redaction import redact
 from ffdesk.sync.errors import ProviderError, ProviderUnavailable
 from ffdesk.sync.http import PACING, Pacing
@@ -213,7 +214,11 @@ class SyncJob:
         env = current_env()
         SyncRun = env.registry["SyncRun"]
         integration = self.integration
-        async with env.db.transaction():
+        async with env.db.transaction() as conn:
+            # SQLite: the transaction holds the database's write lock (BEGIN IMMEDIATE).
+            # PostgreSQL: a lock per integration, held until the commit, so of two machines
+            # starting at the same instant the second waits, then sees the first one's run.
+            lock_integration(conn, integration.id)
             for other in await SyncRun.filter(
                 integration=integration.id, state=RunState.RUNNING.value
             ).all():
@@ -221,7 +226,10 @@ class SyncJob:
                     await _mark_interrupted(other)
                     continue
                 since = other.started.strftime("%H:%M") if other.started else "a moment ago"
-                raise AlreadySyncing(f"{integration.name} is already syncing since {since}.")
+                raise AlreadySyncing(
+                    f"{integration.name} is already syncing since {since} "
+                    f"on {other.owner_host or 'another computer'}."
+                )
             now = datetime.now()
             self.run = await SyncRun.create(
                 integration=integration.id,

@@ -22,6 +22,7 @@ from ffdesk.services.window import NOT_INSTALLED, IntegrationDetails, integratio
 from ffdesk.sync.results import ConnectionUnreachable
 from ffdesk.sync.runner import RunOutcome, RunState
 from ffdesk.ui import dialogs
+from ffdesk.ui.activity import activity_page
 from ffdesk.ui.errors import report_error
 from ffdesk.ui.form_widget import FormWidget
 from ffdesk.ui.history_tables import (
@@ -117,6 +118,9 @@ class IntegrationPane(QWidget):
         self.tabs.setDocumentMode(False)
         self.tabs.addTab(self.runs_page, self.tr("Sync history"))
         self.tabs.addTab(self.mappings_page, self.tr("Mapped records"))
+        self.activity_page = activity_page(self)
+        self.activity_page.table.setObjectName("integrationActivity")
+        self.tabs.addTab(self.activity_page, self.tr("Activity"))
 
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.setChildrenCollapsible(False)
@@ -231,6 +235,7 @@ class IntegrationPane(QWidget):
         self.tabs.setTabText(
             1, self.tr("Mapped records ({count})").format(count=len(details.mappings))
         )
+        self.activity_page.model.set_rows(details.activity)  # type: ignore[attr-defined]
         if details.problem and details.state == NOT_INSTALLED and not self.message.text:
             self.message.show_message(
                 "warning",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -39,8 +40,12 @@ if TYPE_CHECKING:
     from ffdesk.ui.sync_controller import SyncController
 
 TITLE = "ffdesk"
+log = logging.getLogger(__name__)
+
 DEFAULT_SIZE = QSize(1280, 800)
 CATALOGUE_WIDTH = 420
+# How often the window looks for changes made by another administrator or the command line.
+WATCH_INTERVAL_MS = 3000
 LAST_COMPANY_KEY = "company/last"
 RECENT_COMPANIES_KEY = "company/recent"
 RECENT_COMPANIES = 20
@@ -223,6 +228,99 @@ class MainWindow(QMainWindow):
         self.pane.status_reported.connect(self._on_pane_status_reported)
         self.pane.dirty_changed.connect(self._on_pane_dirty_changed)
         self.controller.sync_finished.connect(self._on_controller_sync_finished)
+        self._add_database_menu(system)
+
+    def _add_database_menu(self, system: System) -> None:
+        """Database > Check / Back up…, as `ffdesk db check|backup` (issue 16.7)."""
+        from ffdesk.ui.database_menu import DatabaseMenu
+
+        self.database_menu = DatabaseMenu(system.db, self)
+        self.menuBar().addMenu(self.database_menu)
+        self.database_menu.result_reported.connect(self.show_message)
+        self.database_menu.failed.connect(self.show_error)
+        from ffdesk.ui.config_menu import ConfigMenu
+
+        self.config_menu = ConfigMenu(system, self)
+        self.menuBar().addMenu(self.config_menu)
+        self.config_menu.result_reported.connect(self.show_message)
+        self.config_menu.failed.connect(self.show_error)
+        self.config_menu.imported.connect(lambda: spawn(self.refresh()))
+        self._add_activity_dock()
+        self._watch_for_others()
+
+    def _watch_for_others(self) -> None:
+        """Notice within seconds what another administrator or the command line changed."""
+        from PySide6.QtCore import QTimer
+
+        self._marker: tuple[int, int] | None = None
+        self._watching = False
+        self.watch_timer = QTimer(self)
+        self.watch_timer.setObjectName("watchTimer")
+        self.watch_timer.setInterval(WATCH_INTERVAL_MS)
+        self.watch_timer.timeout.connect(self._on_watch_timer_timeout)
+        self.watch_timer.start()
+
+    @Slot()
+    def _on_watch_timer_timeout(self) -> None:
+        if not self._watching:
+            self._watching = True
+            spawn(self.notice_changes())
+
+    async def notice_changes(self) -> bool:
+        """Read again what changed elsewhere; unsaved edits in the form stay. True if read."""
+        from ffdesk.services.audit import change_marker
+
+        try:
+            if self.system is None or self.pane is None:
+                return False
+            self._bind_env()
+            marker = change_marker(self.system)
+            if self._marker is None or marker == self._marker:
+                self._marker = marker
+                return False
+            self._marker = marker
+            await self.refresh_catalogue()
+            await self.pane.reload()  # keeps the form's unsaved edits
+            if self.activity_dock.isVisible():
+                await self.refresh_activity()
+            return True
+        except Exception as exc:
+            log.warning("could not look for changes made elsewhere: %s", exc)
+            return False
+        finally:
+            self._watching = False
+
+    def _add_activity_dock(self) -> None:
+        """View > Activity: every configuration change of the database (issue 11.3)."""
+        from ffdesk.ui.activity import ActivityDock
+
+        self.activity_dock = ActivityDock(self)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.activity_dock)
+        self.activity_dock.hide()
+        self.activity_action = self.activity_dock.toggleViewAction()
+        self.activity_action.setText(self.tr("Activity"))
+        self.activity_action.setObjectName("activityAction")
+        self.menuBar().addAction(self.activity_action)
+        self.activity_dock.visibilityChanged.connect(self._on_activity_dock_visibility_changed)
+
+    @Slot(bool)
+    def _on_activity_dock_visibility_changed(self, visible: bool) -> None:
+        if visible:
+            spawn(self.refresh_activity())
+
+    async def refresh_activity(self) -> None:
+        """Read the whole audit trail again into the Activity dock."""
+        from ffdesk.services.audit import audit_rows
+
+        if self.system is None:
+            return
+        self._bind_env()
+        try:
+            rows = await audit_rows(self.system, limit=200)
+        except Exception as exc:
+            self.show_error(exc, "reading the activity")
+            return
+        self.activity_dock.page.model.set_rows(rows)  # type: ignore[attr-defined]
 
     def _bind_env(self) -> None:
         """Make the System's environment current (in this task, or Qt's own context)."""

@@ -15,6 +15,7 @@ from ffdesk.engine.env import Environment, env_ctx
 from ffdesk.engine.model import Model
 from ffdesk.engine.registry import Registry
 from ffdesk.engine.schema import upgrade_schema
+from tests.helpers.database import database_url
 
 T = TypeVar("T")
 SecretKey = tuple[int, str, int, str]
@@ -65,7 +66,7 @@ def build_env(
     The environment is returned, not activated: `activate(env)` (or the `make_env` fixture)
     sets `env_ctx`.
     """
-    db = Database(f"sqlite:///{path}")
+    db = Database(database_url(path))
     decls = [*(core_declarations() if core else []), *declarations]
     registry = Registry(db, decls)
     upgrade_schema(registry)

@@ -7,6 +7,7 @@ import math
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from ffdesk.engine.base import (
     JSON,
@@ -76,6 +77,7 @@ def test_every_spec_type_is_exported_and_known() -> None:
         "Text",
         "Integer",
         "Float",
+        "Monetary",
         "Boolean",
         "Date",
         "Datetime",
@@ -344,7 +346,9 @@ def test_json_none_is_sql_null(env: Any) -> None:
     Gadget_ = env.registry["Gadget"]
     g = run(Gadget_.create(name="j", extra=None))
     with env.db.engine.connect() as conn:
-        raw = conn.exec_driver_sql("SELECT extra FROM gadget WHERE id = ?", (g.id,)).scalar()
+        raw = conn.execute(
+            sa.text("SELECT extra FROM gadget WHERE id = :id"), {"id": g.id}
+        ).scalar()
     assert raw is None  # not the JSON text 'null'
     assert run(Gadget_.filter(extra=None).count()) == 1
     assert run(Gadget_.filter(extra__isnull=True).ids()) == [g.id]

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import sqlite3
-from contextlib import closing
 from pathlib import Path
 
 import pytest
 
 from ffdesk.engine.errors import MissingError, UserError
 from ffdesk.services import integrations as actions
+from tests.helpers.database import query_rows
 from tests.helpers.env import (
     FIXTURE_MODULES,
     FORM_VIEW,
@@ -294,13 +293,12 @@ def test_uninstall_disables_integrations_removes_views_and_jobs_and_keeps_data(
         "max_run_minutes",
     ]
     # Data stays in the database, in its tables and columns.
-    with closing(sqlite3.connect(opened.path)) as conn:
-        rows = conn.execute("SELECT reference, amount FROM payment_transaction").fetchall()
-        assert rows == [("pi_1", 12.5)]
-        assert conn.execute("SELECT remote_id FROM integration_mapper").fetchall() == [("c1",)]
-        assert conn.execute(
-            "SELECT sandbox_mode FROM integration WHERE id = ?", (mine.id,)
-        ).fetchall() == [(1,)]
+    rows = query_rows(opened.url, "SELECT reference, amount FROM payment_transaction")
+    assert rows == [("pi_1", 12.5)]
+    assert query_rows(opened.url, "SELECT remote_id FROM integration_mapper") == [("c1",)]
+    assert query_rows(
+        opened.url, "SELECT sandbox_mode FROM integration WHERE id = :id", id=mine.id
+    ) in ([(1,)], [(True,)])
     assert "PaymentTransaction" not in opened.system.registry
 
     # Installing again finds everything where it was (the secret too), but disabled.

@@ -18,6 +18,7 @@ from ffdesk.engine.base import (
 )
 from tests.engine.helpers import MemorySecrets, row_counts, run, table_rows
 from tests.engine.page_models import PAGE_DECLARATIONS
+from tests.helpers.database import dump_text
 
 
 class Lock(Model):
@@ -536,8 +537,7 @@ def test_company_scoped_values_live_in_the_secret_store(env: Any) -> None:
     i = run(Integration.create(name="Mine", api_key="sk_acme_123"))
     assert "api_key" not in Integration._table.c and "api_secret" not in Integration._table.c
     assert env.secrets.data == {(acme_id, "Integration", i.id, "api_key"): "sk_acme_123"}
-    with env.db.engine.connect() as conn:
-        dump = "\n".join(conn.connection.driver_connection.iterdump())
+    dump = dump_text(env.db.url)
     assert "sk_acme_123" not in dump
     fresh = run(Integration.get(i.id))
     assert fresh.api_key == "sk_acme_123" and fresh.api_secret is None

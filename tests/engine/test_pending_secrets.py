@@ -6,6 +6,7 @@ import asyncio
 from pathlib import Path
 
 from ffdesk.api import open_system
+from tests.helpers.database import database_url
 from tests.helpers.memory_keyring import MemoryKeyring
 
 
@@ -13,7 +14,7 @@ def test_an_edit_survives_a_company_switch_and_is_saved_for_its_company(
     tmp_path: Path, memory_keyring: MemoryKeyring
 ) -> None:
     async def main() -> None:
-        system = await open_system(f"sqlite:///{tmp_path}/x.db")
+        system = await open_system(database_url(tmp_path / "x.db"))
         try:
             await system.install_module("payment_stripe")
             first = system.env.cid
@@ -41,7 +42,7 @@ def test_saving_after_a_switch_writes_the_edit_for_the_company_it_was_typed_for(
     tmp_path: Path, memory_keyring: MemoryKeyring
 ) -> None:
     async def main() -> None:
-        system = await open_system(f"sqlite:///{tmp_path}/x.db")
+        system = await open_system(database_url(tmp_path / "x.db"))
         try:
             await system.install_module("payment_stripe")
             first = system.env.cid

@@ -14,6 +14,7 @@ from ffdesk.engine.fields import OneToMany
 from ffdesk.engine.model import DECLARATIONS, declaring_module, table_name_for
 from ffdesk.engine.registry import ModelDefinitionError, Registry
 from tests.engine.helpers import run
+from tests.helpers.database import database_url
 
 
 class ShippingLabel(Model):
@@ -41,14 +42,22 @@ class ShippingLabelExtra(Model):
 
 @pytest.fixture
 def registry(tmp_path: Any) -> Registry:
-    db = Database(f"sqlite:///{tmp_path / 'r.sqlite'}")
+    db = Database(database_url(tmp_path / "r.sqlite"))
     return Registry(db, [*core_declarations(), ShippingLabel, ShippingLabelExtra])
 
 
 def test_only_the_given_declarations_are_used(registry: Registry) -> None:
     assert ShippingLabel in DECLARATIONS and ShippingLabelExtra in DECLARATIONS
     assert len(DECLARATIONS) > len(list(registry))  # other test modules declared more
-    assert set(registry) == {"Company", "Module", "UiView", "CronJob", "SyncRun", "ShippingLabel"}
+    assert set(registry) == {
+        "Company",
+        "Module",
+        "UiView",
+        "CronJob",
+        "SyncRun",
+        "AuditEntry",
+        "ShippingLabel",
+    }
     assert "ShippingLabel" in registry and "Integration" not in registry
     with pytest.raises(ValidationError) as info:
         registry["Integration"]
@@ -134,7 +143,7 @@ def test_default_order_of_a_model(tmp_path: Any, make_env: Any) -> None:
 
 
 def test_rebuilding_makes_new_classes_and_keeps_declarations_clean(tmp_path: Any) -> None:
-    db = Database(f"sqlite:///{tmp_path / 'r.sqlite'}")
+    db = Database(database_url(tmp_path / "r.sqlite"))
     first = Registry(db, [*core_declarations(), ShippingLabel])
     second = Registry(db, [*core_declarations(), ShippingLabel, ShippingLabelExtra])
     assert first["ShippingLabel"] is not second["ShippingLabel"]
@@ -184,7 +193,7 @@ def _decl(name: str, module: str, **attrs: Any) -> type[Model]:
     ],
 )
 def test_definition_errors_name_the_module(tmp_path: Any, declarations: Any, parts: list) -> None:
-    db = Database(f"sqlite:///{tmp_path / 'r.sqlite'}")
+    db = Database(database_url(tmp_path / "r.sqlite"))
     with pytest.raises(ModelDefinitionError) as info:
         Registry(db, [*core_declarations(), *declarations()])
     for part in parts:

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from ffdesk.engine.base import Char, Integer, ManyToOne, Model
 from ffdesk.engine.db import Database
 from tests.engine.helpers import row_counts, run, table_rows
+from tests.helpers.database import database_url
 
 
 class Parcel(Model):
@@ -94,13 +95,13 @@ def test_upgrade_adds_model_field_and_index_keeping_rows(make_env: Any) -> None:
 
 
 def test_database_id_is_a_stable_uuid(tmp_path: Any) -> None:
-    first = Database(f"sqlite:///{tmp_path / 'a.sqlite'}")
-    other = Database(f"sqlite:///{tmp_path / 'b.sqlite'}")
+    first = Database(database_url(tmp_path / "a.sqlite"))
+    other = Database(database_url(tmp_path / "b.sqlite"))
     assert uuid.UUID(first.id).version == 4
     assert first.id != other.id
     first_id = first.id
     first.dispose()
-    again = Database(f"sqlite:///{tmp_path / 'a.sqlite'}")
+    again = Database(database_url(tmp_path / "a.sqlite"))
     assert again.id == first_id
     again.dispose()
     other.dispose()

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import os
-import sqlite3
 import sys
 import uuid
 from collections.abc import Iterator
-from contextlib import closing
 from pathlib import Path
 
 import keyring
@@ -18,6 +16,7 @@ from ffdesk.engine.errors import UserError, ValidationError
 from ffdesk.engine.system import DEFAULT_COMPANY
 from ffdesk.services import integrations as actions
 from ffdesk.sync.results import ConnectionUnreachable
+from tests.helpers.database import dump_text
 from tests.helpers.env import (
     FIXTURE_MODULES,
     SHIPPED_MODULES,
@@ -432,8 +431,7 @@ def test_secrets_never_reach_the_database(
     record.api_key = "never-in-db-2f9c"
     opened.run(record.save())
     assert "api_key" not in [c.name for c in opened.model("Integration")._table.columns]
-    with closing(sqlite3.connect(opened.path)) as conn:
-        dump = "\n".join(conn.iterdump())
+    dump = dump_text(opened.url)
     assert "never-in-db-2f9c" not in dump
     assert "never-in-db-2f9c" in memory_keyring.store.values()
 

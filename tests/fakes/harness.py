@@ -233,6 +233,8 @@ class FakeServer:
         self.errors: list[str] = []  # tracebacks of handler crashes (answered with 500)
         self.routes: list[tuple[str, re.Pattern[str], Handler]] = self._class_routes()
         self._faults: list[_Fault] = []
+        # Paths whose listing is frozen: every GET answers what the first one did.
+        self._frozen: dict[str, tuple[int, dict[str, str], bytes] | None] = {}
         self._port = port
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -401,6 +403,15 @@ class FakeServer:
         """Hold the answer of the next `n` matching requests for `seconds`; stop() cuts it short."""
         self._add_fault(_Fault("delay", n, path_prefix, _upper(method), seconds=seconds))
 
+    def freeze_listing(self, path: str) -> None:
+        """Make GET `path` answer, whatever its query, exactly what it answered the first time.
+
+        A listing whose cursor never moves: the same page, with the same "there is more" and
+        the same next cursor, for ever.
+        """
+        with self.lock:
+            self._frozen[path] = None
+
     def clear_faults(self) -> None:
         with self.lock:
             self._faults.clear()
@@ -477,7 +488,11 @@ class FakeServer:
                 return None
             body = fault.body if fault.body is not None else self.fault_body(fault.status, request)
             return render(fault.status, fault.headers, body)
+        frozen = request.method == "GET" and request.path in self._frozen
         with self.lock:
+            answer = self._frozen.get(request.path) if frozen else None
+            if answer is not None:
+                return answer
             try:
                 response = render(*self.handle(request))
             except HttpError as exc:
@@ -486,6 +501,8 @@ class FakeServer:
                 trace = traceback.format_exc()
                 self.errors.append(trace)
                 response = render(500, {}, f"{type(self).__name__} crashed:\n{trace}")
+            if frozen:
+                self._frozen[request.path] = response
             self._changed.notify_all()
         return None if fault is not None else response
 

@@ -132,6 +132,17 @@ def test_add_route_overrides_class_route(echo: Echo) -> None:
         assert c.get("/items/plain").status_code == 200
 
 
+def test_a_frozen_listing_answers_its_first_page_whatever_is_asked(echo: Echo) -> None:
+    echo.freeze_listing("/items/a")
+    with httpx.Client(base_url=echo.url) as c:
+        first = c.get("/items/a", params={"cursor": "1"}).json()
+        again = c.get("/items/a", params={"cursor": "2"}).json()
+        other = c.get("/items/b", params={"cursor": "2"}).json()
+    assert first == again == {"query": {"cursor": ["1"]}}
+    assert other == {"query": {"cursor": ["2"]}}  # other paths are not frozen
+    assert echo.count("GET", "/items/a") == 2  # still logged
+
+
 def test_restart_keeps_port_and_stop_is_idempotent() -> None:
     fake = Echo()
     with pytest.raises(RuntimeError):

@@ -13,7 +13,6 @@ import io
 import json
 import logging
 import os
-import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -31,6 +30,8 @@ from ffdesk.engine import loader
 from ffdesk.engine.env import SecretStore, env_ctx
 from ffdesk.engine.model import Model
 from ffdesk.engine.system import System
+from tests.helpers import database
+from tests.helpers.database import database_url
 
 T = TypeVar("T")
 
@@ -150,7 +151,7 @@ def open_test_system(
     `secrets_store` is given. Entry points are off unless asked for, so that whatever else is
     installed in the virtualenv cannot change what a test discovers.
     """
-    url = f"sqlite:///{path}"
+    url = database.database_url(path)
     system = contextvars.Context().run(
         asyncio.run,
         api.open_system(
@@ -203,15 +204,12 @@ def open_system_fixture(tmp_path: Path) -> Iterator[OpenSystem]:
 
 
 def table_columns(path: Path, table: str) -> list[str]:
-    """Column names of `table` in the SQLite file (empty when the table does not exist)."""
-    with sqlite3.connect(path) as conn:
-        return [row[1] for row in conn.execute(f"PRAGMA table_info({table})")]
+    """Column names of `table` in the test database of `path` (empty when there is none)."""
+    return database.table_columns(database.database_url(path), table)
 
 
 def table_names(path: Path) -> set[str]:
-    with sqlite3.connect(path) as conn:
-        rows = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
-        return {row[0] for row in rows}
+    return database.table_names(database.database_url(path))
 
 
 # -- modules written by tests -----------------------------------------------------------------
@@ -438,7 +436,7 @@ def cli_fixture(
     from ffdesk import cli, logs
 
     monkeypatch.setenv("FFDESK_LOG_DIR", str(tmp_path / "logs"))
-    monkeypatch.setenv("FFDESK_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.sqlite'}")
+    monkeypatch.setenv("FFDESK_DATABASE_URL", database.database_url(tmp_path / "cli.sqlite"))
     monkeypatch.delenv("FFDESK_MODULES_PATH", raising=False)
     root = logging.getLogger()
     handlers, level = list(root.handlers), root.level
@@ -516,7 +514,7 @@ class Subprocess:
 
     @property
     def url(self) -> str:
-        return f"sqlite:///{self.database}"
+        return database.database_url(self.database)
 
     def keyring(self) -> dict[str, str]:
         """What the file keyring holds: "service|user name" -> value."""
@@ -566,7 +564,7 @@ def ffdesk_process_fixture(tmp_path: Path) -> Subprocess:
             "PYTHON_KEYRING_BACKEND": "ffdesk_test_keyring.FileKeyring",
             "FFDESK_TEST_KEYRING_FILE": str(keyring_file),
             "FFDESK_LOG_DIR": str(logs_dir),
-            "FFDESK_DATABASE_URL": f"sqlite:///{database}",
+            "FFDESK_DATABASE_URL": database_url(database),
             "QT_QPA_PLATFORM": "offscreen",
         }
     )

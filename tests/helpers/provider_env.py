@@ -30,6 +30,7 @@ from ffdesk.engine.system import System
 from ffdesk.services import integrations as actions
 from ffdesk.sync import RetryPolicy, RunOutcome, run_sync
 from ffdesk.sync.results import ConnectionResult
+from tests.helpers.database import database_url
 
 # Fields of the base integration form every provider shares (SPEC 10.2).
 BASE_FIELDS = (
@@ -146,7 +147,7 @@ async def provider_env(
     fast_retries(monkeypatch)
     if url is not None:
         point_at(monkeypatch, identifier, url)
-    system = await open_system(f"sqlite:///{tmp_path}/x.db")
+    system = await open_system(database_url(tmp_path / "x.db"))
     try:
         installed = await system.install_module(identifier) if install else []
         record = await system.integration(identifier)

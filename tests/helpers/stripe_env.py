@@ -24,6 +24,8 @@ import keyring.backend
 from keyring.compat import properties
 from keyring.errors import PasswordDeleteError
 
+from tests.helpers.database import database_url
+
 REPO = Path(__file__).resolve().parents[2]
 KEY = "sk_test_51FfdeskStripeEnv00000000key"
 KEYRING_FILE_VAR = "FFDESK_TEST_KEYRING_FILE"
@@ -113,7 +115,7 @@ def cli_env(tmp_path: Path, fake_url: str) -> dict[str, str]:
 
 
 def db_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'ffdesk.db'}"
+    return database_url(tmp_path / "ffdesk.db")
 
 
 def run_cli(

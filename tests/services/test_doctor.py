@@ -133,7 +133,11 @@ def test_an_unreachable_database_is_a_problem_and_the_rest_still_runs(
     database = checks["database"]
     assert database["status"] == "problem"
     assert database["summary"] == f"{missing} could not be opened."
-    assert database["fix"].startswith(f"The database {missing} could not be opened (unable to")
+    folder = tmp_path / "no-such-folder"
+    assert database["fix"].startswith(
+        f"ffdesk's database cannot be opened ({folder / 'ffdesk.db'})"
+    )
+    assert "its folder does not exist" in database["fix"]
     assert "FFDESK_DATABASE_URL" in database["fix"]
     assert "OperationalError" not in json.dumps(database)
     assert checks["keyring"]["status"] == "ok" and checks["clock"]["status"] == "ok"

@@ -31,6 +31,7 @@ from ffdesk.sync import (
     mappings_for,
     push_changed,
 )
+from tests.helpers.database import database_url
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -72,7 +73,7 @@ class Env:
 
 @contextlib.asynccontextmanager
 async def open_env(tmp_path: Path, contacts: int = 0) -> AsyncIterator[Env]:
-    async with ffdesk.open_env(f"sqlite:///{tmp_path / 'push.db'}") as system:
+    async with ffdesk.open_env(database_url(tmp_path / "push.db")) as system:
         await system.install_module("contacts")
         integration = await system.get_model("Integration").create(
             name="Push Probe", company=system.env.cid

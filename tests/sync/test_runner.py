@@ -38,6 +38,7 @@ from ffdesk.sync.runner import (
     run_sync,
     sync_enabled,
 )
+from tests.helpers.database import database_url
 
 PROBE = "sync_probe"
 MANIFEST = f"""\
@@ -104,7 +105,7 @@ def probe_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def db(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'runner.db'}"
+    return database_url(tmp_path / "runner.db")
 
 
 class Probe:
@@ -370,7 +371,9 @@ def test_second_request_in_process_is_refused(db: str, probe_path: Path) -> None
         [row] = await p.runs()
         with pytest.raises(AlreadySyncing) as refused:
             await run_sync(p.record, trigger="schedule")
-        assert str(refused.value) == f"Sync Probe is already syncing since {row.started:%H:%M}."
+        assert str(refused.value) == (
+            f"Sync Probe is already syncing since {row.started:%H:%M} on {HOST}."
+        )
         assert isinstance(refused.value, UserError)  # shown as a plain message
         assert len(await p.runs()) == 1  # the refused request left no record
         release.set()
@@ -389,7 +392,9 @@ def test_run_owned_by_a_live_other_process_is_respected(
         p.on_sync(lambda integration, run: asyncio.sleep(0))
         started = datetime.now().replace(hour=10, minute=42)
         other = await p.add_run(owner_pid=live_process.pid, started=started)
-        with pytest.raises(AlreadySyncing, match=r"already syncing since 10:42\.$"):
+        with pytest.raises(
+            AlreadySyncing, match=rf"already syncing since 10:42 on {re.escape(HOST)}\.$"
+        ):
             await run_sync(p.record)
         # The other process goes away (killed, crashed): its run no longer blocks.
         live_process.kill()
@@ -443,8 +448,9 @@ def test_stale_running_run_is_marked_interrupted_and_the_new_run_goes_ahead(
 
 def test_other_host_with_a_fresh_heartbeat_blocks(db: str, probe_path: Path) -> None:
     async def body(p: Probe) -> None:
-        await p.add_run(owner_host="other-machine", owner_pid=1)
-        with pytest.raises(AlreadySyncing):
+        # pid 1 on this host would be alive; on another host only the heartbeat counts.
+        await p.add_run(owner_host="other-machine", owner_pid=dead_pid())
+        with pytest.raises(AlreadySyncing, match=r"since \d\d:\d\d on other-machine\.$"):
             await run_sync(p.record)
 
     with_probe(db, probe_path, body)

@@ -16,6 +16,7 @@ from ffdesk.engine.env import env_ctx
 from ffdesk.engine.system import System
 from ffdesk.ui.main_window import MainWindow
 from tests.fakes.stripe import FakeStripe
+from tests.helpers.database import database_url
 
 STRIPE_KEY = "sk_test_ffdeskUiTests0000000000"
 WINDOW_SIZE = (1280, 800)
@@ -39,7 +40,7 @@ def modules_path() -> list[Path]:
 def system(tmp_path: Path, arun: Callable[..., Any], modules_path: list[Path]) -> Iterator[System]:
     token = env_ctx.set(env_ctx.get(None))  # type: ignore[arg-type]
     opened: System = arun(
-        open_system(f"sqlite:///{tmp_path}/ffdesk.db", modules_path, entry_points=False)
+        open_system(database_url(tmp_path / "ffdesk.db"), modules_path, entry_points=False)
     )
     env_ctx.set(opened.env)  # as the window does: tasks started from here see the System
     yield opened

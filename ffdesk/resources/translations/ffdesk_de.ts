@@ -4,7 +4,7 @@
 <context>
     <name></name>
     <message>
-        <location filename="../../ui/integration_pane.py" line="+56"/>
+        <location filename="../../ui/integration_pane.py" line="+57"/>
         <source>{created} created, {updated} updated, {skipped} skipped, {failed} failed</source>
         <translation>{created} angelegt, {updated} aktualisiert, {skipped} übersprungen, {failed} fehlgeschlagen</translation>
     </message>
@@ -35,6 +35,37 @@
     </message>
 </context>
 <context>
+    <name>ActivityDock</name>
+    <message>
+        <location filename="../../ui/activity.py" line="+54"/>
+        <source>Activity</source>
+        <translation>Aktivität</translation>
+    </message>
+</context>
+<context>
+    <name>ActivityModel</name>
+    <message>
+        <location line="-36"/>
+        <source>When</source>
+        <translation>Wann</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Who</source>
+        <translation>Wer</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>What</source>
+        <translation>Was</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Change</source>
+        <translation>Änderung</translation>
+    </message>
+</context>
+<context>
     <name>App</name>
     <message>
         <location filename="../../app.py" line="+140"/>
@@ -42,7 +73,7 @@
         <translation>Prüfen Sie die Option --database oder FFDESK_DATABASE_URL (jetzt {url}) und starten Sie ffdesk dann erneut.</translation>
     </message>
     <message>
-        <location line="+79"/>
+        <location line="+80"/>
         <source>The database could not be opened: {reason}</source>
         <translation>Die Datenbank konnte nicht geöffnet werden: {reason}</translation>
     </message>
@@ -140,6 +171,97 @@
         <location line="+1"/>
         <source>Active company</source>
         <translation>Aktive Firma</translation>
+    </message>
+</context>
+<context>
+    <name>ConfigMenu</name>
+    <message>
+        <location filename="../../ui/config_menu.py" line="+27"/>
+        <source>Configuration</source>
+        <translation>Konfiguration</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Export…</source>
+        <translation>Exportieren…</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Import…</source>
+        <translation>Importieren…</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>Configuration (*.yaml *.yml)</source>
+        <translation>Konfiguration (*.yaml *.yml)</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Export the configuration</source>
+        <translation>Konfiguration exportieren</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>Exported the configuration to {path} (no secrets).</source>
+        <translation>Konfiguration nach {path} exportiert (ohne Geheimnisse).</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Import a configuration</source>
+        <translation>Konfiguration importieren</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>The configuration is already the same.</source>
+        <translation>Die Konfiguration ist bereits identisch.</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Import the configuration?</source>
+        <translation>Konfiguration importieren?</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Importing {path} would make these changes:</source>
+        <translation>Der Import von {path} würde Folgendes ändern:</translation>
+    </message>
+    <message>
+        <location line="+31"/>
+        <source>Imported {count} changes from {path}.</source>
+        <translation>{count} Änderungen aus {path} importiert.</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Secrets to enter: {needed}.</source>
+        <translation>Noch einzugebende Geheimnisse: {needed}.</translation>
+    </message>
+</context>
+<context>
+    <name>DatabaseMenu</name>
+    <message>
+        <location filename="../../ui/database_menu.py" line="+27"/>
+        <source>Database</source>
+        <translation>Datenbank</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Check the database</source>
+        <translation>Datenbank prüfen</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Back up the database…</source>
+        <translation>Datenbank sichern…</translation>
+    </message>
+    <message>
+        <location line="+23"/>
+        <source>Back up ffdesk&apos;s database</source>
+        <translation>ffdesk-Datenbank sichern</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>SQLite database (*.db *.sqlite)</source>
+        <translation>SQLite-Datenbank (*.db *.sqlite)</translation>
     </message>
 </context>
 <context>
@@ -427,12 +549,12 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+365"/>
+        <location line="+369"/>
         <source>Provider unreachable</source>
         <translation>Anbieter nicht erreichbar</translation>
     </message>
     <message>
-        <location line="-303"/>
+        <location line="-307"/>
         <source>No sync has run yet.</source>
         <translation>Es lief noch keine Synchronisierung.</translation>
     </message>
@@ -452,6 +574,11 @@
         <translation>Verknüpfte Datensätze</translation>
     </message>
     <message>
+        <location line="+3"/>
+        <source>Activity</source>
+        <translation>Aktivität</translation>
+    </message>
+    <message>
         <location line="+21"/>
         <source>Select an integration on the left to see its settings.</source>
         <translation>Wählen Sie links eine Integration, um ihre Einstellungen zu sehen.</translation>
@@ -467,7 +594,7 @@
         <translation>Verknüpfte Datensätze ({count})</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+6"/>
         <source>This module cannot be installed: {problem}</source>
         <translation>Dieses Modul kann nicht installiert werden: {problem}</translation>
     </message>
@@ -561,7 +688,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../ui/main_window.py" line="+81"/>
+        <location filename="../../ui/main_window.py" line="+86"/>
         <source>Search integrations (Ctrl+F)</source>
         <translation>Integrationen suchen (Strg+F)</translation>
     </message>
@@ -621,7 +748,12 @@
         <translation>Modulprobleme</translation>
     </message>
     <message>
-        <location line="+71"/>
+        <location line="+91"/>
+        <source>Activity</source>
+        <translation>Aktivität</translation>
+    </message>
+    <message>
+        <location line="+73"/>
         <source>Company: {name}</source>
         <translation>Firma: {name}</translation>
     </message>
@@ -881,6 +1013,14 @@
         <source>The sync was stopped.</source>
         <extracomment>Progress is reported at most this often (a sync may count thousands of records a second).</extracomment>
         <translation>Die Synchronisierung wurde angehalten.</translation>
+    </message>
+</context>
+<context>
+    <name>page</name>
+    <message>
+        <location filename="../../ui/activity.py" line="+22"/>
+        <source>No change has been made yet.</source>
+        <translation>Es wurde noch nichts geändert.</translation>
     </message>
 </context>
 </TS>

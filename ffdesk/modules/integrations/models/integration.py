@@ -12,6 +12,22 @@ from ffdesk.sync import (
 
 class Integration(Model):
     _verbose_name = "Integration"
+    # Every change an administrator makes is in the audit trail; the manifest's facts, which
+    # ffdesk copies in at each start, and the sync's own timestamps are not.
+    _audit = True
+    _audit_creation = False
+    _audit_ignore = frozenset(
+        {
+            "name",
+            "description",
+            "image",
+            "company",
+            "module",
+            "integration_category",
+            "cron_sync_method",
+            "last_synced_date",
+        }
+    )
 
     name = Char(description="Integration Name", max_length=100, required=True)
     description = Text(description="Description")

@@ -33,6 +33,6 @@ class Message(Model):
     company = ManyToOne("Company", related_name="messages", on_delete="CASCADE")
     # What the provider reports besides the status (e.g. Twilio's error_code and price).
     error_code = Char(description="Error Code", max_length=16)
-    price = Float(description="Price")
+    price = Monetary(description="Price", currency_field="price_unit")
     price_unit = Char(description="Price Currency", max_length=8)
     status_updated = Datetime(description="Status Updated")

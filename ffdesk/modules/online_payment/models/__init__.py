@@ -10,7 +10,7 @@ class PaymentTransaction(Model):
     _order = "-date"
 
     reference = Char(description="Reference", max_length=255, index=True)
-    amount = Float(description="Amount")
+    amount = Monetary(description="Amount", currency_field="currency")
     currency = Char(description="Currency", max_length=3)
     state = Selection(
         choices=["pending", "authorized", "done", "cancelled", "failed", "refunded"],

@@ -14,8 +14,11 @@ from ffdesk.sync import (
     ProviderError,
     ProviderRequestError,
     SyncCapability,
+    UnexpectedAnswer,
+    answer_object,
     api_base,
     rate_limit_for,
+    unexpected,
 )
 
 IDENTIFIER = "payment_adyen"
@@ -159,7 +162,7 @@ class AdyenIntegration(Model):
                 response = await api.post(
                     f"/{API_VERSION}/paymentMethods", json={"merchantAccount": merchant}
                 )
-                answer = response.json()
+                answer = answer_object(response, PROVIDER)
         except CredentialsRejected as exc:
             return ConnectionResult("rejected", _rejected_message(exc, merchant, live))
         except ProviderRequestError as exc:
@@ -171,20 +174,21 @@ class AdyenIntegration(Model):
             )
         except ProviderError as exc:
             message = str(exc)
-            if live and exc.status is None:
+            if live and exc.status is None and not isinstance(exc, UnexpectedAnswer):
                 message += (
                     f" Check the Live URL Prefix ({_API_URLS}): a wrong prefix names a host that "
                     "does not exist."
                 )
             return ConnectionResult("unreachable", message)
-        except ValueError:
+        found = answer.get("paymentMethods", [])
+        if not isinstance(found, list):
             return ConnectionResult(
-                "unreachable", "Adyen answered with something that is not JSON. Try again later."
+                "unreachable",
+                str(unexpected(PROVIDER, "an object with `paymentMethods`", "methods not a list")),
             )
-        found = answer.get("paymentMethods") if isinstance(answer, dict) else None
         methods = [
             str(m.get("name") or m.get("type"))
-            for m in found or []
+            for m in found
             if isinstance(m, dict) and (m.get("name") or m.get("type"))
         ]
         if not methods:

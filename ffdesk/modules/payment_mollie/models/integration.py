@@ -10,17 +10,28 @@ from urllib.parse import urlsplit
 
 from ffdesk.engine.base import *
 from ffdesk.sync import (
+    BadRecord,
     ConnectionResult,
+    Pages,
     ProviderClient,
     ProviderError,
     ProviderRequestError,
     SyncCapability,
+    answer_object,
     api_base,
     connection_result,
+    currency_code,
+    decimal_amount,
+    known_state,
     last_successful_run,
+    link_remote,
+    linked_contact,
+    object_id,
     push_changed,
+    same_mode,
     store_pulled,
     sync_enabled,
+    unexpected,
 )
 
 IDENTIFIER = "payment_mollie"
@@ -131,14 +142,17 @@ class MollieIntegration(Model):
             return ConnectionResult("rejected", problem)
         try:
             async with self._mollie_client() as api:
-                listing = (await api.get("/v2/methods")).json()
+                listing = answer_object(await api.get("/v2/methods"), "Mollie", {"_embedded": dict})
         except (ProviderError, ValueError) as exc:
             return connection_result("Mollie", exc)
         mode = "live" if (self.mollie_api_key or "").strip().startswith(LIVE_PREFIX) else "test"
-        methods = [
-            m.get("description") or m.get("id") or "?"
-            for m in ((listing.get("_embedded") or {}).get("methods") or [])
-        ]
+        found = listing["_embedded"].get("methods", [])
+        if not isinstance(found, list) or not all(isinstance(m, dict) for m in found):
+            return connection_result(
+                "Mollie",
+                unexpected("Mollie", "an object with `_embedded.methods`", "methods not in a list"),
+            )
+        methods = [str(m.get("description") or m.get("id") or "?") for m in found]
         if methods:
             suffix = f" Payment methods enabled: {', '.join(methods)}."
         else:
@@ -196,7 +210,11 @@ class _MollieSync:
         if mapping is None:
             return await self._create(contact, body, _idempotency_key(self.integration, contact))
         try:
-            await self.api.request("PATCH", f"/v2/customers/{mapping.remote_id}", json=body)
+            answer_object(
+                await self.api.request("PATCH", f"/v2/customers/{mapping.remote_id}", json=body),
+                "Mollie",
+                {"id": str},
+            )
         except ProviderRequestError as exc:
             if exc.status not in (404, 410):
                 raise
@@ -216,23 +234,21 @@ class _MollieSync:
         # customer, so the HTTP layer may repeat it. Mollie keeps keys for a limited time only
         # and has no customer search, so a run killed before it committed and re-run much
         # later can still make a duplicate; the metadata names the contact for clean-up.
-        customer = (
-            await self.api.post("/v2/customers", json=body, headers={"Idempotency-Key": key})
-        ).json()
-        values = {
-            "integration": self.integration.id,
-            "model": "Contact",
-            "local_id": str(contact.id),
-            "remote_id": customer["id"],
-            "synced_at": contact.write_date or datetime.now(),
-        }
-        Mapper = get_model("IntegrationMapper")
+        customer = answer_object(
+            await self.api.post("/v2/customers", json=body, headers={"Idempotency-Key": key}),
+            "Mollie",
+            {"id": str},
+        )
+        remote_id = object_id(customer["id"], "Mollie", "customer", "cst_")
+        link = {"provider": "Mollie", "what": "customer"}
+        link["synced_at"] = contact.write_date or datetime.now()
         if replace is None:
-            await Mapper.create(**values)  # one row, so its own short transaction
+            # One row, so its own short transaction.
+            await link_remote(self.integration, "Contact", contact.id, remote_id, **link)
         else:
             async with env_ctx.get().db.transaction():  # the old link goes with the new one
                 await replace.delete()
-                await Mapper.create(**values)
+                await link_remote(self.integration, "Contact", contact.id, remote_id, **link)
         return "created"
 
     # -- pull ---------------------------------------------------------------------------
@@ -246,58 +262,78 @@ class _MollieSync:
             cutoff = previous.started.astimezone().timestamp() - OVERLAP
         run.set_total(None)
         path, params = "/v2/payments", {"limit": PAGE_SIZE}
+        pages = Pages("Mollie")
         while path:
             run.checkpoint()
-            page = (await self.api.get(path, params=params)).json()
-            items = (page.get("_embedded") or {}).get("payments") or []
+            page = answer_object(
+                await self.api.get(path, params=params), "Mollie", {"_embedded": dict}
+            )
+            items = page["_embedded"].get("payments", [])
+            if not isinstance(items, list):
+                raise unexpected(
+                    "Mollie", "an object with `_embedded.payments`", "payments that are not a list"
+                )
+            pages.check(path if params is None else None, [_id_of(p) for p in items])
             for payment in items:
                 run.checkpoint()
-                created = _parse_time(payment.get("createdAt"))
+                created = _parse_time(payment.get("createdAt")) if _id_of(payment) else None
                 if cutoff is not None and created is not None and created.timestamp() < cutoff:
                     return  # the list is newest first: everything after this is older still
                 try:
                     await self._store(payment, created)
                 except ValidationError as exc:
-                    run.record_failure(f"payment {payment.get('id')}", exc)
+                    run.record_failure(f"payment {_id_of(payment) or '(no id)'}", exc)
             path, params = _next_page(page)
             if not items:
                 break
+            if path:
+                pages.more(path)
 
     async def _store(self, payment, created):
-        amount = payment.get("amount") or {}
-        value = _decimal(amount.get("value"))
-        refunded = _decimal((payment.get("amountRefunded") or {}).get("value"))
+        """Check every value of one payment, then store it; BadRecord if one is wrong."""
+        if not isinstance(payment, dict):
+            raise BadRecord("Mollie sent a payment that is not an object")
+        remote_id = object_id(payment.get("id"), "Mollie", "payment", "tr_")
+        mode = payment.get("mode")
+        key_is_live = (self.integration.mollie_api_key or "").strip().startswith(LIVE_PREFIX)
+        same_mode({"live": True, "test": False}.get(mode, mode), key_is_live, "Mollie", "payment")
+        amount = payment.get("amount")
+        if not isinstance(amount, dict):
+            raise BadRecord(f"Mollie sent the amount {amount!r}, which is not an amount object")
+        currency = currency_code(amount.get("currency"), "Mollie")
+        value = decimal_amount(amount.get("value"), currency, "Mollie")
+        refunded = payment.get("amountRefunded")
+        refunded = (
+            decimal_amount(refunded.get("value"), currency, "Mollie")
+            if isinstance(refunded, dict)
+            else 0
+        )
         status = payment.get("status")
-        state = STATES.get(status, "pending")
+        state = known_state(status, STATES, "Mollie")
         if status == "paid" and value > 0 and refunded >= value:
             state = "refunded"
+        if created is None:
+            raise BadRecord(
+                f"Mollie sent the creation time {payment.get('createdAt')!r}, which is not a date"
+            )
         customer = payment.get("customerId")
+        if customer is not None:
+            customer = object_id(customer, "Mollie", "customer", "cst_")
+        description = payment.get("description")
         values = {
-            "reference": payment["id"],
+            "reference": remote_id,
             "amount": value,
-            "currency": (amount.get("currency") or "").upper()[:3] or None,
+            "currency": currency,
             "state": state,
             "provider_status": status,
-            "date": created.astimezone().replace(tzinfo=None) if created else None,
-            "description": payment.get("description"),
+            "date": created.astimezone().replace(tzinfo=None),
+            "description": description if isinstance(description, str) else None,
             "customer_remote_id": customer,
-            "contact": await self._contact(customer),
+            "contact": await linked_contact(self.integration, customer, self.contact_of),
             "integration": self.integration.id,
             "company": self.integration.company_id,
         }
-        await store_pulled(self.run, self.integration, payment["id"], values)
-
-    async def _contact(self, customer):
-        if not customer:
-            return None
-        if customer not in self.contact_of:
-            link = (
-                await get_model("IntegrationMapper")
-                .filter(integration=self.integration.id, model="Contact", remote_id=customer)
-                .first()
-            )
-            self.contact_of[customer] = int(link.local_id) if link else None
-        return self.contact_of[customer]
+        await store_pulled(self.run, self.integration, remote_id, values)
 
 
 def _idempotency_key(integration, contact):
@@ -312,26 +348,26 @@ def _next_page(page):
     Only the path and query of the link are used, resolved against the configured API base,
     so the bearer key never follows a link to another host.
     """
-    link = (page.get("_links") or {}).get("next")
+    links = page.get("_links")
+    link = links.get("next") if isinstance(links, dict) else None
     href = link.get("href") if isinstance(link, dict) else None
+    if not isinstance(href, str):
+        href = None
     if not href:
         return None, None
     split = urlsplit(href)
     return (f"{split.path}?{split.query}" if split.query else split.path), None
 
 
+def _id_of(item):
+    return item.get("id") if isinstance(item, dict) and isinstance(item.get("id"), str) else None
+
+
 def _parse_time(value):
-    if not value:
+    if not value or not isinstance(value, str):
         return None
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
         return None
     return parsed if parsed.tzinfo else parsed.astimezone()
-
-
-def _decimal(value):
-    try:
-        return float(value) if value is not None else 0.0
-    except (TypeError, ValueError):
-        return 0.0

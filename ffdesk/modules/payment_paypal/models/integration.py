@@ -5,17 +5,23 @@ from datetime import UTC, timedelta
 
 from ffdesk.engine.base import *
 from ffdesk.sync import (
+    BadRecord,
     ClientCredentialsSession,
     ConnectionResult,
     CredentialsRejected,
+    Pages,
     ProviderError,
     ProviderRequestError,
     RateLimiter,
     SyncCapability,
     api_base,
+    currency_code,
+    decimal_amount,
+    known_state,
     last_successful_run,
     store_pulled,
     sync_enabled,
+    unexpected,
 )
 
 IDENTIFIER = "payment_paypal"
@@ -91,15 +97,11 @@ def _windows(start, end):
 
 
 def _amount(money):
+    """(amount, currency) of a PayPal money object, checked; BadRecord if either is wrong."""
     if not isinstance(money, dict):
-        return None, None
-    try:
-        value = float(money.get("value"))
-    except (TypeError, ValueError):
-        value = None
-    currency = money.get("currency_code")
-    currency = currency.upper()[:3] if isinstance(currency, str) and currency else None
-    return value, currency
+        raise BadRecord(f"PayPal sent the amount {money!r}, which is not an amount object")
+    currency = currency_code(money.get("currency_code"), PROVIDER)
+    return decimal_amount(money.get("value"), currency, PROVIDER), currency
 
 
 class PayPalIntegration(Model):
@@ -259,6 +261,7 @@ class PayPalIntegration(Model):
         contacts = {}
         for window_start, window_end in windows:
             page = 1
+            pages = Pages(PROVIDER)
             while True:
                 run.checkpoint()
                 params = {
@@ -279,14 +282,21 @@ class PayPalIntegration(Model):
                             "app) and sync again; PayPal may take a few hours to grant it."
                         ) from None
                     raise
-                details = body.get("transaction_details") or []
+                details = body.get("transaction_details")
+                if not isinstance(details, list):
+                    raise unexpected(
+                        PROVIDER,
+                        "an object with `transaction_details`",
+                        "`transaction_details` that is not a list",
+                    )
+                pages.check(page, [_transaction_id(d) for d in details])
                 total_pages = body.get("total_pages")
                 if page == 1 and isinstance(body.get("total_items"), int):
                     run.set_total(run.done + body["total_items"])
                 for detail in details:
                     run.checkpoint()
                     info = detail.get("transaction_info") if isinstance(detail, dict) else None
-                    remote_id = info.get("transaction_id") if isinstance(info, dict) else None
+                    remote_id = _transaction_id(detail)
                     if not remote_id:
                         run.record_failure("a transaction", "PayPal sent it without an id")
                         continue
@@ -303,6 +313,7 @@ class PayPalIntegration(Model):
                 if not details or not isinstance(total_pages, int) or page >= total_pages:
                     break
                 page += 1
+                pages.more(page)
         run.checkpoint()
 
     async def _paypal_contact(self, payer, contacts):
@@ -318,10 +329,21 @@ class PayPalIntegration(Model):
         return contacts[email]
 
     async def _store_paypal_transaction(self, detail, info, contacts, run):
-        remote_id = str(info["transaction_id"])
-        payer = detail.get("payer_info") or {}
+        """Check every value of one transaction, then store it; BadRecord if one is wrong."""
+        remote_id = info["transaction_id"]
+        if not isinstance(remote_id, str) or len(remote_id) > 255:
+            raise BadRecord(f"PayPal sent {remote_id!r} as a transaction id, which is not one")
+        payer = detail.get("payer_info")
+        payer = payer if isinstance(payer, dict) else {}
         amount, currency = _amount(info.get("transaction_amount"))
         status = info.get("transaction_status")
+        state = known_state(status, STATES, PROVIDER)
+        date = _parse_date(info.get("transaction_initiation_date"))
+        if date is None:
+            raise BadRecord(
+                f"PayPal sent the date {info.get('transaction_initiation_date')!r}, "
+                "which is not a date"
+            )
         description = (
             info.get("transaction_subject")
             or info.get("transaction_note")
@@ -331,13 +353,13 @@ class PayPalIntegration(Model):
             "reference": remote_id,
             "amount": amount,
             "currency": currency,
-            "state": STATES.get(status, "pending"),
+            "state": state,
             "provider_status": (
                 f"{status} {info.get('transaction_event_code') or ''}".strip()[:64]
                 if status
                 else None
             ),
-            "date": _parse_date(info.get("transaction_initiation_date")),
+            "date": date,
             "description": description,
             "customer_remote_id": payer.get("account_id") if isinstance(payer, dict) else None,
             "contact": await self._paypal_contact(payer, contacts),
@@ -345,3 +367,9 @@ class PayPalIntegration(Model):
             "company": self.company_id,
         }
         await store_pulled(run, self, remote_id, values)
+
+
+def _transaction_id(detail):
+    info = detail.get("transaction_info") if isinstance(detail, dict) else None
+    found = info.get("transaction_id") if isinstance(info, dict) else None
+    return found if isinstance(found, str) else None

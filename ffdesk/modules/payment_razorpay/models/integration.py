@@ -10,13 +10,22 @@ import time
 
 from ffdesk.engine.base import *
 from ffdesk.sync import (
+    BadRecord,
     ConnectionResult,
+    Pages,
     ProviderClient,
     ProviderError,
     SyncCapability,
+    answer_object,
     api_base,
     connection_result,
+    currency_code,
+    known_state,
     last_successful_run,
+    link_remote,
+    linked_contact,
+    minor_amount,
+    object_id,
     push_changed,
     store_pulled,
     sync_enabled,
@@ -36,12 +45,6 @@ CONCURRENCY = 4
 # figure: stay modest; 429s lower it at once.
 RATE_LIMIT = 10.0
 OVERLAP = 300  # seconds of overlap with the previous run, so nothing created meanwhile is missed
-# ISO 4217 exponents that differ from 2 (amounts arrive in the currency's smallest unit).
-ZERO_DECIMAL = {
-    "BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF",
-    "UGX", "VND", "VUV", "XAF", "XOF", "XPF",
-}  # fmt: skip
-THREE_DECIMAL = {"BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"}
 STATES = {
     "created": "pending",
     "authorized": "authorized",
@@ -138,7 +141,9 @@ class RazorpayIntegration(Model):
             return ConnectionResult("rejected", problem)
         try:
             async with self._razorpay_client() as api:
-                (await api.get("/v1/payments", params={"count": 1})).json()
+                answer_object(
+                    await api.get("/v1/payments", params={"count": 1}), "Razorpay", {"items": list}
+                )
         except (ProviderError, ValueError) as exc:
             return connection_result("Razorpay", exc)
         mode = "Live" if (self.razorpay_key_id or "").strip().startswith(LIVE_PREFIX) else "Test"
@@ -191,7 +196,11 @@ class _RazorpaySync:
         """One changed contact (push_changed's push_one): "created" or "updated"."""
         body = _customer_body(contact)
         if mapping is not None:
-            await self.api.request("PUT", f"/v1/customers/{mapping.remote_id}", json=body)
+            answer_object(
+                await self.api.request("PUT", f"/v1/customers/{mapping.remote_id}", json=body),
+                "Razorpay",
+                {"id": str},
+            )
             mapping.synced_at = contact.write_date or datetime.now()
             await mapping.save()
             return "updated"
@@ -202,8 +211,10 @@ class _RazorpaySync:
         # a retried request or a run killed before it committed maps to the same customer.
         # Without email or phone there is nothing to match on, so such a create is sent once.
         unique = bool(body.get("email") or body.get("contact"))
-        customer = (await self.api.post("/v1/customers", json=body, retry=unique)).json()
-        remote_id = customer["id"]
+        customer = answer_object(
+            await self.api.post("/v1/customers", json=body, retry=unique), "Razorpay", {"id": str}
+        )
+        remote_id = object_id(customer["id"], "Razorpay", "customer", "cust_")
         Mapper = get_model("IntegrationMapper")
         taken = await Mapper.filter(
             integration=self.integration.id, model="Contact", remote_id=remote_id
@@ -215,11 +226,13 @@ class _RazorpaySync:
                 f"belongs to contact #{taken.local_id} with the same email and phone"
             )
         # One row, so its own short transaction.
-        await Mapper.create(
-            integration=self.integration.id,
-            model="Contact",
-            local_id=str(contact.id),
-            remote_id=remote_id,
+        await link_remote(
+            self.integration,
+            "Contact",
+            contact.id,
+            remote_id,
+            provider="Razorpay",
+            what="customer",
             synced_at=contact.write_date or datetime.now(),
         )
         return "created"
@@ -234,50 +247,56 @@ class _RazorpaySync:
         if previous is not None and previous.started is not None:
             params["from"] = max(0, int(previous.started.timestamp()) - OVERLAP)
         run.set_total(None)
+        pages = Pages("Razorpay")
         while True:
             run.checkpoint()
-            page = (await self.api.get("/v1/payments", params=params)).json()
-            items = page.get("items") or []
+            page = answer_object(
+                await self.api.get("/v1/payments", params=params), "Razorpay", {"items": list}
+            )
+            items = page["items"]
+            pages.check(params["skip"], [_id_of(p) for p in items])
             for payment in items:
                 run.checkpoint()
                 try:
                     await self._store(payment)
                 except ValidationError as exc:
-                    run.record_failure(f"payment {payment.get('id')}", exc)
+                    run.record_failure(f"payment {_id_of(payment) or '(no id)'}", exc)
             if len(items) < PAGE_SIZE:
                 break
             params["skip"] += len(items)
+            pages.more(params["skip"])
 
     async def _store(self, payment):
-        customer = payment.get("customer_id")
-        currency = (payment.get("currency") or "").upper()
+        """Check every value of one payment, then store it; BadRecord if one is wrong."""
+        if not isinstance(payment, dict):
+            raise BadRecord("Razorpay sent a payment that is not an object")
+        remote_id = object_id(payment.get("id"), "Razorpay", "payment", "pay_")
+        currency = currency_code(payment.get("currency"), "Razorpay")
+        amount = minor_amount(payment.get("amount"), currency, "Razorpay")
+        state = known_state(payment.get("status"), STATES, "Razorpay")
         created = payment.get("created_at")
+        if isinstance(created, bool) or not isinstance(created, int) or created <= 0:
+            raise BadRecord(
+                f"Razorpay sent the creation time {created!r}, which is not a timestamp"
+            )
+        customer = payment.get("customer_id")
+        if customer is not None:
+            customer = object_id(customer, "Razorpay", "customer", "cust_")
+        description = payment.get("description")
         values = {
-            "reference": payment["id"],
-            "amount": _amount(payment.get("amount") or 0, currency),
-            "currency": currency[:3] or None,
-            "state": STATES.get(payment.get("status"), "pending"),
-            "provider_status": payment.get("status"),
-            "date": datetime.fromtimestamp(created) if created else None,
-            "description": payment.get("description"),
+            "reference": remote_id,
+            "amount": amount,
+            "currency": currency,
+            "state": state,
+            "provider_status": payment["status"],
+            "date": datetime.fromtimestamp(created),
+            "description": description if isinstance(description, str) else None,
             "customer_remote_id": customer,
-            "contact": await self._contact(customer),
+            "contact": await linked_contact(self.integration, customer, self.contact_of),
             "integration": self.integration.id,
             "company": self.integration.company_id,
         }
-        await store_pulled(self.run, self.integration, payment["id"], values)
-
-    async def _contact(self, customer):
-        if not customer:
-            return None
-        if customer not in self.contact_of:
-            link = (
-                await get_model("IntegrationMapper")
-                .filter(integration=self.integration.id, model="Contact", remote_id=customer)
-                .first()
-            )
-            self.contact_of[customer] = int(link.local_id) if link else None
-        return self.contact_of[customer]
+        await store_pulled(self.run, self.integration, remote_id, values)
 
 
 def _customer_body(contact):
@@ -291,10 +310,5 @@ def _customer_body(contact):
     return body
 
 
-def _amount(minor, currency):
-    code = (currency or "").upper()
-    if code in ZERO_DECIMAL:
-        return float(minor)
-    if code in THREE_DECIMAL:
-        return minor / 1000.0
-    return minor / 100.0
+def _id_of(item):
+    return item.get("id") if isinstance(item, dict) and isinstance(item.get("id"), str) else None

@@ -12,18 +12,28 @@ from datetime import UTC
 
 from ffdesk.engine.base import *
 from ffdesk.sync import (
+    BadRecord,
     ConnectionResult,
     CredentialsRejected,
+    Pages,
     ProviderClient,
     ProviderError,
     ProviderRequestError,
     SyncCapability,
+    answer_object,
     api_base,
     connection_result,
+    currency_code,
+    known_state,
     last_successful_run,
+    link_remote,
+    linked_contact,
+    minor_amount,
+    object_id,
     push_changed,
     store_pulled,
     sync_enabled,
+    unexpected,
 )
 
 IDENTIFIER = "payment_square"
@@ -39,12 +49,6 @@ CONCURRENCY = 4
 # handling-errors, and developer.squareup.com/forums/t/7842): stay modest.
 RATE_LIMIT = 10.0
 OVERLAP = 300  # seconds of overlap with the previous run, so nothing created meanwhile is missed
-# ISO 4217 exponents that differ from 2 (amounts arrive in the currency's smallest unit).
-ZERO_DECIMAL = {
-    "BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF",
-    "UGX", "VND", "VUV", "XAF", "XOF", "XPF",
-}  # fmt: skip
-THREE_DECIMAL = {"BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"}
 STATES = {
     "APPROVED": "authorized",
     "PENDING": "pending",
@@ -154,9 +158,16 @@ class SquareIntegration(Model):
             return ConnectionResult("rejected", problem)
         try:
             async with self._square_client() as api:
-                locations = (await api.get("/v2/locations")).json().get("locations") or []
+                answer = answer_object(await api.get("/v2/locations"), "Square")
         except (ProviderError, ValueError) as exc:
             return connection_result("Square", exc, rejected=self._square_rejected)
+        # Square leaves `locations` out when there are none.
+        locations = answer.get("locations", [])
+        if not isinstance(locations, list) or not all(isinstance(x, dict) for x in locations):
+            return connection_result(
+                "Square",
+                unexpected("Square", "an object with `locations`", "locations not in a list"),
+            )
         names = ", ".join(f"{loc.get('name') or '?'} ({loc.get('id')})" for loc in locations)
         wanted = (self.square_location_id or "").strip()
         if wanted and wanted not in {loc.get("id") for loc in locations}:
@@ -249,7 +260,11 @@ class _SquareSync:
 
     async def _update(self, remote_id, fields):
         # null clears a field at Square; a field left out would keep its old value.
-        await self.api.request("PUT", f"/v2/customers/{remote_id}", json=fields)
+        answer_object(
+            await self.api.request("PUT", f"/v2/customers/{remote_id}", json=fields),
+            "Square",
+            {"customer": dict},
+        )
 
     async def _create(self, contact, fields, key, replace=None):
         reference = self._reference(contact)
@@ -258,7 +273,9 @@ class _SquareSync:
         try:
             # The idempotency key makes a repeated create (HTTP retry, or a re-run after a
             # run killed before it committed) answer the customer made the first time.
-            customer = (await self.api.post("/v2/customers", json=body)).json()["customer"]
+            customer = answer_object(
+                await self.api.post("/v2/customers", json=body), "Square", {"customer": dict}
+            )["customer"]
         except ProviderRequestError as exc:
             if exc.code != "IDEMPOTENCY_KEY_REUSED":
                 raise
@@ -269,26 +286,25 @@ class _SquareSync:
             if customer is None:
                 raise
             await self._update(customer["id"], fields)
-        values = {
-            "integration": self.integration.id,
-            "model": "Contact",
-            "local_id": str(contact.id),
-            "remote_id": customer["id"],
-            "synced_at": contact.write_date or datetime.now(),
-        }
-        Mapper = get_model("IntegrationMapper")
+        remote_id = object_id(customer.get("id"), "Square", "customer")
+        link = {"provider": "Square", "what": "customer"}
+        link["synced_at"] = contact.write_date or datetime.now()
         if replace is None:
-            await Mapper.create(**values)  # one row, so its own short transaction
+            # One row, so its own short transaction.
+            await link_remote(self.integration, "Contact", contact.id, remote_id, **link)
         else:
             async with env_ctx.get().db.transaction():  # the old link goes with the new one
                 await replace.delete()
-                await Mapper.create(**values)
+                await link_remote(self.integration, "Contact", contact.id, remote_id, **link)
         return "created"
 
     async def _find(self, reference):
         query = {"query": {"filter": {"reference_id": {"exact": reference}}}, "limit": 1}
-        found = (await self.api.post("/v2/customers/search", json=query)).json()
-        customers = found.get("customers") or []
+        found = answer_object(await self.api.post("/v2/customers/search", json=query), "Square")
+        customers = found.get("customers", [])
+        if not isinstance(customers, list):
+            raise unexpected("Square", "an object with `customers`", "customers not in a list")
+        customers = [c for c in customers if isinstance(c, dict) and isinstance(c.get("id"), str)]
         return customers[0] if customers else None
 
     # -- pull ---------------------------------------------------------------------------
@@ -305,57 +321,74 @@ class _SquareSync:
         if location:
             params["location_id"] = location
         run.set_total(None)
+        pages = Pages("Square")
         while True:
             run.checkpoint()
-            page = (await self.api.get("/v2/payments", params=params)).json()
-            for payment in page.get("payments") or []:
+            page = answer_object(await self.api.get("/v2/payments", params=params), "Square")
+            # Square leaves `payments` out of an empty page.
+            items = page.get("payments", [])
+            if not isinstance(items, list):
+                raise unexpected("Square", "an object with `payments`", "payments not in a list")
+            pages.check(params.get("cursor"), [_id_of(p) for p in items])
+            for payment in items:
                 run.checkpoint()
                 try:
                     await self._store(payment)
                 except ValidationError as exc:
-                    run.record_failure(f"payment {payment.get('id')}", exc)
+                    run.record_failure(f"payment {_id_of(payment) or '(no id)'}", exc)
             cursor = page.get("cursor")
             if not cursor:
                 break
+            if not isinstance(cursor, str):
+                raise unexpected(
+                    "Square", "a text `cursor`", f"a cursor of type {type(cursor).__name__}"
+                )
+            pages.more(cursor)
             params["cursor"] = cursor
 
     async def _store(self, payment):
-        money = payment.get("amount_money") or {}
-        currency = (money.get("currency") or "").upper()
-        minor = money.get("amount") or 0
-        refunded = (payment.get("refunded_money") or {}).get("amount") or 0
+        """Check every value of one payment, then store it; BadRecord if one is wrong."""
+        if not isinstance(payment, dict):
+            raise BadRecord("Square sent a payment that is not an object")
+        remote_id = object_id(payment.get("id"), "Square", "payment")
+        money = payment.get("amount_money")
+        if not isinstance(money, dict):
+            raise BadRecord(f"Square sent the amount {money!r}, which is not an amount object")
+        currency = currency_code(money.get("currency"), "Square")
+        amount = minor_amount(money.get("amount"), currency, "Square")
+        refunded_money = payment.get("refunded_money")
+        refunded = (
+            minor_amount(refunded_money.get("amount"), currency, "Square")
+            if isinstance(refunded_money, dict)
+            else 0
+        )
         status = payment.get("status")
-        state = STATES.get(status, "pending")
-        if status == "COMPLETED" and minor > 0 and refunded >= minor:
+        state = known_state(status, STATES, "Square")
+        if status == "COMPLETED" and amount > 0 and refunded >= amount:
             state = "refunded"
         created = _parse_time(payment.get("created_at"))
+        if created is None:
+            raise BadRecord(
+                f"Square sent the creation time {payment.get('created_at')!r}, which is not a date"
+            )
         customer = payment.get("customer_id")
+        if customer is not None:
+            customer = object_id(customer, "Square", "customer")
+        note = payment.get("note")
         values = {
-            "reference": payment["id"],
-            "amount": _amount(minor, currency),
-            "currency": currency[:3] or None,
+            "reference": remote_id,
+            "amount": amount,
+            "currency": currency,
             "state": state,
             "provider_status": status,
-            "date": created.astimezone().replace(tzinfo=None) if created else None,
-            "description": payment.get("note"),
+            "date": created.astimezone().replace(tzinfo=None),
+            "description": note if isinstance(note, str) else None,
             "customer_remote_id": customer,
-            "contact": await self._contact(customer),
+            "contact": await linked_contact(self.integration, customer, self.contact_of),
             "integration": self.integration.id,
             "company": self.integration.company_id,
         }
-        await store_pulled(self.run, self.integration, payment["id"], values)
-
-    async def _contact(self, customer):
-        if not customer:
-            return None
-        if customer not in self.contact_of:
-            link = (
-                await get_model("IntegrationMapper")
-                .filter(integration=self.integration.id, model="Contact", remote_id=customer)
-                .first()
-            )
-            self.contact_of[customer] = int(link.local_id) if link else None
-        return self.contact_of[customer]
+        await store_pulled(self.run, self.integration, remote_id, values)
 
 
 def _customer_fields(contact):
@@ -375,20 +408,15 @@ def _rfc3339(timestamp):
     return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _id_of(item):
+    return item.get("id") if isinstance(item, dict) and isinstance(item.get("id"), str) else None
+
+
 def _parse_time(value):
-    if not value:
+    if not value or not isinstance(value, str):
         return None
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
         return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def _amount(minor, currency):
-    code = (currency or "").upper()
-    if code in ZERO_DECIMAL:
-        return float(minor)
-    if code in THREE_DECIMAL:
-        return minor / 1000.0
-    return minor / 100.0

@@ -5,15 +5,26 @@ import os
 
 from ffdesk.engine.base import *
 from ffdesk.sync import (
+    BadRecord,
     ConnectionResult,
+    Pages,
     ProviderClient,
     ProviderError,
     ProviderRequestError,
     SyncCapability,
+    UnexpectedAnswer,
+    answer_object,
     api_base,
     connection_result,
+    currency_code,
+    known_state,
     last_successful_run,
+    link_remote,
+    linked_contact,
+    minor_amount,
+    object_id,
     push_changed,
+    same_mode,
     store_pulled,
     sync_enabled,
 )
@@ -29,10 +40,8 @@ CONCURRENCY = 8
 # "API endpoints have a default limit of 25 requests per second" and a sync spends most of
 # its requests on one endpoint (POST /v1/customers); Stripe says to treat limits as maxima.
 RATE_LIMITS = {True: 25.0, False: 25.0}
-ZERO_DECIMAL = {
-    "bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg",
-    "rwf", "ugx", "vnd", "vuv", "xaf", "xof", "xpf",
-}  # fmt: skip
+# Stripe counts these in whole units although ISO 4217 gives them minor units.
+STRIPE_EXPONENTS = {"MGA": 0}
 STATES = {
     "requires_payment_method": "pending",
     "requires_confirmation": "pending",
@@ -146,15 +155,25 @@ class StripeIntegration(Model):
         problem = self._stripe_credential_problem()
         if problem:
             return ConnectionResult("rejected", problem)
+        key_is_live = _is_live((self.secret_key or "").strip())
         try:
             async with self._stripe_client() as api:
-                balance = (await api.get("/v1/balance")).json()
+                balance = answer_object(
+                    await api.get("/v1/balance"), "Stripe", {"livemode": bool, "available": list}
+                )
         except (ProviderError, ValueError) as exc:
             return connection_result("Stripe", exc)
-        mode = "live" if balance.get("livemode") else "test"
+        if balance["livemode"] is not key_is_live:
+            key = "live" if key_is_live else "test"
+            found = "live" if balance["livemode"] else "test"
+            return ConnectionResult(
+                "rejected",
+                f"Stripe answered in {found} mode to a {key} key: the API address or the key is "
+                "not the one intended. Check the Secret Key and Sandbox Mode.",
+            )
+        mode = "live" if key_is_live else "test"
         amounts = ", ".join(
-            _money(item.get("amount", 0), item.get("currency", ""))
-            for item in balance.get("available") or []
+            money for item in balance["available"] if (money := _money(item)) is not None
         )
         suffix = f" Available balance: {amounts}." if amounts else ""
         return ConnectionResult("ok", f"Connected to Stripe ({mode} mode).{suffix}")
@@ -196,9 +215,9 @@ class StripeIntegration(Model):
             # created the customer but before we committed replays it instead of duplicating.
             key = f"ffdesk-{db_id}-{self.id}-Contact-{contact.id}"
             try:
-                customer = (
+                customer = _customer(
                     await api.post("/v1/customers", data=body, headers={"Idempotency-Key": key})
-                ).json()
+                )
             except ProviderRequestError as exc:
                 # Killed after Stripe created the customer, then the contact was edited: the
                 # same key now comes with other parameters and Stripe refuses it. Adopt the
@@ -208,11 +227,8 @@ class StripeIntegration(Model):
                 customer = await _customer_of(api, contact.id)
                 if customer is None:
                     raise
-                await get_model("IntegrationMapper").create(
-                    integration=self.id,
-                    model="Contact",
-                    local_id=str(contact.id),
-                    remote_id=customer["id"],
+                await link_remote(
+                    self, "Contact", contact.id, customer["id"], provider="Stripe", what="customer"
                 )
                 del body["metadata[ffdesk_contact_id]"]
                 stamp = contact.write_date.timestamp() if contact.write_date else 0
@@ -230,18 +246,22 @@ class StripeIntegration(Model):
                 await mapping.save()
                 return "created"
             # One row, so its own short transaction: no enclosing one (and no SAVEPOINT).
-            await get_model("IntegrationMapper").create(
-                integration=self.id,
-                model="Contact",
-                local_id=str(contact.id),
-                remote_id=customer["id"],
+            await link_remote(
+                self,
+                "Contact",
+                contact.id,
+                customer["id"],
+                provider="Stripe",
+                what="customer",
                 synced_at=contact.write_date or datetime.now(),
             )
             return "created"
         stamp = contact.write_date.timestamp() if contact.write_date else 0
         key = f"ffdesk-{db_id}-{self.id}-Contact-{contact.id}-{stamp}"
-        await api.post(
-            f"/v1/customers/{mapping.remote_id}", data=body, headers={"Idempotency-Key": key}
+        _customer(
+            await api.post(
+                f"/v1/customers/{mapping.remote_id}", data=body, headers={"Idempotency-Key": key}
+            )
         )
         mapping.synced_at = contact.write_date or datetime.now()
         await mapping.save()
@@ -256,53 +276,94 @@ class StripeIntegration(Model):
             params["created[gte]"] = int(previous.started.timestamp()) - 300
         run.set_total(None)
         customers = {}
+        pages = Pages("Stripe")
         while True:
             run.checkpoint()
-            page = (await api.get("/v1/payment_intents", params=params)).json()
-            items = page.get("data") or []
+            page = answer_object(
+                await api.get("/v1/payment_intents", params=params),
+                "Stripe",
+                {"data": list, "has_more": bool},
+            )
+            items = page["data"]
+            pages.check(params.get("starting_after"), [_id_of(item) for item in items])
             for intent in items:
                 run.checkpoint()
                 try:
                     await self._store_intent(intent, customers, run)
                 except ValidationError as exc:
-                    run.record_failure(f"payment {intent.get('id')}", exc)
-            if not page.get("has_more") or not items:
+                    run.record_failure(f"payment {_id_of(intent) or '(no id)'}", exc)
+            if not page["has_more"] or not items:
                 break
-            params["starting_after"] = items[-1]["id"]
+            last = _id_of(items[-1])
+            if last is None:
+                raise UnexpectedAnswer(
+                    "Stripe said there were more payments but gave the last one no id to "
+                    "continue from; stopped.",
+                    provider="Stripe",
+                )
+            pages.more(last)
+            params["starting_after"] = last
 
     async def _store_intent(self, intent, customers, run):
-        Mapper = get_model("IntegrationMapper")
-        remote_id = intent["id"]
+        """Check every value of one payment intent, then store it; BadRecord if one is wrong."""
+        if not isinstance(intent, dict):
+            raise BadRecord("Stripe sent a payment that is not an object")
+        remote_id = object_id(intent.get("id"), "Stripe", "payment", "pi_")
+        same_mode(
+            intent.get("livemode"), _is_live((self.secret_key or "").strip()), "Stripe", "payment"
+        )
+        currency = currency_code(intent.get("currency"), "Stripe")
+        amount = minor_amount(intent.get("amount"), currency, "Stripe", STRIPE_EXPONENTS)
+        state = known_state(intent.get("status"), STATES, "Stripe")
+        created = intent.get("created")
+        if isinstance(created, bool) or not isinstance(created, int) or created <= 0:
+            raise BadRecord(f"Stripe sent the creation time {created!r}, which is not a timestamp")
         customer = intent.get("customer")
         if isinstance(customer, dict):
             customer = customer.get("id")
-        if customer and customer not in customers:
-            link = await Mapper.filter(
-                integration=self.id, model="Contact", remote_id=customer
-            ).first()
-            customers[customer] = int(link.local_id) if link else None
+        if customer is not None:
+            customer = object_id(customer, "Stripe", "customer", "cus_")
+        description = intent.get("description")
         values = {
             "reference": remote_id,
-            "amount": _amount(intent.get("amount") or 0, intent.get("currency") or ""),
-            "currency": (intent.get("currency") or "").upper()[:3] or None,
-            "state": STATES.get(intent.get("status"), "pending"),
-            "provider_status": intent.get("status"),
-            "date": datetime.fromtimestamp(intent["created"]) if intent.get("created") else None,
-            "description": intent.get("description"),
+            "amount": amount,
+            "currency": currency,
+            "state": state,
+            "provider_status": intent["status"],
+            "date": datetime.fromtimestamp(created),
+            "description": description if isinstance(description, str) else None,
             "customer_remote_id": customer,
-            "contact": customers.get(customer) if customer else None,
+            "contact": await linked_contact(self, customer, customers),
             "integration": self.id,
             "company": self.company_id,
         }
         await store_pulled(run, self, remote_id, values)
 
 
-def _amount(minor, currency):
-    return float(minor) if (currency or "").lower() in ZERO_DECIMAL else minor / 100.0
+def _id_of(item):
+    return item.get("id") if isinstance(item, dict) and isinstance(item.get("id"), str) else None
 
 
-def _money(minor, currency):
-    return f"{_amount(minor, currency):.2f} {(currency or '').upper()}"
+def _customer(response):
+    """The customer Stripe answered with, checked: an object whose id is a customer id."""
+    customer = answer_object(response, "Stripe", {"id": str})
+    try:
+        object_id(customer["id"], "Stripe", "customer", "cus_")
+    except BadRecord as exc:
+        raise UnexpectedAnswer(f"{exc}.", provider="Stripe") from None
+    return customer
+
+
+def _money(item):
+    """ "12.50 USD" for one balance entry, or None when it is not a valid amount."""
+    if not isinstance(item, dict):
+        return None
+    try:
+        currency = currency_code(item.get("currency"), "Stripe")
+        amount = minor_amount(item.get("amount"), currency, "Stripe", STRIPE_EXPONENTS)
+    except BadRecord:
+        return None
+    return f"{amount} {currency}"
 
 
 async def _customer_of(api, contact_id):
@@ -312,6 +373,8 @@ async def _customer_of(api, contact_id):
     this run and the next run finds it.
     """
     query = f"metadata['ffdesk_contact_id']:'{contact_id}'"
-    found = (await api.get("/v1/customers/search", params={"query": query})).json()
-    data = found.get("data") or []
+    found = answer_object(
+        await api.get("/v1/customers/search", params={"query": query}), "Stripe", {"data": list}
+    )
+    data = [c for c in found["data"] if _id_of(c)]
     return data[0] if data else None

@@ -17,6 +17,7 @@ from ffdesk.sync import (
     SyncCapability,
     api_base,
     sync_enabled,
+    unexpected,
 )
 
 IDENTIFIER = "shipping_ups"
@@ -85,17 +86,43 @@ class _UpsApi(ClientCredentialsSession):
             # 404 "Tracking Information Not Found", 400 invalid inquiry number: this
             # shipment's problem, not the run's.
             raise _NotTracked(exc.detail or str(exc)) from None
-        shipments = (body.get("trackResponse") or {}).get("shipment") or []
+        track = body.get("trackResponse")
+        shipments = track.get("shipment") if isinstance(track, dict) else None
+        if not isinstance(shipments, list):
+            raise unexpected(
+                PROVIDER, "an object with `trackResponse.shipment`", "no shipment list"
+            )
         shipment = shipments[0] if shipments and isinstance(shipments[0], dict) else {}
         packages = shipment.get("package") or []
+        if not isinstance(packages, list):
+            packages = []
         if not packages or not isinstance(packages[0], dict):
             warnings = [
-                w.get("message") or w.get("code")
+                _text(w.get("message")) or _text(w.get("code"))
                 for w in shipment.get("warnings") or []
                 if isinstance(w, dict)
             ]
             raise _NotTracked("; ".join(w for w in warnings if w) or "UPS sent no package")
-        return packages[0]
+        package = packages[0]
+        asked = _normalized(number)
+        answered = _normalized(package.get("trackingNumber") or shipment.get("inquiryNumber"))
+        if answered != asked:
+            # An answer for another parcel must never be written onto this one.
+            raise _NotTracked(
+                f"UPS answered with tracking for {answered or 'no tracking number'} instead of "
+                f"{asked}, so nothing was stored"
+            )
+        return package
+
+
+def _obj(value):
+    """`value` if it is an object, else an empty one: a malformed part reads as missing."""
+    return value if isinstance(value, dict) else {}
+
+
+def _normalized(number):
+    """A tracking number as shipments store it: no spaces, capitals."""
+    return "".join(number.split()).upper() if isinstance(number, str) else None
 
 
 def _text(value):
@@ -132,7 +159,7 @@ def _activity_moment(activity):
 
 
 def _location(activity):
-    address = (activity.get("location") or {}).get("address") or {}
+    address = _obj(_obj(activity.get("location")).get("address"))
     parts = [
         _text(address.get("city")),
         _text(address.get("stateProvince")),
@@ -143,13 +170,13 @@ def _location(activity):
 
 def _status(current, latest):
     """Our status from UPS's current status (or latest activity) type and wording."""
-    kind = _text(current.get("type")) or _text((latest.get("status") or {}).get("type"))
+    kind = _text(current.get("type")) or _text(_obj(latest.get("status")).get("type"))
     words = " ".join(
         t
         for t in (
             _text(current.get("simplifiedTextDescription")),
             _text(current.get("description")),
-            _text((latest.get("status") or {}).get("description")),
+            _text(_obj(latest.get("status")).get("description")),
         )
         if t
     ).lower()
@@ -164,35 +191,37 @@ def _status(current, latest):
 def _delivered(package, latest, latest_moment):
     """When the package was delivered: the delivery scan, else UPS's delivery date and time
     (written in the time zone of the place of delivery)."""
-    if latest_moment is not None and (latest.get("status") or {}).get("type") == "D":
+    if latest_moment is not None and _obj(latest.get("status")).get("type") == "D":
         return latest_moment
     day = None
-    for entry in package.get("deliveryDate") or []:
+    dates = package.get("deliveryDate")
+    for entry in dates if isinstance(dates, list) else []:
         if isinstance(entry, dict) and entry.get("type") == "DEL":
             day = entry.get("date")
-    times = package.get("deliveryTime") or {}
+    times = _obj(package.get("deliveryTime"))
     clock = times.get("endTime") if times.get("type") == "DEL" else None
     return _ups_moment(day, clock) or latest_moment
 
 
 def shipment_values(package):
     """Shipment field values from one package of UPS's tracking answer."""
-    activities = [a for a in package.get("activity") or [] if isinstance(a, dict)]
+    found = package.get("activity")
+    activities = [a for a in found if isinstance(a, dict)] if isinstance(found, list) else []
     latest = activities[0] if activities else {}  # UPS lists the most recent first
-    current = package.get("currentStatus") or {}
+    current = _obj(package.get("currentStatus"))
     status = _status(current, latest)
     latest_moment = _activity_moment(latest) if latest else None
     description = (
         _text(current.get("description"))
         or _text(current.get("simplifiedTextDescription"))
-        or _text((latest.get("status") or {}).get("description"))
+        or _text(_obj(latest.get("status")).get("description"))
     )
     delivered = _delivered(package, latest, latest_moment) if status == "Delivered" else None
-    service = _text((package.get("service") or {}).get("description"))
+    service = _text(_obj(package.get("service")).get("description"))
     return {
         "status": status,
         "status_description": description[:255] if description else None,
-        "last_event": _text((latest.get("status") or {}).get("description")),
+        "last_event": _text(_obj(latest.get("status")).get("description")),
         "last_event_date": latest_moment,
         "last_location": _location(latest) if latest else None,
         "delivered_date": delivered,

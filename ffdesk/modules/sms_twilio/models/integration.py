@@ -14,21 +14,31 @@ again only if Twilio has no such message. A message still `sending` when a later
 import asyncio
 import re
 from datetime import UTC, timedelta
+from decimal import Decimal, InvalidOperation
 from email.utils import parsedate_to_datetime
 
 from ffdesk.engine.base import *
 from ffdesk.sync import (
+    BadRecord,
     ConnectionResult,
     CredentialsRejected,
+    Pages,
     ProviderClient,
     ProviderError,
     ProviderRequestError,
     ProviderUnavailable,
     RateLimited,
     SyncCapability,
+    UnexpectedAnswer,
+    answer_object,
     api_base,
+    conflict,
+    known_state,
+    object_id,
+    owner_of,
     rate_limit_for,
     sync_enabled,
+    unexpected,
 )
 
 IDENTIFIER = "sms_twilio"
@@ -79,6 +89,10 @@ INTERRUPTED = (
     "Sending was interrupted before Twilio answered and Twilio shows no such message, so it was "
     "not sent again (that could send it twice). Queue it again to resend it."
 )
+ANSWER_UNREADABLE = (
+    "Twilio accepted the message but its answer could not be read, and the message was not "
+    "found at Twilio either: it is kept as sent (not sent again), without a delivery status."
+)
 INTERRUPTED_TEST = (
     "Sending was interrupted before Twilio answered, and Twilio test credentials cannot look "
     "messages up, so it was not sent again (that could send it twice). Queue it again to resend it."
@@ -123,17 +137,28 @@ def _is_test_credentials(exc):
     return exc.status == 403 and "test" in detail and "credential" in detail
 
 
-def _json_object(response):
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    if not isinstance(body, dict):
-        raise ProviderUnavailable(
-            "Twilio answered with something that is not a JSON object. Try again later.",
-            provider=PROVIDER,
+def _json_object(response, keys=None):
+    """The object Twilio answered with, read through the checked path."""
+    return answer_object(response, PROVIDER, keys)
+
+
+ACCOUNT_KEYS = {"sid": str, "status": str}
+ACCOUNT_STATUSES = ("active", "suspended", "closed")
+
+
+def _account(response):
+    """Twilio's account resource, checked: its sid and a status Twilio documents."""
+    account = _json_object(response, ACCOUNT_KEYS)
+    if account["status"] not in ACCOUNT_STATUSES:
+        raise unexpected(
+            PROVIDER, "an account with a `status`", f"the account status {account['status']!r}"
         )
-    return body
+    return account
+
+
+def _sid_of(item):
+    sid = item.get("sid") if isinstance(item, dict) else None
+    return sid if isinstance(sid, str) and sid else None
 
 
 class TwilioIntegration(Model):
@@ -248,7 +273,7 @@ class TwilioIntegration(Model):
             return ConnectionResult("rejected", problem)
         try:
             async with self._twilio_client() as api:
-                account = _json_object(await api.get(self._twilio_path(".json")))
+                account = _account(await api.get(self._twilio_path(".json")))
         except CredentialsRejected as exc:
             if _is_test_credentials(exc):
                 return ConnectionResult(
@@ -302,7 +327,7 @@ class TwilioIntegration(Model):
     async def _twilio_preflight(self, api):
         """Check the credentials before touching any message; True for test credentials."""
         try:
-            account = _json_object(await api.get(self._twilio_path(".json")))
+            account = _account(await api.get(self._twilio_path(".json")))
         except CredentialsRejected as exc:
             if _is_test_credentials(exc):
                 return True
@@ -355,7 +380,7 @@ class TwilioIntegration(Model):
         path = self._twilio_path("/Messages.json")
         found = None
         for _ in range(LOOKUP_PAGES):
-            page = await self._get_page(api, path, params)
+            page = _json_object(await api.get(path, params=params), {"messages": list})
             older = False
             for item in page.get("messages") or []:
                 if not isinstance(item, dict) or not item.get("sid"):
@@ -374,7 +399,7 @@ class TwilioIntegration(Model):
                     continue
                 found = item  # newest first: keep going to end on the oldest match
             next_uri = page.get("next_page_uri")
-            if older or not next_uri:
+            if older or not next_uri or not isinstance(next_uri, str) or next_uri == path:
                 break
             path, params = next_uri, None
         return found
@@ -471,7 +496,7 @@ class TwilioIntegration(Model):
         while True:
             attempt += 1
             try:
-                resource = _json_object(await api.post(path, data=form, retry=False))
+                response = await api.post(path, data=form, retry=False)
                 break
             except RateLimited as exc:
                 # Twilio turned the request away before creating anything: safe to send again.
@@ -488,7 +513,7 @@ class TwilioIntegration(Model):
                         f"message #{message.id} to {message.to}: Twilio's answer was lost but "
                         f"it has the message as {found['sid']}"
                     )
-                    resource = found
+                    response = found
                     break
                 if attempt >= policy.max_attempts:
                     await self._requeue(message)
@@ -503,11 +528,19 @@ class TwilioIntegration(Model):
                 await self._mark_failed(message, reason, code=exc.code)
                 run.record_failure(f"message #{message.id} to {message.to}", exc)
                 return
-        if not resource.get("sid"):
-            raise ProviderUnavailable(
-                "Twilio accepted a message but answered without its id. Try again later.",
-                provider=PROVIDER,
-            )
+        if isinstance(response, dict):
+            resource = response  # found by the lookup
+        else:
+            try:
+                resource = _json_object(response, {"sid": str})
+                object_id(resource["sid"], PROVIDER, "message", ("SM", "MM"))
+            except (UnexpectedAnswer, BadRecord):
+                # Twilio took the message (2xx) but its answer cannot be read: it must never be
+                # sent again, nor shown as not sent. Find it at Twilio, else keep it as sent.
+                resource = await self._find_remote(api, message, started)
+                if resource is None:
+                    await self._mark_unfollowed(message, run, ANSWER_UNREADABLE)
+                    return
         message.date_sent = started  # when it was handed over; Twilio's own date replaces it
         await self._store_sent(message, resource, run, "created")
 
@@ -516,6 +549,17 @@ class TwilioIntegration(Model):
         message.status = "queued"
         message.status_updated = datetime.now()
         await message.save()
+
+    async def _mark_unfollowed(self, message, run, reason):
+        """Twilio accepted `message` but it cannot be linked: sent, never again, with why."""
+        message.status = "sent"
+        message.error = reason
+        message.error_code = None
+        message.status_updated = datetime.now()
+        if not message.date_sent:
+            message.date_sent = datetime.now()
+        await message.save()
+        run.record_failure(f"message #{message.id} to {message.to}", reason)
 
     async def _mark_failed(self, message, error, code=None):
         message.status = "failed"
@@ -528,6 +572,13 @@ class TwilioIntegration(Model):
         """Record Twilio's message for `message`, with its mapping, in one transaction."""
         sid = resource["sid"]
         Mapper = get_model("IntegrationMapper")
+        taken = await owner_of(self, "Message", sid)
+        if taken is not None and taken.local_id != str(message.id):
+            # Twilio answered with a message id already linked to another local message: this
+            # one was accepted all the same, so it is kept as sent and never sent again.
+            problem = conflict(PROVIDER, "Message", message.id, sid, taken.local_id, "message")
+            await self._mark_unfollowed(message, run, f"{problem}.")
+            return
         async with env_ctx.get().db.transaction():
             message.remote_id = sid
             message.integration = self.id
@@ -574,10 +625,12 @@ class TwilioIntegration(Model):
         # yet and shows up once Twilio sends it, in a later run.
         params = {"PageSize": PAGE_SIZE, "DateSent>": _utc_date(oldest.date_sent - CLOCK_SKEW)}
         path = self._twilio_path("/Messages.json")
+        pages = Pages(PROVIDER)
         while True:
             run.checkpoint()
-            page = await self._get_page(api, path, params)
-            items = [i for i in page.get("messages") or [] if isinstance(i, dict) and i.get("sid")]
+            page = _json_object(await api.get(path, params=params), {"messages": list})
+            items = [i for i in page["messages"] if _sid_of(i)]
+            pages.check(path if params is None else None, [i["sid"] for i in items])
             if items:
                 known = await Message.filter(
                     integration=self.id, remote_id__in=[i["sid"] for i in items]
@@ -589,6 +642,11 @@ class TwilioIntegration(Model):
                         message = by_sid.get(item["sid"])
                         if message is None:
                             continue  # sent by something else, or received: not ours
+                        try:
+                            known_state(item.get("status"), STATUSES, PROVIDER)
+                        except BadRecord as exc:
+                            run.record_failure(f"message #{message.id} to {message.to}", exc)
+                            continue
                         if _apply(message, item):
                             await message.save()
                             run.count("updated")
@@ -597,6 +655,12 @@ class TwilioIntegration(Model):
             next_uri = page.get("next_page_uri")
             if not next_uri or not items:
                 break
+            if not isinstance(next_uri, str):
+                raise UnexpectedAnswer(
+                    "Twilio answered with a next page that is not an address; stopped.",
+                    provider=PROVIDER,
+                )
+            pages.more(next_uri)
             path, params = next_uri, None
 
 
@@ -625,10 +689,11 @@ def _apply(message, item):
         values["error_code"] = None
         values["error"] = None
     price = item.get("price")
-    if price not in (None, ""):
+    if isinstance(price, (str, int)) and not isinstance(price, bool) and price != "":
         try:
-            values["price"] = abs(float(price))  # Twilio gives the charge as a negative amount
-        except (TypeError, ValueError):
+            # Twilio gives the charge as a negative amount, as text ("-0.00750"): exact.
+            values["price"] = abs(Decimal(str(price)))
+        except InvalidOperation:
             pass
     if item.get("price_unit"):
         values["price_unit"] = str(item["price_unit"])[:8]
