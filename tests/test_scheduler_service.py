@@ -24,7 +24,7 @@ import pytest
 
 import ffdesk
 from tests.fakes.stripe import FakeStripe
-from tests.helpers.databases import fresh_database_url
+from tests.helpers.database import database_url
 from tests.helpers.stripe_env import KEY, add_contacts, cli_env, run_cli, start_cli
 
 CONTACTS = 60
@@ -56,7 +56,7 @@ async def _prepare(url: str) -> None:
 @pytest.fixture
 def ready(tmp_path: Path, fake: FakeStripe) -> dict[str, str]:
     """Stripe installed, enabled (key in the file keyring) with contacts to push."""
-    url = fresh_database_url(tmp_path)
+    url = database_url(tmp_path / "ffdesk.db")
     env = cli_env(tmp_path, fake.url)
     env["FFDESK_DATABASE_URL"] = url
     asyncio.run(_prepare(url))

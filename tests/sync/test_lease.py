@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from ffdesk.sync.lease import Lease, read_lease
-from tests.helpers.databases import fresh_database_url
+from tests.helpers.database import database_url
 
 
 class Monotonic:
@@ -27,7 +27,7 @@ class Monotonic:
 
 @pytest.fixture
 def engine(tmp_path: Path) -> Iterator[Engine]:
-    engine = sa.create_engine(fresh_database_url(tmp_path))
+    engine = sa.create_engine(database_url(tmp_path / "ffdesk.db"))
     yield engine
     engine.dispose()
 
