@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from ffdesk.sync.lease import Lease
+from tests.helpers.database import database_url
 from tests.helpers.env import CliRunner, cli_fixture  # noqa: F401
 
 
@@ -103,7 +104,7 @@ def test_status_names_the_active_scheduler_and_the_next_due_runs(
         "No scheduler is active on this database: schedules do not run.",
         "No service is installed.",
     ]
-    engine = sa.create_engine(f"sqlite:///{tmp_path / 'cli.sqlite'}")
+    engine = sa.create_engine(database_url(tmp_path / "cli.sqlite"))
     try:
         lease = Lease(engine, kind="service", host="server-7", pid=31337)
         assert lease.try_acquire()
