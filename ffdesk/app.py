@@ -26,6 +26,7 @@ from ffdesk.ui.translations import install_translations
 if TYPE_CHECKING:
     from ffdesk.engine.system import System
     from ffdesk.sync.scheduler import Scheduler
+    from ffdesk.ui.background_syncs import BackgroundSyncs
     from ffdesk.ui.errors import ErrorReport
     from ffdesk.ui.startup_error import StartupErrorWindow
 
@@ -91,6 +92,7 @@ class App:
         self.system: System | None = None
         self.window: MainWindow | StartupErrorWindow | None = window
         self.scheduler: Scheduler | None = None
+        self.background: BackgroundSyncs | None = None
         self._closed = asyncio.Event()
         self.warnings: list[str] = []
         window.closed.connect(self._closed.set)
@@ -119,15 +121,15 @@ class App:
             self.warnings.append(reason)
         if self.warnings:
             window.show_message("warning", " ".join(self.warnings))
-        from ffdesk.sync.scheduler import Scheduler
+        from ffdesk.ui.background_syncs import BackgroundSyncs
+        from ffdesk.ui.tray import TrayIcon
 
-        async def after_scheduled_job(_identifier: str) -> None:
-            await window.refresh_catalogue()
-            if window.pane is not None:
-                await window.pane.reload()  # keeps unsaved edits
-
-        self.scheduler = Scheduler(self.system.env, on_job_finished=after_scheduled_job)
-        self.scheduler.start()
+        # Where the platform has a tray: status, menu and notifications of scheduled runs.
+        tray = TrayIcon(self.app) if TrayIcon.available() else None
+        self.background = BackgroundSyncs(window, self.system, tray=tray)
+        self.background.quit_requested.connect(self.request_quit)
+        self.scheduler = self.background.scheduler
+        self.background.start()
         try:
             await self._closed.wait()
         finally:
@@ -168,7 +170,9 @@ class App:
     async def _shutdown(self, window: MainWindow) -> None:
         window.save_settings()
         window.hide()
-        if self.scheduler is not None:
+        if self.background is not None:
+            await self.background.stop()
+        elif self.scheduler is not None:
             await self.scheduler.stop()
         if window.controller is not None:
             await window.controller.shutdown()

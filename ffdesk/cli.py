@@ -147,6 +147,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub(cont, "import", "import a CSV file (name, email, phone)").add_argument("file")
     sub(cont, "list", "contacts of the company")
 
+    from ffdesk.cli_scheduler import add_commands as add_scheduler_commands
+
+    add_scheduler_commands(commands, sub)
     sub(commands, "doctor", "check keyring, database, data folder, network, modules and clock")
     completion = sub(commands, "completion", "print the shell completion script")
     completion.add_argument("shell", choices=["bash", "zsh", "fish"])
@@ -491,6 +494,18 @@ async def _contacts(system: System, args: argparse.Namespace, out: Output) -> in
     return 0
 
 
+async def _scheduler(system: System, args: argparse.Namespace, out: Output) -> int:
+    from ffdesk.cli_scheduler import scheduler_command
+
+    return await scheduler_command(system, args, out)
+
+
+async def _schedules(system: System, args: argparse.Namespace, out: Output) -> int:
+    from ffdesk.cli_scheduler import schedules_command
+
+    return await schedules_command(system, args, out)
+
+
 async def _audit(system: System, args: argparse.Namespace, out: Output) -> int:
     from ffdesk.services.audit import audit_rows, describe_changes
 
@@ -591,6 +606,8 @@ HANDLERS = {
     "sync": _sync,
     "runs": _runs,
     "contacts": _contacts,
+    "scheduler": _scheduler,
+    "schedules": _schedules,
     "audit": _audit,
     "config": _config,
 }

@@ -112,6 +112,20 @@ def test_every_command_prints_one_object_matching_its_schema(
         assert run("db backup", str(backup))["backup"] == str(backup)
     else:  # a PostgreSQL server is backed up with its own tools: said in the error shape
         seen.add("db backup")
+    schedules = run("schedules list")["schedules"]
+    assert [(r["id"], r["integration"], r["company"]) for r in schedules][:2] == [
+        (1, "payment_stripe", "My Company"),
+        (2, "payment_stripe", "Acme Ltd"),
+    ]
+    assert run("schedules set", "1", "--every", "2h")["every"] == "every 2 hours"
+    assert run("schedules pause", "1")["active"] is False
+    assert run("schedules resume", "1")["active"] is True
+    # Stripe was disabled above: its schedule is due but does not run.
+    assert run("scheduler run", "--once") == {"ran": [], "standby": False}
+    assert run("scheduler status")["active"] is False
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config-home"))
+    assert run("scheduler install", "--no-start")["started"] is False
+    assert run("scheduler uninstall", "--no-stop")["done"] == ["Removed the systemd service."]
     doctor = cli("doctor", "--json")  # the test keyring is in memory: doctor may be unhappy
     jsonschema.validate(json.loads(doctor.out), SCHEMA["commands"]["doctor"])
     seen.add("doctor")

@@ -211,6 +211,16 @@ def test_schedule_pauses_after_five_rejected_runs_and_sync_now_resumes_it(
     fake.clear_log()
     assert asyncio.run(scheduled_runs(3)) == []  # paused: the provider is not asked
     assert fake.count() == 0
+
+    async def background_run() -> list[str]:
+        from ffdesk.sync.scheduler import Scheduler
+
+        async with open_stripe(db_url(home), enable=False) as (system, _record):
+            return await Scheduler(system.env, tick=0.01).run_due(wait=True)
+
+    # Nor does the background scheduler, whose schedule is due at once.
+    assert not [ran for ran in asyncio.run(background_run()) if "payment_stripe" in ran]
+    assert fake.count() == 0
     reason = "scheduled sync paused after 5 failed runs: Stripe rejected the credentials"
     code, out, _ = ffdesk("integrations", "list")
     assert code == 0 and reason in out

@@ -189,6 +189,7 @@ class SyncJob:
         self._unreachable = False  # set when the run fails because the provider was unreachable
         self._cancel = asyncio.Event()
         self._state = RunState.RUNNING
+        self._interrupted: str | None = None
 
     # -- what a module's sync calls ---------------------------------------------------
     def count(self, kind: str, n: int = 1) -> None:
@@ -255,6 +256,12 @@ class SyncJob:
             raise SyncCancelled()
 
     def cancel(self) -> None:
+        self._cancel.set()
+
+    def interrupt(self, reason: str = INTERRUPTED) -> None:
+        """Stop at the next record boundary because the process is stopping (SIGTERM): the run
+        is recorded failed as "interrupted", so its schedule runs it again, not cancelled."""
+        self._interrupted = reason
         self._cancel.set()
 
     # -- lifecycle --------------------------------------------------------------------
@@ -366,6 +373,9 @@ class SyncJob:
                 beat.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await beat
+            if self._interrupted is not None and state == RunState.CANCELLED:
+                state, error = RunState.FAILED, self._interrupted
+                self.log(f"{error}; what was done is kept")
             outcome = await self._finish(state, error)
             if stopped:
                 # Recorded; now let the cancellation go on to whoever cancelled the task.

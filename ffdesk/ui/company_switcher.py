@@ -1,11 +1,12 @@
-"""The toolbar's company combo: the companies, then "New company…" and "Rename…"."""
+"""The toolbar's company combo: the companies (most recently used first; type to filter),
+then "New company…" and "Rename…"."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, Signal, Slot
-from PySide6.QtWidgets import QComboBox, QWidget
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, Signal, Slot
+from PySide6.QtWidgets import QComboBox, QCompleter, QWidget
 
 # English sources; the combo shows them translated.
 NEW_COMPANY = QT_TRANSLATE_NOOP("CompanySwitcher", "New company…")
@@ -31,13 +32,34 @@ class CompanySwitcher(QComboBox):
         self.setMinimumContentsLength(16)
         self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self._current: int | None = None
+        # Hundreds of companies: type part of a name, pick it from the filtered list.
+        self.setEditable(True)
+        self.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.setMaxVisibleItems(20)
+        self.lineEdit().setPlaceholderText(self.tr("Type to find a company"))
+        completer = QCompleter(self.model(), self)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+        completer.setMaxVisibleItems(20)
+        self.setCompleter(completer)
+        # Choosing a completion makes the combo emit `activated` for that row itself.
         self.activated.connect(self._on_activated)
+        self.lineEdit().editingFinished.connect(self._on_line_edit_editing_finished)
 
-    def set_companies(self, companies: Sequence[tuple[int, str]], current: int | None) -> None:
+    def set_companies(
+        self,
+        companies: Sequence[tuple[int, str]],
+        current: int | None,
+        recent: Sequence[str] = (),
+    ) -> None:
+        """Fill the list: the companies named in `recent` first (in that order), then the rest."""
+        rank = {name: i for i, name in enumerate(recent)}
+        ordered = sorted(companies, key=lambda c: (rank.get(c[1], len(rank)), c[1].casefold()))
         self.blockSignals(True)
         try:
             self.clear()
-            for company_id, name in companies:
+            for company_id, name in ordered:
                 self.addItem(name, company_id)
             self.insertSeparator(self.count())
             self.addItem(self.tr(NEW_COMPANY), _NEW)
@@ -56,6 +78,14 @@ class CompanySwitcher(QComboBox):
 
     def index_of_entry(self, text: str) -> int:
         return self.findText(text)
+
+    def company_names(self) -> list[str]:
+        return [self.itemText(i) for i in range(self.count()) if isinstance(self.itemData(i), int)]
+
+    @Slot()
+    def _on_line_edit_editing_finished(self) -> None:
+        if not self.completer().popup().isVisible():
+            self.show_company(self._current)  # typed but not chosen: show the active one again
 
     @Slot(int)
     def _on_activated(self, index: int) -> None:

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from ffdesk.ui import dialogs
 from ffdesk.ui.company_switcher import CompanySwitcher
 from ffdesk.ui.icons import IconCache, app_icon, glyph
+from ffdesk.ui.schedule_status import ScheduleStatus
 from ffdesk.ui.style import theme, theme_signals
 from ffdesk.ui.tasks import spawn
 
@@ -46,6 +47,8 @@ CATALOGUE_WIDTH = 420
 # How often the window looks for changes made by another administrator or the command line.
 WATCH_INTERVAL_MS = 3000
 LAST_COMPANY_KEY = "company/last"
+RECENT_COMPANIES_KEY = "company/recent"
+RECENT_COMPANIES = 20
 LAST_INTEGRATION_KEY = "integration/last"
 
 
@@ -60,6 +63,7 @@ class MainWindow(QMainWindow):
     company_changed = Signal(int)
     integration_selected = Signal(str)
     closed = Signal()
+    hidden_to_tray = Signal()
 
     def __init__(
         self,
@@ -75,6 +79,8 @@ class MainWindow(QMainWindow):
         self.settings = settings if settings is not None else QSettings()
         self.icons = IconCache()
         self._close_confirmed = False
+        # Set by the tray's owner: closing during a sync may then keep syncing in the tray.
+        self.tray_available = False
         self.setWindowTitle(TITLE)
         self.setWindowIcon(app_icon())
         self.setObjectName("mainWindow")
@@ -133,6 +139,8 @@ class MainWindow(QMainWindow):
 
         # status bar
         self.company_status = QLabel()
+        self.schedule_status = ScheduleStatus()
+        self.statusBar().addPermanentWidget(self.schedule_status)
         self.statusBar().addPermanentWidget(self.company_status)
 
         # keyboard
@@ -360,7 +368,11 @@ class MainWindow(QMainWindow):
         assert self.system is not None
         companies = await self.system.companies()
         cid = self.system.env.cid
-        self.switcher.set_companies([(int(c.id), str(c.name)) for c in companies], cid)  # type: ignore[arg-type]
+        self.switcher.set_companies(
+            [(int(c.id), str(c.name)) for c in companies],  # type: ignore[arg-type]
+            cid,
+            self.recent_companies(),
+        )
         name = next((str(c.name) for c in companies if c.id == cid), "")
         self.setWindowTitle(f"{TITLE} — {name}" if name else TITLE)
         self.company_status.setText(self.tr("Company: {name}").format(name=name))
@@ -416,10 +428,34 @@ class MainWindow(QMainWindow):
             self.show_error(exc, "switching company")
             return
         self.settings.setValue(LAST_COMPANY_KEY, company.name)
+        self._remember_company(str(company.name))
         self.message.clear()
         self.message_holder.hide()
         await self.refresh()
         self.company_changed.emit(company_id)
+
+    def recent_companies(self) -> list[str]:
+        """Names of the companies switched to, most recent first (the switcher lists them first)."""
+        value = self.settings.value(RECENT_COMPANIES_KEY)
+        if isinstance(value, str):
+            return [value]
+        return [str(v) for v in value] if isinstance(value, list) else []
+
+    def _remember_company(self, name: str) -> None:
+        names = [name, *(n for n in self.recent_companies() if n != name)][:RECENT_COMPANIES]
+        self.settings.setValue(RECENT_COMPANIES_KEY, names)
+
+    async def show_history(self, company_id: int, identifier: str) -> None:
+        """Bring the window up on an integration's sync history (a notification was clicked)."""
+        self.showNormal()
+        self.raise_()
+        self.activateWindow()
+        if self.system is None or self.pane is None or not identifier:
+            return
+        if company_id and company_id != self.system.env.cid:
+            await self.switch_company(company_id)
+        await self.select_integration(identifier)
+        self.pane.tabs.setCurrentIndex(0)  # "Sync history"
 
     def show_error(self, exc: BaseException, action: str = "") -> None:
         """An error of a window-wide action, shown under the toolbar."""
@@ -643,10 +679,45 @@ class MainWindow(QMainWindow):
             event.ignore()
             self.guard_unsaved(self._close_confirmed_now)
             return
+        busy = self.controller is not None and self.controller.busy
+        if busy and self.tray_available and not self._close_confirmed:
+            event.ignore()
+            self._ask_keep_syncing()
+            return
         self.save_settings()
         self.watch_timer.stop()  # a closed window watches nothing (and outlives its event loop)
         event.accept()
         self.closed.emit()
+
+    def _ask_keep_syncing(self) -> None:
+        """A sync runs: keep it going with the window hidden in the tray, or stop and quit."""
+        from PySide6.QtWidgets import QMessageBox
+
+        box = QMessageBox(self)
+        box.setObjectName("keepSyncingDialog")
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle(self.tr("A sync is running"))
+        box.setText(self.tr("A sync is still running. Keep syncing in the tray?"))
+        box.setInformativeText(
+            self.tr("ffdesk stays in the tray until the sync ends; quit it from the tray menu.")
+        )
+        keep = box.addButton(self.tr("Keep syncing in the tray"), QMessageBox.ButtonRole.AcceptRole)
+        stop = box.addButton(
+            self.tr("Stop the sync and quit"), QMessageBox.ButtonRole.DestructiveRole
+        )
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(keep)
+
+        def finished(_result: int) -> None:
+            if box.clickedButton() is keep:
+                self.save_settings()
+                self.hide()
+                self.hidden_to_tray.emit()
+            elif box.clickedButton() is stop:
+                self._close_confirmed_now()
+
+        box.finished.connect(finished)
+        dialogs._open(box)
 
     def _close_confirmed_now(self) -> None:
         self._close_confirmed = True

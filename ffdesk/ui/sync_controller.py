@@ -43,6 +43,11 @@ class SyncController(QObject):
     def is_running(self, integration_id: int | None) -> bool:
         return integration_id in self._tasks
 
+    @property
+    def busy(self) -> bool:
+        """Whether any sync started from the window is running."""
+        return bool(self._tasks)
+
     def progress(self, integration_id: int) -> tuple[int, int | None]:
         return self._progress.get(integration_id, (0, None))
 

@@ -31,21 +31,22 @@ def job(frequency: int | None = 1, unit: str | None = "Hours", **values: Any) ->
 @pytest.mark.parametrize(
     ("frequency", "unit", "expected"),
     [
-        (1, "Minutes", timedelta(minutes=1)),
-        (15, "Minutes", timedelta(minutes=15)),
-        (1, "Hours", timedelta(hours=1)),
-        (6, "Hours", timedelta(hours=6)),
-        (2, "Days", timedelta(days=2)),
-        (1, "Months", timedelta(days=30)),
-        (1, "Years", timedelta(days=365)),
-        (None, None, timedelta(hours=1)),  # defaults: every hour
-        (0, "Minutes", timedelta(minutes=1)),  # never more often than once a minute
+        (1, "Minutes", T0 + timedelta(minutes=1)),
+        (15, "Minutes", T0 + timedelta(minutes=15)),
+        (1, "Hours", T0 + timedelta(hours=1)),
+        (6, "Hours", T0 + timedelta(hours=6)),
+        (2, "Days", T0 + timedelta(days=2)),
+        # Months and years follow the calendar: 2 March to 2 April is 31 days, not 30.
+        (1, "Months", datetime(2026, 4, 2, 9, 0, 0)),
+        (1, "Years", datetime(2027, 3, 2, 9, 0, 0)),
+        (None, None, T0 + timedelta(hours=1)),  # defaults: every hour
+        (0, "Minutes", T0 + timedelta(minutes=1)),  # never more often than once a minute
     ],
 )
 def test_interval_is_frequency_times_unit(
-    frequency: int | None, unit: str | None, expected: timedelta
+    frequency: int | None, unit: str | None, expected: datetime
 ) -> None:
-    assert interval(job(frequency, unit)) == expected
+    assert T0 + interval(job(frequency, unit)) == expected
 
 
 def test_a_job_never_run_is_due_at_once() -> None:
@@ -85,6 +86,9 @@ class Clock:
         return self.now
 
 
+STRIPE = "payment_stripe (My Company)"  # what a schedule run is called: module (company)
+
+
 @pytest.fixture
 def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeStripe]:
     with FakeStripe(secret_key=KEY, seed=3) as server:
@@ -119,28 +123,33 @@ def test_stripe_cron_job_runs_when_due_and_syncs_enabled_integrations_only(
 
             clock = Clock(T0)
             scheduler = Scheduler(system.env, clock=clock)
-            assert await scheduler.run_due() == ["payment_stripe_sync"]  # never run: due now
-            assert scheduler.ran == ["payment_stripe_sync"]
+            assert await scheduler.run_due() == [STRIPE]  # never run: due now
+            assert scheduler.ran == [STRIPE]
             rows = await SyncRun.all().all()
             assert [(r.integration_id, r.trigger, r.state) for r in rows] == [
                 (record.id, "schedule", "done")
             ]
             assert rows[0].created == 4 and len(fake.customers) == 4
-            assert (await CronJob.get(cron.id)).last_run == T0
+            # Each integration of each company has its own schedule; the CronJob is its template.
+            Schedule = system.get_model("IntegrationSchedule")
+            schedule = await Schedule.filter(integration=record.id).get()
+            assert (schedule.last_run, schedule.next_due) == (T0, T0 + timedelta(hours=1))
+            assert (schedule.frequency, schedule.frequency_unit) == (1, "Hours")
+            assert (await CronJob.get(cron.id)).last_run is None
 
             clock.now = T0 + timedelta(minutes=59)
             assert await scheduler.run_due() == []
             clock.now = T0 + timedelta(hours=1)
-            assert await scheduler.run_due() == ["payment_stripe_sync"]
+            assert await scheduler.run_due() == [STRIPE]
             second = (await SyncRun.all().order_by("id").all())[-1]
             assert (second.trigger, second.state, second.skipped) == ("schedule", "done", 4)
 
-            # Enabling the second company's integration makes the next due run sync both.
+            # Enabling the second company's integration: its own schedule (due since T0) runs too.
             disabled.secret_key = KEY  # company-scoped: written for that company
             await disabled.save()
             await disabled.enable_integration()
             clock.now = T0 + timedelta(hours=2)
-            assert await scheduler.run_due() == ["payment_stripe_sync"]
+            assert sorted(await scheduler.run_due()) == ["payment_stripe (Branch Office)", STRIPE]
             latest = await SyncRun.filter(started__gte=second.finished).all()
             assert sorted(r.integration_id for r in latest) == sorted([record.id, disabled.id])
             assert all(r.trigger == "schedule" for r in latest)
@@ -156,12 +165,12 @@ def test_a_failing_scheduled_run_is_recorded_and_the_job_still_advances(
             fake.secret_key = "sk_test_rotatedByTheOwner0000000000"
             clock = Clock(T0)
             scheduler = Scheduler(system.env, clock=clock)
-            assert await scheduler.run_due() == ["payment_stripe_sync"]
+            assert await scheduler.run_due() == [STRIPE]
             [row] = await system.get_model("SyncRun").all().all()
             assert (row.state, row.trigger) == ("failed", "schedule")
             assert row.error.startswith("Stripe rejected the credentials")
-            cron = await system.get_model("CronJob").filter(identifier="payment_stripe_sync").get()
-            assert cron.last_run == T0
+            schedule = await system.get_model("IntegrationSchedule").filter(active=True).first()
+            assert (schedule.last_run, schedule.failures) == (T0, 1)
             assert await scheduler.run_due() == []  # not retried before its interval
 
     asyncio.run(main())
@@ -194,7 +203,7 @@ def test_broken_or_inactive_jobs_do_not_stop_the_others(
             scheduler = Scheduler(system.env, clock=Clock(T0))
             with caplog.at_level(logging.WARNING, logger="ffdesk.sync.scheduler"):
                 ran = await scheduler.run_due()
-            assert sorted(ran) == ["a_missing_method", "payment_stripe_sync"]
+            assert sorted(ran) == ["a_missing_method", STRIPE]
             assert "no_such_method does not exist" in caplog.text
             assert len(fake.customers) == 1
 
@@ -208,13 +217,13 @@ def test_started_scheduler_ticks_on_the_loop_until_stopped(fake: FakeStripe, url
             scheduler.start()
             assert scheduler.running
             for _ in range(500):
-                if scheduler.ran:
+                if scheduler.ran and not scheduler.runs_in_progress:  # started, then finished
                     break
                 await asyncio.sleep(0.01)
             await scheduler.stop()
             assert not scheduler.running
             # The clock never moved: the job ran exactly once however many ticks passed.
-            assert scheduler.ran == ["payment_stripe_sync"]
+            assert scheduler.ran == [STRIPE]
             runs = await system.get_model("SyncRun").all().all()
             assert [(r.trigger, r.state) for r in runs] == [("schedule", "done")]
 

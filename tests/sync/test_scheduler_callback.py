@@ -13,6 +13,8 @@ from ffdesk.sync.scheduler import Scheduler
 from tests.fakes.stripe import FakeStripe
 from tests.helpers.stripe_env import KEY, db_url, open_stripe, stripe_vars
 
+STRIPE = "payment_stripe (My Company)"  # what a schedule run is called: module (company)
+
 
 @pytest.fixture
 def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeStripe]:
@@ -43,7 +45,7 @@ def test_owner_hears_of_each_finished_job_after_its_run_is_recorded(
             await scheduler.run_due()  # not due again: nothing more to hear
 
     asyncio.run(main())
-    assert heard == [("payment_stripe_sync", "done")]
+    assert heard == [(STRIPE, "done")]
 
 
 def test_a_failing_owner_callback_does_not_stop_the_scheduler(
@@ -60,4 +62,4 @@ def test_a_failing_owner_callback_does_not_stop_the_scheduler(
             )
             return await scheduler.run_due()
 
-    assert asyncio.run(main()) == ["payment_stripe_sync"]
+    assert asyncio.run(main()) == [STRIPE]
