@@ -673,6 +673,13 @@ async def _open(open_system: Any, args: argparse.Namespace) -> System:
         raise Unreachable(database_failure(args.database, exc)) from None
 
 
+def _unexpected_text(exc: BaseException, log_path: object) -> str:
+    """A bug's sentence: no Python class name (the traceback is in the log)."""
+    detail = str(exc).strip().rstrip(".")
+    said = "ffdesk stopped on an unexpected error" + (f": {detail}" if detail else "")
+    return redact(f"{said}. The details are in {log_path}.")
+
+
 def fail(message: str, code: int, *, as_json: bool, field: str | None = None) -> int:
     """Report an error on standard error, as a sentence or as the JSON error object."""
     if as_json:
@@ -722,7 +729,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         log.error("command failed:\n%s", redact(traceback.format_exc()))
         return fail(
-            redact(f"Something went wrong: {type(exc).__name__}: {exc}. Details: {log_path}"),
+            _unexpected_text(exc, log_path),
             EXIT_REFUSED,
             as_json=as_json,
         )

@@ -19,6 +19,7 @@ from urllib.parse import quote, quote_plus
 from ffdesk.redaction import redact, register_basic_auth
 from tests.fakes.harness import Request
 from tests.fakes.stripe import FakeStripe
+from tests.helpers.database import stored_bytes
 from tests.helpers.stripe_env import cli_env, run_cli
 
 
@@ -107,11 +108,12 @@ def test_an_echoed_credential_in_any_encoding_leaks_nowhere(tmp_path: Path) -> N
     # The echo did reach ffdesk's texts (so this test can fail): masked, the rest kept.
     assert all("rejected the credentials" in text for text in shown[:4])
     assert "***" in shown[5]
-    database = tmp_path / "ffdesk.db"
-    assert database.exists() and list((tmp_path / "logs").glob("*.log*"))
+    stored = stored_bytes(tmp_path / "ffdesk.db")  # the SQLite file and WAL, or every PG row
+    assert stored and list((tmp_path / "logs").glob("*.log*"))
     for name, needle in forms.items():
         assert not [o for o in outputs if needle in o], name
         assert files_holding(tmp_path, needle) == [], name
+        assert needle.encode() not in stored, name
 
 
 def test_a_basic_credential_is_masked_in_each_of_its_forms() -> None:

@@ -41,6 +41,18 @@ HOST = socket.gethostname()
 INTERRUPTED = "interrupted: the process running it stopped before it finished"
 
 
+def unexpected_error_text(provider: str, exc: BaseException) -> str:
+    """A bug's sentence for the user: what stopped and where the details are, never a Python
+    class name (those go to the log with the traceback)."""
+    detail = str(exc).strip().rstrip(".")
+    said = f"{provider} stopped on an unexpected error in ffdesk or its module"
+    return redact(
+        f"{said}: {detail}. The details are in the log file."
+        if detail
+        else f"{said}. The details are in the log file."
+    )
+
+
 class RunState(enum.StrEnum):
     """States of a sync run; `running` is the only one that may change."""
 
@@ -346,7 +358,7 @@ class SyncJob:
                 if deadline.expired():
                     error = too_long_text(limits or 0.0)
                 else:
-                    error = redact(f"Something went wrong: {type(exc).__name__}: {exc}")
+                    error = unexpected_error_text(integration.name, exc)
                 self.log(error)
             except SyncCancelled:
                 state = RunState.CANCELLED
@@ -361,7 +373,7 @@ class SyncJob:
                 self.log(error)
             except Exception as exc:  # a bug in a module must not take the app down
                 state = RunState.FAILED
-                error = redact(f"Something went wrong: {type(exc).__name__}: {exc}")
+                error = unexpected_error_text(integration.name, exc)
                 log.error(
                     "sync of %s crashed:\n%s", integration.name, redact(traceback.format_exc())
                 )

@@ -29,6 +29,7 @@ from ffdesk.engine.base import (
 from ffdesk.engine.model import references_checked_once
 from tests.engine.helpers import run
 from tests.engine.page_models import PAGE_DECLARATIONS
+from tests.helpers.database import sqlite_only
 
 
 class Sample(Model):
@@ -82,6 +83,7 @@ def stored(env: Any, table: str, row_id: int) -> dict[str, tuple[str, Any]]:
     return {c: (row[2 * i], row[2 * i + 1]) for i, c in enumerate(columns)}
 
 
+@sqlite_only  # the prepared insert is SQLite's own write path
 @pytest.mark.parametrize("values", VALUES)
 def test_the_prepared_insert_stores_what_sqlalchemy_stores(env: Any, values: dict) -> None:
     Sample = env.registry["Sample"]

@@ -87,7 +87,10 @@ def dump_text(url: str) -> str:
             lines = []
             for name in sa.inspect(conn).get_table_names():
                 for row in conn.execute(sa.text(f'SELECT * FROM "{name}"')):
-                    lines.append(f"{name}: {tuple(row)!r}")
+                    # str(), not repr(): a value must read as stored, quotes and
+                    # backslashes unescaped, or a byte-search for it would miss it.
+                    cells = ("" if v is None else str(v) for v in row)
+                    lines.append(f"{name}: " + "\t".join(cells))
             return "\n".join(lines)
     finally:
         engine.dispose()

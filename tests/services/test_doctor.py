@@ -18,6 +18,7 @@ from keyring.backends import fail
 from keyring.errors import KeyringLocked
 
 from ffdesk.services.doctor import check_clock, check_network
+from tests.helpers.database import ON_POSTGRESQL
 from tests.helpers.env import (
     BROKEN_MODULES,
     CliRunner,
@@ -85,7 +86,8 @@ def test_a_healthy_machine_passes_every_check(cli: CliRunner, data_home: Path) -
     assert list(checks) == ["keyring", "data folder", "database", "network", "modules", "clock"]
     assert {c["status"] for c in checks.values()} == {"ok"}
     assert "MemoryKeyring answers" in checks["keyring"]["summary"]
-    assert checks["database"]["summary"].endswith("(sqlite) opened; schema is current.")
+    dialect = "postgresql" if ON_POSTGRESQL else "sqlite"
+    assert checks["database"]["summary"].endswith(f"({dialect}) opened; schema is current.")
     assert str(data_home / "ffdesk") in checks["data folder"]["summary"]
     text = cli("doctor")
     assert text.code == 0 and text.out.splitlines()[-1] == "Everything looks fine."

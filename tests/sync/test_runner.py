@@ -290,7 +290,11 @@ def test_failed_records_make_the_run_unsuccessful(db: str, probe_path: Path) -> 
             ProviderUnavailable("Probe could not be reached.", provider="Probe"),
             "^Probe could not be reached.$",
         ),
-        (RuntimeError("bug in module"), r"^Something went wrong: RuntimeError: bug in module$"),
+        (
+            RuntimeError("bug in module"),
+            r"^\w[\w ]* stopped on an unexpected error in ffdesk or its module: bug in module\. "
+            r"The details are in the log file\.$",
+        ),
     ],
 )
 def test_errors_fail_the_run_with_a_message(

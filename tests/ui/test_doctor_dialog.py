@@ -11,6 +11,7 @@ from keyring.backends import fail
 from PySide6.QtWidgets import QMenu
 
 from ffdesk.ui.main_window import MainWindow
+from tests.helpers.database import ON_POSTGRESQL
 
 
 def rows(window: MainWindow) -> dict[str, tuple[str, str]]:
@@ -46,7 +47,8 @@ def test_help_doctor_lists_every_check(qtbot: Any, window: MainWindow) -> None:
     assert list(shown) == ["keyring", "data folder", "database", "network", "modules", "clock"]
     assert shown["database"][0] == "ok"
     assert window.system is not None
-    assert "(sqlite) opened; schema is current." in shown["database"][1]
+    dialect = "postgresql" if ON_POSTGRESQL else "sqlite"
+    assert f"({dialect}) opened; schema is current." in shown["database"][1]
     assert window.doctor_dialog is not None
     assert window.doctor_dialog.verdict.text() == "Everything looks fine."
 

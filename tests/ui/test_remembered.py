@@ -45,7 +45,7 @@ def test_close_and_reopen_restores_geometry_company_and_integration(
     window.resize(1040, 690)
     window.close()
 
-    again, reopened = reopen(qtbot, arun, qapp, f"sqlite:///{tmp_path}/ffdesk.db", settings)
+    again, reopened = reopen(qtbot, arun, qapp, system.db.url, settings)
     try:
         # The offscreen screen is 800 px wide, so Qt fits the width back onto it; the height
         # (the default is 800) shows the saved geometry came back.
@@ -63,7 +63,7 @@ def test_close_and_reopen_restores_geometry_company_and_integration(
 def test_a_first_start_shows_the_first_integration(
     qtbot: Any, qapp: QApplication, arun: Any, tmp_path: Path, system: System, settings: QSettings
 ) -> None:
-    again, reopened = reopen(qtbot, arun, qapp, f"sqlite:///{tmp_path}/ffdesk.db", settings)
+    again, reopened = reopen(qtbot, arun, qapp, system.db.url, settings)
     try:
         assert again.pane.identifier == again.catalogue.first_identifier()
         assert reopened.env.company.name == "My Company"
