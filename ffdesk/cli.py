@@ -110,6 +110,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     sync = sub(commands, "sync", "run syncs now")
     sync.add_argument("ids", nargs="*", metavar="ID")
+    sync.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="list what a sync would send and ask for; send no write, save nothing",
+    )
+    sync.add_argument(
+        "--record",
+        metavar="MODEL:LOCAL_ID",
+        help="push or pull just this record again (with one ID), e.g. Contact:12",
+    )
 
     runs = sub(commands, "runs", "recent sync runs")
     runs.add_argument("id", nargs="?")
@@ -240,9 +250,17 @@ async def _integration_rows(system: System) -> list[dict[str, Any]]:
                 "state": await record.get_state(),
                 "last_synced": record.last_synced_date,
                 "problem": system.module_problem(found.identifier),
+                "schedule": await _schedule_text(record),
             }
         )
     return rows
+
+
+async def _schedule_text(record: Any) -> str | None:
+    from ffdesk.services.integrations import schedule_status
+
+    pause = await schedule_status(record)
+    return pause.message if pause is not None else None
 
 
 CLEAR_SECRET_WARNING = (
@@ -296,9 +314,10 @@ async def _integrations(system: System, args: argparse.Namespace, out: Output) -
 
     if args.action == "list":
         rows = await _integration_rows(system)
-        out.emit(
-            {"integrations": rows}, table(rows, ["id", "name", "category", "state", "last_synced"])
-        )
+        columns = ["id", "name", "category", "state", "last_synced"]
+        if any(row["schedule"] for row in rows):
+            columns.append("schedule")  # only when a schedule is paused: say why
+        out.emit({"integrations": rows}, table(rows, columns))
         return 0
     record = await system.integration(args.id)
     if args.action == "form":
@@ -346,8 +365,11 @@ def _waits(outcome: Any) -> str:
 
 
 async def _sync(system: System, args: argparse.Namespace, out: Output) -> int:
-    from ffdesk.sync.runner import describe, run_sync, waiting_text
+    from ffdesk.sync.runner import RecordRef, describe, run_sync, waiting_text
 
+    only = RecordRef.parse(args.record) if args.record else None
+    if only is not None and len(args.ids) != 1:
+        raise UsageError("ffdesk sync --record: name exactly one integration ID")
     if args.ids:
         records = [await system.integration(i) for i in args.ids]
     else:
@@ -365,6 +387,8 @@ async def _sync(system: System, args: argparse.Namespace, out: Output) -> int:
             outcome = await run_sync(
                 record,
                 trigger="command line",
+                dry_run=args.dry_run,
+                only=only,
                 # Progress goes to stderr, so stdout stays the result (and valid --json).
                 on_wait=lambda provider, seconds: print(
                     waiting_text(provider, seconds), file=sys.stderr, flush=True
@@ -383,14 +407,24 @@ async def _sync(system: System, args: argparse.Namespace, out: Output) -> int:
             failures += 1
             unreachable += outcome.unreachable
     rows = outcomes
-    out.emit(
-        {"runs": rows},
-        table(rows, ["integration", "state", "created", "updated", "skipped", "failed", "error"]),
-    )
+    text = table(rows, ["integration", "state", "created", "updated", "skipped", "failed", "error"])
+    if args.dry_run:
+        text = _preview_text(rows) + "\n" + text
+    out.emit({"runs": rows}, text)
     if failures == 0:
         return EXIT_OK
     # Exit 3 only when nothing was refused: every failed run just could not reach its provider.
     return EXIT_UNREACHABLE if unreachable == failures else EXIT_REFUSED
+
+
+def _preview_text(rows: Sequence[dict[str, Any]]) -> str:
+    """What each previewed sync would do, one line each (counts as created/updated are what
+    it would create or update)."""
+    lines = []
+    for row in rows:
+        lines.append(f"{row['integration']} (preview: nothing was sent or saved):")
+        lines.extend(f"  {line}" for line in row.get("preview") or ["nothing to do"])
+    return "\n".join(lines)
 
 
 async def _runs(system: System, args: argparse.Namespace, out: Output) -> int:

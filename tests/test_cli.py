@@ -132,7 +132,15 @@ def test_integrations_list_for_the_chosen_company_before_or_after_the_subcommand
     after = ok(ff("integrations", "list", "--company", "Acme", "--json")).json()["integrations"]
     assert before == after
     rows = {r["id"]: r for r in before}
-    assert list(rows["my_service"]) == ["id", "name", "category", "state", "last_synced", "problem"]
+    assert list(rows["my_service"]) == [
+        "id",
+        "name",
+        "category",
+        "state",
+        "last_synced",
+        "problem",
+        "schedule",
+    ]
     assert rows["my_service"] == {
         "id": "my_service",
         "name": "My Service",
@@ -140,6 +148,7 @@ def test_integrations_list_for_the_chosen_company_before_or_after_the_subcommand
         "state": "Enabled",
         "last_synced": None,
         "problem": None,
+        "schedule": None,
     }
     assert rows["probe_service"]["state"] == "Not Installed"
     # The first company is the default, and its record is not enabled.

@@ -272,7 +272,11 @@ def test_pull_follows_next_links_and_second_run_creates_none(
             again = await env.sync()
             assert again.succeeded, again.error
             assert (again.created, again.updated) == (1, 0)
-            assert fake.count("GET", "/v2/payments") == 1
+            assert len([r for r in fake.requests if r.path == "/v2/payments"]) == 1
+            # Then each payment that may still change is read again, once: open, pending,
+            # authorized and paid (refundable), 172 of the 300 (the refunded one is final).
+            reads = [r.path for r in fake.requests if r.path.startswith("/v2/payments/")]
+            assert len(reads) == len(set(reads)) == 172
             linked = await Transaction.filter(customer_remote_id=remote).get()
             assert (linked.amount, linked.contact_id) == (Decimal("99.99"), contact.id)
             assert await Transaction.count() == 302
@@ -427,3 +431,35 @@ def test_fake_speaks_mollie_shapes(fake: FakeMollie) -> None:
         assert page["count"] == 2 and page["_links"]["previous"] is None
         rest = client.get(page["_links"]["next"]["href"]).json()
         assert rest["count"] == 1 and rest["_links"]["next"] is None
+
+
+def test_a_payment_refunded_or_paid_after_the_first_pull_shows_so_after_the_next(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fake: FakeMollie
+) -> None:
+    old = time.time() - 2 * 86400
+    paid = fake.add_payment(value="30.00", created=old)
+    waiting = fake.add_payment(value="12.00", status="open", created=old + 1)
+    gone = fake.add_payment(value="5.00", status="expired", created=old + 2)
+
+    async def scenario() -> None:
+        async with provider_env(tmp_path, ID, monkeypatch, fake.url) as env:
+            await ready(env)
+            assert (await env.sync()).created == 3
+            fake.refund_payment(paid["id"])
+            fake.set_status(waiting["id"], "paid")
+            fake.clear_log()
+            again = await env.sync()
+            assert again.succeeded, again.error
+            assert (again.created, again.updated) == (0, 2)
+            Transaction = env.model("PaymentTransaction")
+            states = {t.reference: t.state for t in await Transaction.all().all()}
+            assert states == {
+                paid["id"]: "refunded",
+                waiting["id"]: "done",
+                gone["id"]: "cancelled",
+            }
+            # An expired payment is final: it is not asked for again.
+            reads = sorted(r.path for r in fake.requests if r.path.startswith("/v2/payments/"))
+            assert reads == sorted(f"/v2/payments/{p['id']}" for p in (paid, waiting))
+
+    asyncio.run(scenario())

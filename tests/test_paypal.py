@@ -325,16 +325,17 @@ def test_second_run_is_incremental_and_idempotent(tmp_path: Path, paypal: FakePa
 
             second = await run_sync(record)
             assert second.state == "done"
-            assert (second.created, second.updated, second.skipped) == (0, 0, 1)
+            # Both are read again: the pending one, and the settled one (still refundable).
+            assert (second.created, second.updated, second.skipped) == (0, 0, 2)
             start = when(searches(paypal)[-1]["start_date"])
-            # From the last successful run, less PayPal's three hours of reporting delay.
-            expected = first.started.astimezone(UTC) - timedelta(hours=3)
+            # From the oldest transaction that may still change: PayPal searches by date only.
+            expected = (now - timedelta(days=5, minutes=1)).replace(microsecond=0)
             assert abs(start - expected) < timedelta(seconds=2)
 
             paypal.set_status(recent["transaction_info"]["transaction_id"], "S")
             paypal.add_transaction("30.00", "USD", "S", now - timedelta(minutes=5))
             third = await run_sync(record)
-            assert (third.created, third.updated, third.skipped) == (1, 1, 0)
+            assert (third.created, third.updated, third.skipped) == (1, 1, 1)
             Transaction = system.get_model("PaymentTransaction")
             assert await Transaction.filter(state="done").count() == 3
             Mapper = system.get_model("IntegrationMapper")
@@ -552,6 +553,35 @@ def test_cron_method_syncs_enabled_integrations(tmp_path: Path, paypal: FakePayP
             assert (outcome.state, outcome.created) == ("done", 1)
             run = await system.get_model("SyncRun").get(outcome.run_id)
             assert run.trigger == "schedule"
+        finally:
+            await system.close()
+
+    asyncio.run(scenario())
+
+
+def test_a_payment_refunded_after_the_first_pull_shows_refunded_after_the_next(
+    tmp_path: Path, paypal: FakePayPal
+) -> None:
+    now = datetime.now(UTC)
+    # Older than the next run's window: only reading it again can bring its refund.
+    sold = paypal.add_transaction("45.00", "USD", "S", now - timedelta(days=9))
+    kept = paypal.add_transaction("15.00", "USD", "S", now - timedelta(days=8))
+
+    async def scenario() -> None:
+        system = await opened(tmp_path, ID)
+        try:
+            record = await configured(system)
+            assert (await run_sync(record)).created == 2
+            paypal.set_status(sold["transaction_info"]["transaction_id"], "V")
+            again = await run_sync(record)
+            assert again.succeeded, again.error
+            assert (again.created, again.updated, again.skipped) == (0, 1, 1)
+            Transaction = system.get_model("PaymentTransaction")
+            states = {t.reference: t.state for t in await Transaction.all().all()}
+            assert states == {
+                sold["transaction_info"]["transaction_id"]: "refunded",
+                kept["transaction_info"]["transaction_id"]: "done",
+            }
         finally:
             await system.close()
 

@@ -409,3 +409,31 @@ def test_fake_speaks_razorpay_shapes(fake: FakeRazorpay) -> None:
             "count": 0,
             "items": [],
         }
+
+
+def test_a_payment_refunded_or_captured_after_the_first_pull_shows_so_after_the_next(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fake: FakeRazorpay
+) -> None:
+    old = int(time.time()) - 2 * 86400
+    paid = fake.add_payment(amount=20000, created_at=old)
+    held = fake.add_payment(amount=5000, status="authorized", created_at=old + 1)
+    kept = fake.add_payment(amount=700, created_at=old + 2)
+
+    async def scenario() -> None:
+        async with provider_env(tmp_path, ID, monkeypatch, fake.url) as env:
+            await ready(env)
+            assert (await env.sync()).created == 3
+            fake.refund_payment(paid["id"])
+            fake.capture_payment(held["id"])
+            fake.clear_log()
+            again = await env.sync()
+            assert again.succeeded, again.error
+            assert (again.created, again.updated, again.skipped) == (0, 2, 1)
+            Transaction = env.model("PaymentTransaction")
+            states = {t.reference: t.state for t in await Transaction.all().all()}
+            assert states == {paid["id"]: "refunded", held["id"]: "done", kept["id"]: "done"}
+            # Each one that could still change was asked for by id (the list only brings new).
+            reads = sorted(r.path for r in fake.requests if r.path.startswith("/v1/payments/"))
+            assert reads == sorted(f"/v1/payments/{p['id']}" for p in (paid, held, kept))
+
+    asyncio.run(scenario())

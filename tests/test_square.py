@@ -538,3 +538,27 @@ def test_a_contact_square_refuses_fails_alone_without_a_search(
             assert fake.count("POST", "/v2/customers/search") == 0
 
     asyncio.run(scenario())
+
+
+def test_a_payment_refunded_after_the_first_pull_shows_refunded_after_the_next(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fake: FakeSquare
+) -> None:
+    old = time.time() - 2 * 86400
+    paid = fake.add_payment(amount=4500, created=old)
+    partly = fake.add_payment(amount=1000, created=old + 1)
+
+    async def scenario() -> None:
+        async with provider_env(tmp_path, ID, monkeypatch, fake.url) as env:
+            await ready(env)
+            assert (await env.sync()).created == 2
+            fake.refund_payment(paid["id"])
+            fake.refund_payment(partly["id"], 400)
+            again = await env.sync()
+            assert again.succeeded, again.error
+            assert (again.created, again.updated, again.skipped) == (0, 1, 1)
+            Transaction = env.model("PaymentTransaction")
+            states = {t.reference: t.state for t in await Transaction.all().all()}
+            # A partial refund leaves the payment done.
+            assert states == {paid["id"]: "refunded", partly["id"]: "done"}
+
+    asyncio.run(scenario())

@@ -621,3 +621,24 @@ def test_cancelling_the_task_stops_sending(
             assert await Message.filter(status="queued", remote_id__isnull=True).count() > 40
 
     asyncio.run(main())
+
+
+def test_preview_lists_the_messages_it_would_send_and_sends_none(
+    tmp_path: Path, fake: FakeTwilio
+) -> None:
+    async def main() -> None:
+        async with twilio(tmp_path) as (system, record):
+            await enabled(record)
+            first = await queue(system, "+15005550009", "Your order shipped")
+            second = await queue(system, "+15005550010", "Your order arrived")
+            fake.log.clear()
+            preview = await run_sync(record, dry_run=True)
+            assert preview.dry_run and preview.created == 2, preview.error
+            assert f"push: would send message #{first.id} to +15005550009" in preview.preview
+            assert f"push: would send message #{second.id} to +15005550010" in preview.preview
+            assert {method for method, _path in fake.log} == {"GET"}
+            Message = system.get_model("Message")
+            assert await Message.filter(status="queued").count() == 2
+            assert await system.get_model("SyncRun").count() == 0
+
+    asyncio.run(main())

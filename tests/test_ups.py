@@ -14,7 +14,7 @@ from ffdesk.api import open_system
 from ffdesk.engine.errors import UserError, ValidationError
 from ffdesk.engine.system import System
 from ffdesk.services import integrations as actions
-from ffdesk.sync import TOKEN_CACHE, RetryPolicy, run_sync
+from ffdesk.sync import TOKEN_CACHE, RecordRef, RetryPolicy, run_sync
 from tests.fakes.harness import FakeServer
 from tests.fakes.ups import DEFAULT_ACCOUNT, DEFAULT_CLIENT_ID, DEFAULT_SECRET, FakeUps
 from tests.helpers.database import database_url
@@ -466,6 +466,41 @@ def test_cron_method_syncs_enabled_integrations(tmp_path: Path, ups: FakeUps) ->
             (outcome,) = await Integration.sync_shipping_ups()
             assert (outcome.state, outcome.updated) == ("done", 1)
             assert (await by_number(system))["1Z0000000000000001"].status == "Delivered"
+        finally:
+            await system.close()
+
+    asyncio.run(scenario())
+
+
+def test_preview_and_resync_of_one_shipment(tmp_path: Path, ups: FakeUps) -> None:
+    numbers = ["1Z0000000000000001", "1Z0000000000000002"]
+    ups.add_package(numbers[0], ("label", "transit", "delivered"))
+    ups.add_package(numbers[1], ("label",))
+
+    async def scenario() -> None:
+        system = await opened(tmp_path, ID)
+        try:
+            first, second = await shipments(system, *numbers)
+            record = await configured(system)
+            # A preview reads the tracking and says what it would change; it stores nothing.
+            preview = await run_sync(record, dry_run=True)
+            assert preview.dry_run and preview.updated == 2
+            assert any(
+                line.startswith(f"pull: would update shipment {numbers[0]} (")
+                and "Delivered" in line
+                for line in preview.preview
+            )
+            assert (await by_number(system))[numbers[0]].status != "Delivered"
+            assert await system.get_model("SyncRun").count() == 0
+            assert await system.get_model("IntegrationMapper").count() == 0
+
+            assert (await run_sync(record)).updated == 2
+            # Delivered: no longer tracked by a sync, but a resync of it asks UPS again.
+            ups.clear_log()
+            again = await run_sync(record, only=RecordRef("Shipment", str(first.id)))
+            assert again.succeeded and again.skipped == 1
+            assert tracked(ups) == [numbers[0]]
+            assert second.id != first.id
         finally:
             await system.close()
 

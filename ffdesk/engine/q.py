@@ -852,10 +852,11 @@ class _Parser:
             for keyword in node.keywords:
                 if keyword.arg is None:
                     raise self._error("**-arguments are not allowed", keyword)
-                try:
-                    lookups[keyword.arg] = self._value(keyword.value, depth + 1)
-                except ValidationError:
-                    raise
+                if keyword.arg in lookups:
+                    # Python itself refuses a repeated keyword; keeping the last would
+                    # silently drop a condition.
+                    raise self._error(f"the keyword {keyword.arg!r} is repeated in Q()", keyword)
+                lookups[keyword.arg] = self._value(keyword.value, depth + 1)
             try:
                 return Q(**lookups)
             except ValidationError as exc:
@@ -906,6 +907,8 @@ class _Parser:
         for keyword in node.keywords:
             if keyword.arg not in ("days", "hours"):
                 raise self._error(f"D() has no argument {keyword.arg!r} (only days=, hours=)", node)
+            if keyword.arg in offsets:
+                raise self._error(f"the keyword {keyword.arg!r} is repeated in D()", keyword)
             value = self._value(keyword.value, 1)
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 raise self._error(f"D({keyword.arg}=...) takes a number", node)

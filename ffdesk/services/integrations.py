@@ -9,7 +9,9 @@ from ffdesk.engine.forms import FormField
 from ffdesk.engine.model import Model
 from ffdesk.engine.system import System
 from ffdesk.sync.errors import CredentialsRejected, ProviderError, ProviderUnavailable
+from ffdesk.sync.pause import SchedulePause, schedule_pause
 from ffdesk.sync.results import ConnectionResult
+from ffdesk.sync.runner import RecordRef, RunOutcome, run_sync
 
 
 def form(system: System, record: Model) -> list[FormField]:
@@ -36,11 +38,22 @@ def form_rows(system: System, record: Model) -> list[dict[str, Any]]:
     return rows
 
 
+#: Sync settings every integration has, set by name although no form shows them.
+SYNC_SETTINGS = ("pause_after_failures",)
+
+
 def apply_texts(system: System, record: Model, texts: dict[str, str]) -> None:
-    """Set fields from what a user typed; only editable fields of the form are accepted."""
+    """Set fields from what a user typed; only editable fields of the form (and the
+    `SYNC_SETTINGS`) are accepted."""
     items = {item.name: item for item in form(system, record)}
     for name, text in texts.items():
         item = items.get(name)
+        if item is None and name in SYNC_SETTINGS and name in type(record)._fields:
+            value = type(record)._fields[name].parse_text(text)
+            if value is not None and value < 0:
+                raise UserError(f"{name} takes 0 (never pause) or a number of runs, not {text}.")
+            setattr(record, name, value)
+            continue
         if item is None:
             editable = ", ".join(n for n, i in items.items() if i.visible and not i.readonly)
             raise UserError(
@@ -86,3 +99,22 @@ async def enable(record: Model, *, anyway: bool = False) -> str:
 async def disable(record: Model) -> str:
     await record.disable_integration()
     return str(await record.get_state())
+
+
+async def preview(record: Model, *, trigger: str = "manual") -> RunOutcome:
+    """What a sync would do now: sends no write to the provider and writes nothing locally."""
+    return await run_sync(record, trigger=trigger, dry_run=True)
+
+
+async def resync(
+    record: Model, model: str, local_id: str, *, trigger: str = "manual"
+) -> RunOutcome:
+    """Push or pull one mapped record again (a recorded run of just that record)."""
+    return await run_sync(record, trigger=trigger, only=RecordRef(model, str(local_id)))
+
+
+async def schedule_status(record: Model) -> SchedulePause | None:
+    """Why the scheduled sync of `record` is paused, or None when it runs."""
+    if record.id is None or not record.enabled:
+        return None
+    return await schedule_pause(record)

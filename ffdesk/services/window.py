@@ -11,6 +11,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ffdesk.engine.errors import UserError, ValidationError
+from ffdesk.services.integrations import schedule_status
+from ffdesk.sync.pause import SchedulePause
 from ffdesk.sync.runner import reap_interrupted
 
 if TYPE_CHECKING:  # the window imports this module before the engine is loaded (start-up)
@@ -97,6 +99,8 @@ class IntegrationDetails:
     history: list[RunRow] = field(default_factory=list)
     mappings: list[MappingRow] = field(default_factory=list)
     activity: list[dict[str, Any]] = field(default_factory=list)
+    #: Why scheduled runs skip this integration (None: they run).
+    schedule_pause: SchedulePause | None = None
 
 
 def state_of(module_installed: bool, enabled: bool) -> str:
@@ -190,6 +194,7 @@ async def integration_details(system: System, identifier: str) -> IntegrationDet
     module = system.discovered.get(identifier)
     manifest = module.manifest if module is not None else None
     sync_available, sync_reason = False, ""
+    pause = None
     if state == NOT_INSTALLED:
         sync_reason = f"Install {record.name} first."
     elif state == INSTALLED:
@@ -197,6 +202,7 @@ async def integration_details(system: System, identifier: str) -> IntegrationDet
     else:
         capability = await record.sync_capability()
         sync_available, sync_reason = capability.available, capability.reason
+        pause = await schedule_status(record)
     return IntegrationDetails(
         identifier=identifier,
         record=record,
@@ -210,6 +216,7 @@ async def integration_details(system: System, identifier: str) -> IntegrationDet
         history=await sync_history(system, record),
         mappings=await mapped_records(system, record),
         activity=await audit_rows(system, record, limit=HISTORY_LIMIT),
+        schedule_pause=pause if state == ENABLED else None,
     )
 
 

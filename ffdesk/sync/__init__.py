@@ -11,6 +11,7 @@ from ffdesk.sync.checks import (
     object_id,
     same_mode,
 )
+from ffdesk.sync.cursors import pull_completed, pull_since
 from ffdesk.sync.errors import (
     CredentialsRejected,
     ProviderError,
@@ -29,7 +30,7 @@ from ffdesk.sync.oauth import (
     json_object,
 )
 from ffdesk.sync.paging import Pages, PagingStuck
-from ffdesk.sync.pull import store_pulled
+from ffdesk.sync.pull import open_records, refresh_open, store_pulled
 from ffdesk.sync.push import is_unchanged, mappings_for, push_changed
 from ffdesk.sync.results import (
     ConnectionResult,
@@ -39,6 +40,7 @@ from ffdesk.sync.results import (
 )
 from ffdesk.sync.runner import (
     AlreadySyncing,
+    RecordRef,
     RunOutcome,
     RunState,
     SyncCancelled,
@@ -66,6 +68,7 @@ __all__ = [
     "ProviderUnavailable",
     "RateLimited",
     "RateLimiter",
+    "RecordRef",
     "RetryPolicy",
     "RunOutcome",
     "RunState",
@@ -90,10 +93,14 @@ __all__ = [
     "mappings_for",
     "minor_amount",
     "object_id",
+    "open_records",
     "owner_of",
     "parse_answer",
+    "pull_completed",
+    "pull_since",
     "push_changed",
     "rate_limit_for",
+    "refresh_open",
     "register_secret",
     "run_sync",
     "same_mode",

@@ -123,6 +123,14 @@ async def push_changed(
       flight finish, then CancelledError goes on. Cancelling it again stops them too.
     """
     describe = describe or _default_describe(model)
+    if not run.wants(model):
+        return  # a one-record resync of another model
+    forced: set[int] = set()
+    if run.only is not None:
+        # Resync one record: send it even if unchanged since it was sent.
+        local_id = run.only.local_id
+        query = query.filter(id=int(local_id)) if local_id.isdigit() else query.filter(id=-1)
+        forced = {int(r.id) for r in await query.all() if run.is_target(model, r.id)}
     run.set_total(await query.count())
     queue: asyncio.Queue[tuple[Model, Model | None] | None] = asyncio.Queue(maxsize=concurrency * 4)
     fatal: list[BaseException] = []
@@ -163,8 +171,14 @@ async def push_changed(
                 if stopping():
                     break
                 mapping = mappings.get(str(record.id))
-                if is_unchanged(record, mapping):
+                if is_unchanged(record, mapping) and record.id not in forced:
                     run.count("skipped")
+                elif run.dry_run:
+                    # A preview: say what would be sent, send nothing.
+                    kind = "created" if mapping is None else "updated"
+                    verb = "create" if mapping is None else "update"
+                    run.would(f"push: would {verb} {describe(record)} at {integration.name}")
+                    run.count(kind)
                 else:
                     await queue.put((record, mapping))
     except asyncio.CancelledError:

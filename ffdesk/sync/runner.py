@@ -28,12 +28,15 @@ from ffdesk.engine.postgresql import lock_integration
 from ffdesk.redaction import redact
 from ffdesk.sync.errors import ProviderError, ProviderUnavailable
 from ffdesk.sync.http import PACING, Pacing
+from ffdesk.sync.pause import failure_kind, schedule_pause
+from ffdesk.sync.preview_guard import previewing
 
 log = logging.getLogger(__name__)
 
 HEARTBEAT_INTERVAL = 10.0
 STALE_AFTER = timedelta(minutes=1)
 MAX_LOG_LINES = 200
+MAX_PREVIEW_LINES = 500
 HOST = socket.gethostname()
 INTERRUPTED = "interrupted: the process running it stopped before it finished"
 
@@ -68,6 +71,26 @@ class AlreadySyncing(UserError):
     """Another run of this integration is going on; says since when."""
 
 
+@dataclass(frozen=True)
+class RecordRef:
+    """One local record, as `ffdesk sync --record MODEL:LOCAL_ID` names it."""
+
+    model: str
+    local_id: str
+
+    @classmethod
+    def parse(cls, text: str) -> RecordRef:
+        model, sep, local_id = text.partition(":")
+        if not sep or not model.strip() or not local_id.strip():
+            raise UserError(
+                f"--record takes MODEL:LOCAL_ID (for example Contact:12), not {text!r}."
+            )
+        return cls(model.strip(), local_id.strip())
+
+    def __str__(self) -> str:
+        return f"{self.model}:{self.local_id}"
+
+
 class SyncCancelled(Exception):
     """Raised at a record boundary after Cancel; what was done is kept."""
 
@@ -91,6 +114,9 @@ class RunOutcome:
     #: Requests the provider answered 429 (rate limit), and seconds the run spent paused by them.
     rate_limited: int = 0
     waited: float = 0.0
+    #: A preview (dry run): what the sync would do; nothing was written anywhere.
+    preview: tuple[str, ...] = ()
+    dry_run: bool = False
 
     @property
     def succeeded(self) -> bool:
@@ -149,9 +175,20 @@ class SyncJob:
         trigger: str = "manual",
         on_progress: Callable[[int, int | None], None] | None = None,
         on_wait: Callable[[str, float], None] | None = None,
+        dry_run: bool = False,
+        only: RecordRef | None = None,
     ) -> None:
         self.integration = integration
         self.trigger = trigger
+        # A preview sends no write to the provider and writes nothing locally; what it
+        # would do is listed in `preview` (see `would`).
+        self.dry_run = dry_run
+        self.preview: list[str] = []
+        # Resync of one record: the sync touches only that one (see `wants`).
+        self.only = only
+        self.only_handled = False
+        self.started: datetime | None = None
+        self.failure_kind: str | None = None
         self.on_progress = on_progress
         #: Hears `(provider, seconds)` when a rate limit pauses the run (window, command line).
         self.on_wait = on_wait
@@ -187,6 +224,29 @@ class SyncJob:
         log.info("%s: %s", self.integration.name, line)
         if len(self.lines) < MAX_LOG_LINES:
             self.lines.append(f"{datetime.now():%H:%M:%S} {line}")
+
+    def would(self, line: str) -> None:
+        """In a preview: note one thing the sync would do (or ask for)."""
+        line = redact(line)
+        if len(self.preview) < MAX_PREVIEW_LINES:
+            self.preview.append(line)
+        elif len(self.preview) == MAX_PREVIEW_LINES:
+            self.preview.append("... and more")
+
+    def wants(self, model: str) -> bool:
+        """Whether this run syncs records of `model` (a one-record resync syncs one model)."""
+        return self.only is None or self.only.model == model
+
+    def is_target(self, model: str, local_id: object) -> bool:
+        """In a one-record resync: whether this is the record asked for (and mark it found)."""
+        hit = (
+            self.only is not None
+            and self.only.model == model
+            and self.only.local_id == str(local_id)
+        )
+        if hit:
+            self.only_handled = True
+        return hit
 
     def record_failure(self, what: str, error: Exception | str) -> None:
         """One record could not be synced; the run goes on with the next."""
@@ -277,7 +337,10 @@ class SyncJob:
         token = env_ctx.set(env.with_company(integration.company_id))
         try:
             await integration.fetch_related("module")
+            if self.dry_run:
+                return await self._execute_preview()
             await self._acquire()
+            self.started = self.run.started if self.run is not None else datetime.now()
             beat = asyncio.ensure_future(self._beat())
             error: str | None = None
             state = RunState.DONE
@@ -305,6 +368,7 @@ class SyncJob:
                 self.log("stopped")
             except (UserError, ProviderError) as exc:
                 state, error = RunState.FAILED, redact(str(exc))
+                self.failure_kind = failure_kind(exc)
                 self._unreachable = isinstance(exc, ProviderUnavailable)
                 self.log(error)
             except Exception as exc:  # a bug in a module must not take the app down
@@ -313,6 +377,9 @@ class SyncJob:
                 log.error(
                     "sync of %s crashed:\n%s", integration.name, redact(traceback.format_exc())
                 )
+            else:
+                error = self._unhandled_resync()
+                state = RunState.FAILED if error else state
             finally:
                 PACING.reset(pacing)
                 beat.cancel()
@@ -342,8 +409,9 @@ class SyncJob:
         run.finished = finished
         run.error = error
         run.log = list(self.lines)
+        run.failure_kind = self.failure_kind
         await run.save()
-        if state == RunState.DONE and self.failed == 0:
+        if state == RunState.DONE and self.failed == 0 and self.only is None:
             integration = self.integration
             integration.last_synced_date = finished
             await integration.save()
@@ -361,6 +429,45 @@ class SyncJob:
             unreachable=self._unreachable,
             rate_limited=pacing.rate_limited,
             waited=round(pacing.waited, 1),
+        )
+
+    def _unhandled_resync(self) -> str | None:
+        if self.only is None or self.only_handled:
+            return None
+        only = self.only
+        return (
+            f"{self.integration.name} cannot resync {only.model} #{only.local_id}: it syncs "
+            "no such record."
+        )
+
+    async def _execute_preview(self) -> RunOutcome:
+        """Run the module's sync as a preview: no run record, no lock, nothing written."""
+        self.started = datetime.now()
+        state, error = RunState.DONE, None
+        engine = current_env().db.engine
+        try:
+            with previewing(engine, str(self.integration.name)):
+                await self.integration.sync_integration(self)
+        except SyncCancelled:
+            state = RunState.CANCELLED
+        except (UserError, ProviderError) as exc:
+            state, error = RunState.FAILED, redact(str(exc))
+        else:
+            error = self._unhandled_resync()
+            state = RunState.FAILED if error else state
+        return RunOutcome(
+            run_id=0,
+            integration=self.integration.name,
+            state=state,
+            created=self.created,
+            updated=self.updated,
+            skipped=self.skipped,
+            failed=self.failed,
+            error=error,
+            started=self.started,
+            finished=datetime.now(),
+            preview=tuple(self.preview),
+            dry_run=True,
         )
 
 
@@ -406,8 +513,13 @@ async def run_sync(
     on_progress: Callable[[int, int | None], None] | None = None,
     job: SyncJob | None = None,
     on_wait: Callable[[str, float], None] | None = None,
+    dry_run: bool = False,
+    only: RecordRef | None = None,
 ) -> RunOutcome:
-    """Run one sync of `integration` (refused with AlreadySyncing if one is going on)."""
+    """Run one sync of `integration` (refused with AlreadySyncing if one is going on).
+
+    `dry_run`: a preview that writes nothing (see `SyncJob`); `only`: resync one record.
+    """
     env = current_env()
     # Asked as the integration's company, as the run itself will act (its credentials).
     token = env_ctx.set(env.with_company(integration.company_id))
@@ -419,7 +531,14 @@ async def run_sync(
         env_ctx.reset(token)
     if not capability.available:
         raise UserError(capability.reason)
-    job = job or SyncJob(integration, trigger=trigger, on_progress=on_progress, on_wait=on_wait)
+    job = job or SyncJob(
+        integration,
+        trigger=trigger,
+        on_progress=on_progress,
+        on_wait=on_wait,
+        dry_run=dry_run,
+        only=only,
+    )
     return await job.execute()
 
 
@@ -447,6 +566,7 @@ def describe(outcome: RunOutcome) -> dict[str, Any]:
         "waited_seconds": outcome.waited,
         "started": outcome.started.isoformat(sep=" ", timespec="seconds"),
         "finished": outcome.finished.isoformat(sep=" ", timespec="seconds"),
+        **({"dry_run": True, "preview": list(outcome.preview)} if outcome.dry_run else {}),
     }
 
 
@@ -460,6 +580,10 @@ async def sync_enabled(module_identifier: str, *, trigger: str = "schedule") -> 
     for integration in await Integration.filter(
         module__identifier=module_identifier, enabled=True
     ).all():
+        pause = await schedule_pause(integration) if trigger == "schedule" else None
+        if pause is not None:
+            log.info("%s: %s", integration.name, pause.message)
+            continue
         try:
             outcomes.append(await run_sync(integration, trigger=trigger))
         except UserError as exc:

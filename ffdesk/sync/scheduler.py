@@ -25,6 +25,7 @@ from ffdesk.engine.errors import UserError
 from ffdesk.engine.model import Model
 from ffdesk.redaction import redact
 from ffdesk.sync.lease import BEAT_INTERVAL, Lease, LeaseInfo
+from ffdesk.sync.pause import schedule_pause
 from ffdesk.sync.runner import AlreadySyncing, RunOutcome, SyncJob, run_sync
 from ffdesk.sync.schedules import (
     SCHEDULE_MODEL,
@@ -281,6 +282,17 @@ class Scheduler:
             label = f"{integration.module.identifier if integration.module else integration.name}"
             label += f" ({integration.company.name})" if integration.company else ""
             tried.add(int(schedule.id))
+            pause = await schedule_pause(integration)
+            if pause is not None:  # failed N times in a row: skip it until a Sync now succeeds
+                log.info("scheduled sync of %s skipped: %s", label, pause.message)
+                schedule.next_due = next_due_after(
+                    schedule.anchor or schedule.next_due or now,
+                    schedule.frequency,
+                    schedule.frequency_unit,
+                    now,
+                )
+                await schedule.save()
+                continue
             job = SyncJob(integration, trigger="schedule")
             task = asyncio.ensure_future(self._run_schedule(schedule, integration, job, label))
             self._runs[int(schedule.id)] = (task, job)

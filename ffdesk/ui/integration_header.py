@@ -40,7 +40,7 @@ class IntegrationHeader(QWidget):
     """Shows one integration's identity and the buttons its state allows.
 
     Emits `install_requested`, `uninstall_requested`, `enable_requested`, `disable_requested`,
-    `test_requested`, `sync_requested` and `cancel_requested`.
+    `test_requested`, `sync_requested`, `preview_requested` and `cancel_requested`.
     """
 
     install_requested = Signal()
@@ -49,6 +49,7 @@ class IntegrationHeader(QWidget):
     disable_requested = Signal()
     test_requested = Signal()
     sync_requested = Signal()
+    preview_requested = Signal()
     cancel_requested = Signal()
 
     def __init__(self, icons: IconCache, parent: QWidget | None = None) -> None:
@@ -90,6 +91,12 @@ class IntegrationHeader(QWidget):
         )
         self.sync_button = self._button(self.tr("Sync now"), "syncButton", self.sync_requested)
         self.sync_button.setProperty("primary", True)
+        self.preview_button = self._button(
+            self.tr("Preview"), "previewButton", self.preview_requested
+        )
+        self.preview_button.setToolTip(
+            self.tr("List what a sync would send and ask for, without sending or saving anything")
+        )
         self.cancel_button = self._button(self.tr("Cancel"), "cancelButton", self.cancel_requested)
         self.cancel_button.setToolTip(self.tr("Stop at the next record; what is done is kept"))
         self.progress = QProgressBar()
@@ -117,6 +124,7 @@ class IntegrationHeader(QWidget):
             self.disable_button,
             self.test_button,
             self.sync_button,
+            self.preview_button,
         ):
             actions.addWidget(button)
         actions.addWidget(self.progress, 1)
@@ -197,6 +205,8 @@ class IntegrationHeader(QWidget):
         self.sync_button.setVisible(installed and not running)
         self.sync_button.setEnabled(can_sync and not busy)
         self.sync_button.setToolTip(sync_reason if not can_sync else self.tr("Sync now"))
+        self.preview_button.setVisible(installed and not running)
+        self.preview_button.setEnabled(can_sync and not busy)
         self.cancel_button.setVisible(running)
         self.cancel_button.setEnabled(True)
         self.progress.setVisible(running)

@@ -20,7 +20,7 @@ from ffdesk.engine.system import System
 from ffdesk.services import integrations
 from ffdesk.services.window import NOT_INSTALLED, IntegrationDetails, integration_details
 from ffdesk.sync.results import ConnectionUnreachable
-from ffdesk.sync.runner import RunOutcome, RunState
+from ffdesk.sync.runner import RecordRef, RunOutcome, RunState
 from ffdesk.ui import dialogs
 from ffdesk.ui.activity import activity_page
 from ffdesk.ui.errors import report_error
@@ -36,6 +36,7 @@ from ffdesk.ui.icons import IconCache
 from ffdesk.ui.integration_header import IntegrationHeader, describe_last_synced
 from ffdesk.ui.message_bar import MessageBar
 from ffdesk.ui.sync_controller import SyncController
+from ffdesk.ui.sync_tools import MappingsPage, PreviewPage
 from ffdesk.ui.tasks import spawn
 
 T = TypeVar("T")
@@ -100,6 +101,8 @@ class IntegrationPane(QWidget):
         self.details: IntegrationDetails | None = None
         self._busy = False
         self._generation = 0
+        # The last preview of each integration (by record id): kept with what it describes.
+        self._previews: dict[int, RunOutcome] = {}
 
         self.header = IntegrationHeader(icons)
         self.message = MessageBar()
@@ -114,13 +117,20 @@ class IntegrationPane(QWidget):
         size_mapping_columns(self.mappings_page.table)
         self.runs_page.table.setObjectName("syncHistory")
         self.mappings_page.table.setObjectName("mappedRecords")
+        self.mappings_tab = MappingsPage(self.mappings_page)
+        self.preview_page = PreviewPage()
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(False)
         self.tabs.addTab(self.runs_page, self.tr("Sync history"))
-        self.tabs.addTab(self.mappings_page, self.tr("Mapped records"))
+        self.tabs.addTab(self.mappings_tab, self.tr("Mapped records"))
         self.activity_page = activity_page(self)
         self.activity_page.table.setObjectName("integrationActivity")
         self.tabs.addTab(self.activity_page, self.tr("Activity"))
+        self.tabs.addTab(self.preview_page, self.tr("Preview"))
+        self.pause_notice = QLabel()
+        self.pause_notice.setObjectName("schedulePause")
+        self.pause_notice.setWordWrap(True)
+        self.pause_notice.hide()
 
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.setChildrenCollapsible(False)
@@ -140,6 +150,7 @@ class IntegrationPane(QWidget):
         layout.setSpacing(12)
         layout.addWidget(self.header)
         layout.addWidget(self.message)
+        layout.addWidget(self.pause_notice)
         layout.addWidget(self.splitter, 1)
         self.placeholder = QLabel(self.tr("Select an integration on the left to see its settings."))
         self.placeholder.setObjectName("emptyHint")
@@ -157,6 +168,8 @@ class IntegrationPane(QWidget):
         self.header.disable_requested.connect(self._on_header_disable_requested)
         self.header.test_requested.connect(self._on_header_test_requested)
         self.header.sync_requested.connect(self._on_header_sync_requested)
+        self.header.preview_requested.connect(self._on_header_preview_requested)
+        self.mappings_tab.resync_requested.connect(self._on_mappings_tab_resync_requested)
         self.header.cancel_requested.connect(self._on_header_cancel_requested)
         self.form.save_requested.connect(self._on_form_save_requested)
         self.form.discard_requested.connect(self._on_form_discard_requested)
@@ -236,6 +249,16 @@ class IntegrationPane(QWidget):
             1, self.tr("Mapped records ({count})").format(count=len(details.mappings))
         )
         self.activity_page.model.set_rows(details.activity)  # type: ignore[attr-defined]
+        pause = details.schedule_pause
+        self.pause_notice.setVisible(pause is not None)
+        if pause is not None:
+            self.pause_notice.setText(
+                self.tr(
+                    "Scheduled sync paused after {count} failed runs: {reason}. "
+                    "A successful Sync now resumes it."
+                ).format(count=pause.failed_runs, reason=pause.reason)
+            )
+        self.preview_page.show_outcome(self._previews.get(int(record.id)))  # type: ignore[arg-type]
         if details.problem and details.state == NOT_INSTALLED and not self.message.text:
             self.message.show_message(
                 "warning",
@@ -267,6 +290,8 @@ class IntegrationPane(QWidget):
             self.header.set_state(details.state, "Syncing")
         else:
             self.header.set_state(details.state)
+        can_resync = details.sync_available and not running and not self._busy
+        self.mappings_tab.set_allowed(can_resync, "" if can_resync else details.sync_reason)
 
     def _fit_splitter(self) -> None:
         """Give the form the height it needs; the tables keep at least TABLES_MIN_HEIGHT."""
@@ -474,6 +499,47 @@ class IntegrationPane(QWidget):
         else:
             self.message.clear()
         await self.controller.run(identifier, int(record.company_id))
+
+    @asyncSlot()
+    async def _on_header_preview_requested(self) -> None:
+        record = self.record
+        if record is None:
+            return
+        self.message.show_message(
+            "info", self.tr("Previewing a sync of {name}…").format(name=record.name)
+        )
+        outcome = await self._act(f"previewing {record.name}", lambda: integrations.preview(record))
+        if outcome is None:
+            return
+        self._previews[int(record.id)] = outcome  # type: ignore[arg-type]
+        if self._is_current(int(record.id)):  # type: ignore[arg-type]
+            self.preview_page.show_outcome(outcome)
+            self.tabs.setCurrentWidget(self.preview_page)
+            if outcome.state == RunState.FAILED:
+                self.message.show_message(
+                    "error", self.tr("Preview failed: {error}").format(error=outcome.error or "")
+                )
+            else:
+                self.message.show_message(
+                    "info",
+                    self.tr(
+                        "Preview: {created} to create, {updated} to update; "
+                        "nothing was sent or saved."
+                    ).format(created=outcome.created, updated=outcome.updated),
+                )
+
+    @asyncSlot(str, str)
+    async def _on_mappings_tab_resync_requested(self, model: str, local_id: str) -> None:
+        record, identifier = self.record, self.identifier
+        if record is None or identifier is None:
+            return
+        self.message.show_message(
+            "info",
+            self.tr("Resyncing {model} #{local_id}…").format(model=model, local_id=local_id),
+        )
+        await self.controller.run(
+            identifier, int(record.company_id), only=RecordRef(model, local_id)
+        )
 
     @Slot()
     def _on_header_cancel_requested(self) -> None:

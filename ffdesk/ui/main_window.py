@@ -685,6 +685,7 @@ class MainWindow(QMainWindow):
             self._ask_keep_syncing()
             return
         self.save_settings()
+        self.watch_timer.stop()  # a closed window watches nothing (and outlives its event loop)
         event.accept()
         self.closed.emit()
 

@@ -11,7 +11,7 @@ from PySide6.QtCore import QObject, Signal
 
 from ffdesk.engine.env import env_ctx
 from ffdesk.engine.system import System
-from ffdesk.sync.runner import RunOutcome, SyncJob, run_sync
+from ffdesk.sync.runner import RecordRef, RunOutcome, SyncJob, run_sync
 from ffdesk.ui.errors import report_error
 
 #: Progress is reported at most this often (a sync may count thousands of records a second).
@@ -51,8 +51,10 @@ class SyncController(QObject):
     def progress(self, integration_id: int) -> tuple[int, int | None]:
         return self._progress.get(integration_id, (0, None))
 
-    async def run(self, identifier: str, company_id: int) -> RunOutcome | None:
-        """Run one sync and wait for it (the window calls this from an async slot)."""
+    async def run(
+        self, identifier: str, company_id: int, only: RecordRef | None = None
+    ) -> RunOutcome | None:
+        """Run one sync (of just `only`, a resync) and wait for it (from an async slot)."""
         env_ctx.set(self.system.env)
         record = await self.system.integration(identifier, company_id)
         integration_id = int(record.id)  # type: ignore[arg-type]
@@ -62,6 +64,7 @@ class SyncController(QObject):
             record,
             trigger="manual",
             on_progress=self._reporter(integration_id),
+            only=only,
             on_wait=lambda provider, seconds: self.sync_waited.emit(
                 integration_id, provider, seconds
             ),

@@ -206,6 +206,15 @@ def test_d_resolves_relative_dates() -> None:
         ("Q(a=1)(b=2)", ["calling", "is not allowed"]),
         ("Q(a=(yield))", ["yield syntax is not allowed as a value"]),
         ("Q(a=f'{cid}')", ["joinedstr syntax is not allowed as a value"]),
+        (
+            "Q(kind__eq='a', kind__eq='b')",
+            ["Q(kind__eq='a', kind__eq='b')", "the keyword 'kind__eq' is repeated in Q()"],
+        ),
+        (
+            "Q(a=1) | Q(name='x', size__gt=2, name='y')",
+            ["the keyword 'name' is repeated", "line 1, column 34"],
+        ),
+        ("Q(d__gte=D(days=1, days=2))", ["the keyword 'days' is repeated in D()"]),
     ],
 )
 def test_parse_refuses_with_a_sentence(text: str, parts: list[str]) -> None:

@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import urlencode
@@ -448,6 +449,39 @@ class FakeMollie(FakeServer):
                 payment["amountRefunded"] = {"value": refunded or "0.00", "currency": currency}
             self.payments[payment_id] = payment
             self._arrive(payment_id)
+            self.notify()
+            return payment
+
+    def refund_payment(self, payment_id: str, value: str | None = None) -> dict[str, Any]:
+        """Refund all of (or `value` of) a paid payment: Mollie keeps it `paid` and moves
+        `amountRefunded` and `amountRemaining`."""
+        with self.lock:
+            payment = self.payments[payment_id]
+            currency = payment["amount"]["currency"]
+            total = Decimal(payment["amount"]["value"])
+            done = Decimal(payment["amountRefunded"]["value"])
+            amount = total - done if value is None else Decimal(value)
+            payment["amountRefunded"] = {"value": f"{done + amount:.2f}", "currency": currency}
+            payment["amountRemaining"] = {
+                "value": f"{total - done - amount:.2f}",
+                "currency": currency,
+            }
+            self.notify()
+            return payment
+
+    def set_status(self, payment_id: str, status: str) -> dict[str, Any]:
+        """Move a payment to `status` (an open payment paid, expired or failed later)."""
+        if status not in PAYMENT_STATUSES:
+            raise ValueError(f"not a Mollie payment status: {status!r}")
+        with self.lock:
+            payment = self.payments[payment_id]
+            payment["status"] = status
+            payment["isCancelable"] = status == "open"
+            if status == "paid":
+                money = dict(payment["amount"])
+                payment["paidAt"] = iso(self.clock())
+                payment["amountRemaining"] = money
+                payment["amountRefunded"] = {"value": "0.00", "currency": money["currency"]}
             self.notify()
             return payment
 

@@ -387,6 +387,30 @@ class FakeRazorpay(FakeServer):
             self.notify()
             return payment
 
+    def refund_payment(self, payment_id: str, amount: int | None = None) -> dict[str, Any]:
+        """Refund all of (or `amount` of) a captured payment, as the Dashboard does: a full
+        refund turns the payment `refunded`, a partial one leaves it `captured`."""
+        with self.lock:
+            payment = self.payments[payment_id]
+            amount = payment["amount"] - payment["amount_refunded"] if amount is None else amount
+            payment["amount_refunded"] += amount
+            full = payment["amount_refunded"] >= payment["amount"]
+            payment["refund_status"] = "full" if full else "partial"
+            if full:
+                payment["status"] = "refunded"
+            self.notify()
+            return payment
+
+    def capture_payment(self, payment_id: str) -> dict[str, Any]:
+        """Capture an authorized payment (as the merchant's capture call would)."""
+        with self.lock:
+            payment = self.payments[payment_id]
+            payment["status"] = "captured"
+            payment["captured"] = True
+            payment["fee"] = round(payment["amount"] * 0.02)
+            self.notify()
+            return payment
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run a FakeRazorpay in the foreground until Ctrl+C."""

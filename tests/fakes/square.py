@@ -515,6 +515,20 @@ class FakeSquare(FakeServer):
             self.notify()
             return payment
 
+    def refund_payment(self, payment_id: str, amount: int | None = None) -> dict[str, Any]:
+        """Refund all of (or `amount` of) a completed payment: Square keeps it `COMPLETED`
+        and adds `refunded_money` and a refund id."""
+        with self.lock:
+            payment = self.payments[payment_id]
+            money = payment["amount_money"]
+            before = (payment.get("refunded_money") or {}).get("amount", 0)
+            amount = money["amount"] - before if amount is None else amount
+            payment["refunded_money"] = {"amount": before + amount, "currency": money["currency"]}
+            payment.setdefault("refund_ids", []).append(self._new_id(29, _ALNUM, lambda _: False))
+            payment["updated_at"] = rfc3339(self.clock())
+            self.notify()
+            return payment
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run a FakeSquare in the foreground until Ctrl+C."""

@@ -1,4 +1,5 @@
-"""Fake Stripe API (balance, customers, payment intents): real shapes, auth, paging, idempotency."""
+"""Fake Stripe API (balance, customers, payment intents, charges, events): real shapes, auth,
+paging, idempotency."""
 
 from __future__ import annotations
 
@@ -55,6 +56,20 @@ CUSTOMER_LIST_PARAMS = frozenset(
 PAYMENT_INTENT_LIST_PARAMS = frozenset(
     {"created", "customer", "ending_before", "expand", "limit", "starting_after"}
 )
+EVENT_LIST_PARAMS = frozenset(
+    {"created", "delivery_success", "ending_before", "limit", "starting_after", "type", "types"}
+)
+API_VERSION = "2024-06-20"
+EVENT_RETENTION = 30 * 86400
+# The event a status change of a payment intent sends (Stripe's own event names).
+STATUS_EVENTS = {
+    "requires_payment_method": "payment_intent.payment_failed",
+    "requires_action": "payment_intent.requires_action",
+    "processing": "payment_intent.processing",
+    "requires_capture": "payment_intent.amount_capturable_updated",
+    "canceled": "payment_intent.canceled",
+    "succeeded": "payment_intent.succeeded",
+}
 _ALNUM = string.ascii_letters + string.digits
 _KEY_PREFIX = re.compile(r"^[a-z]{2,}_(?:test|live)_")
 
@@ -222,8 +237,11 @@ class FakeStripe(FakeServer):
         self.customers: dict[str, dict[str, Any]] = {}
         self.deleted_customers: set[str] = set()
         self.payment_intents: dict[str, dict[str, Any]] = {}
+        self.charges: dict[str, dict[str, Any]] = {}
+        self.events: dict[str, dict[str, Any]] = {}
         self._customer_index = _CreatedIndex()
         self._payment_intent_index = _CreatedIndex()
+        self._event_index = _CreatedIndex()
         self._idempotent: dict[str, _SavedResponse] = {}
         self.creates = 0
         self.updates = 0
@@ -601,7 +619,8 @@ class FakeStripe(FakeServer):
 
     @route("GET", r"/v1/payment_intents")
     def list_payment_intents(self, request: Request) -> Response:
-        return self._list(
+        expand = self._expand(request, {"data.latest_charge", "data.customer"})
+        status, headers, body = self._list(
             request,
             PAYMENT_INTENT_LIST_PARAMS,
             self._payment_intent_index,
@@ -609,13 +628,212 @@ class FakeStripe(FakeServer):
             "payment_intent",
             {"customer": "customer"},
         )
+        body["data"] = [self._expanded(i, expand, "data.") for i in body["data"]]
+        return status, headers, body
 
     @route("GET", r"/v1/payment_intents/(?P<id>[^/]+)")
     def get_payment_intent(self, request: Request) -> Response:
+        expand = self._expand(request, {"latest_charge", "customer"})
         intent = self.payment_intents.get(request.path_params["id"])
         if intent is None:
             raise _missing("payment_intent", request.path_params["id"], "id")
-        return 200, {}, intent
+        return 200, {}, self._expanded(intent, expand, "")
+
+    @staticmethod
+    def _expand(request: Request, allowed: set[str]) -> set[str]:
+        wanted = request.nested_query.get("expand") or []
+        if not isinstance(wanted, list):
+            raise stripe_error(400, "Invalid array", param="expand")
+        for path in wanted:
+            if path not in allowed:
+                raise stripe_error(
+                    400,
+                    f"This property cannot be expanded ({path}).",
+                    param="expand",
+                )
+        return set(wanted)
+
+    def _expanded(self, intent: dict[str, Any], expand: set[str], prefix: str) -> dict[str, Any]:
+        out = dict(intent)
+        charge = out.get("latest_charge")
+        if f"{prefix}latest_charge" in expand and charge in self.charges:
+            out["latest_charge"] = self.charges[charge]
+        customer = out.get("customer")
+        if f"{prefix}customer" in expand and customer in self.customers:
+            out["customer"] = self.customers[customer]
+        return out
+
+    # -- charges and refunds -----------------------------------------------------------------
+
+    @route("GET", r"/v1/charges/(?P<id>[^/]+)")
+    def get_charge(self, request: Request) -> Response:
+        charge = self.charges.get(request.path_params["id"])
+        if charge is None:
+            raise _missing("charge", request.path_params["id"], "id")
+        return 200, {}, charge
+
+    def _new_charge(self, intent: dict[str, Any], created: int | None = None) -> dict[str, Any]:
+        charge_id = self._new_id("ch_", 24, self.charges.__contains__)
+        charge = {
+            "id": charge_id,
+            "object": "charge",
+            "amount": intent["amount"],
+            "amount_captured": intent["amount"],
+            "amount_refunded": 0,
+            "captured": True,
+            "created": self._now() if created is None else created,
+            "currency": intent["currency"],
+            "customer": intent["customer"],
+            "description": intent["description"],
+            "livemode": self.livemode,
+            "metadata": {},
+            "paid": True,
+            "payment_intent": intent["id"],
+            "payment_method": intent["payment_method"],
+            "refunded": False,
+            "refunds": {
+                "object": "list",
+                "data": [],
+                "has_more": False,
+                "total_count": 0,
+                "url": f"/v1/charges/{charge_id}/refunds",
+            },
+            "status": "succeeded",
+        }
+        self.charges[charge_id] = charge
+        return charge
+
+    def refund_payment_intent(self, intent_id: str, amount: int | None = None) -> dict[str, Any]:
+        """Refund (all of, or `amount` of) a succeeded intent's charge, as the Dashboard does:
+        the charge records the refund, the intent stays `succeeded`, and `charge.refunded` is
+        sent. Returns the refund."""
+        with self.lock:
+            intent = self.payment_intents[intent_id]
+            charge = self.charges[intent["latest_charge"]]
+            previous = {
+                "amount_refunded": charge["amount_refunded"],
+                "refunded": charge["refunded"],
+            }
+            amount = charge["amount"] - charge["amount_refunded"] if amount is None else amount
+            refund = {
+                "id": self._new_id("re_", 24, lambda _: False),
+                "object": "refund",
+                "amount": amount,
+                "charge": charge["id"],
+                "created": self._now(),
+                "currency": charge["currency"],
+                "metadata": {},
+                "payment_intent": intent_id,
+                "reason": "requested_by_customer",
+                "status": "succeeded",
+            }
+            charge["amount_refunded"] += amount
+            charge["refunded"] = charge["amount_refunded"] >= charge["amount"]
+            charge["refunds"]["data"].insert(0, refund)
+            charge["refunds"]["total_count"] += 1
+            self._emit("charge.refunded", charge, previous)
+            self.notify()
+            return refund
+
+    def set_payment_intent_status(self, intent_id: str, status: str) -> dict[str, Any]:
+        """Move an intent to `status` (captured, canceled, failed...) and send its event."""
+        if status not in PAYMENT_INTENT_STATUSES:
+            raise ValueError(f"not a PaymentIntent status: {status!r}")
+        with self.lock:
+            intent = self.payment_intents[intent_id]
+            previous = {"status": intent["status"]}
+            intent["status"] = status
+            if status == "succeeded":
+                intent["amount_received"] = intent["amount"]
+                intent["amount_capturable"] = 0
+                if intent["payment_method"] is None:
+                    intent["payment_method"] = self._new_id("pm_", 24, lambda _: False)
+                if intent["latest_charge"] is None:
+                    intent["latest_charge"] = self._new_charge(intent)["id"]
+            elif status == "canceled":
+                intent["canceled_at"] = self._now()
+                intent["cancellation_reason"] = "requested_by_customer"
+            self._emit(STATUS_EVENTS[status], intent, previous)
+            self.notify()
+            return intent
+
+    # -- events ------------------------------------------------------------------------------
+
+    def _emit(
+        self,
+        kind: str,
+        obj: dict[str, Any],
+        previous: dict[str, Any] | None = None,
+        *,
+        created: int | None = None,
+    ) -> dict[str, Any]:
+        """Record an event carrying a snapshot of `obj` (call with the lock held); `created`
+        defaults to now (a seeded object's events happen when it was made)."""
+        event_id = self._new_id("evt_", 24, self.events.__contains__)
+        data: dict[str, Any] = {"object": _snapshot(obj)}
+        if previous is not None:
+            data["previous_attributes"] = dict(previous)
+        event = {
+            "id": event_id,
+            "object": "event",
+            "api_version": API_VERSION,
+            "created": self._now() if created is None else created,
+            "data": data,
+            "livemode": self.livemode,
+            "pending_webhooks": 0,
+            "request": {"id": None, "idempotency_key": None},
+            "type": kind,
+        }
+        self.events[event_id] = event
+        self._event_index.add(event_id, event["created"])
+        return event
+
+    @route("GET", r"/v1/events")
+    def list_events(self, request: Request) -> Response:
+        params = request.nested_query
+        _check_params(params, EVENT_LIST_PARAMS)
+        one = params.get("type")
+        types = params.get("types")
+        if one is not None and types is not None:
+            raise stripe_error(
+                400, "You may only specify one of these parameters: type, types.", param="types"
+            )
+        if types is not None and (not isinstance(types, list) or len(types) > 20):
+            raise stripe_error(400, "Invalid array", param="types")
+        patterns = [one] if one is not None else types
+        # Stripe keeps events for 30 days: older ones are no longer listed.
+        oldest = self._now() - EVENT_RETENTION
+        if patterns is not None:
+            matchers = [re.compile(re.escape(p).replace(r"\*", ".*") + "$") for p in patterns]
+            wanted = {
+                event_id
+                for event_id, event in self.events.items()
+                if any(m.match(event["type"]) for m in matchers) and event["created"] >= oldest
+            }
+        else:
+            wanted = {i for i, event in self.events.items() if event["created"] >= oldest}
+        limit = _int_param(params.get("limit", "10"), "limit")
+        if not 1 <= limit <= 100:
+            raise stripe_error(400, "This value must be between 1 and 100.", param="limit")
+        cursors = {}
+        for param in ("starting_after", "ending_before"):
+            if param in params:
+                cursors[param] = _str_param(params[param], param)
+                if cursors[param] not in self._event_index:
+                    raise _missing("event", cursors[param], param)
+        ids, has_more = self._event_index.page(
+            limit,
+            created=self._created_range(params.get("created")),
+            accept=wanted.__contains__,
+            **cursors,
+        )
+        body = {
+            "object": "list",
+            "data": [self.events[i] for i in ids],
+            "has_more": has_more,
+            "url": "/v1/events",
+        }
+        return 200, {}, body
 
     def add_payment_intent(
         self,
@@ -654,7 +872,7 @@ class FakeStripe(FakeServer):
                 "customer": customer,
                 "description": description,
                 "last_payment_error": None,
-                "latest_charge": self._new_id("ch_", 24, lambda _: False) if succeeded else None,
+                "latest_charge": None,
                 "livemode": self.livemode,
                 "metadata": dict(metadata or {}),
                 "payment_method": self._new_id("pm_", 24, lambda _: False) if succeeded else None,
@@ -662,13 +880,26 @@ class FakeStripe(FakeServer):
                 "receipt_email": None,
                 "status": status,
             }
+            if succeeded:
+                intent["latest_charge"] = self._new_charge(intent, created)["id"]
             self.payment_intents[intent_id] = intent
             self._payment_intent_index.add(intent_id, created)
+            self._emit("payment_intent.created", intent, created=created)
+            if succeeded:
+                self._emit("payment_intent.succeeded", intent, created=created)
             self.notify()
             return intent
 
 
 _CREATED_OPS = frozenset({"created[gte]", "created[gt]", "created[lte]", "created[lt]"})
+
+
+def _snapshot(obj: dict[str, Any]) -> dict[str, Any]:
+    """A deep copy of an object as it is now (an event's `data.object` never changes later)."""
+    return {
+        k: _snapshot(v) if isinstance(v, dict) else (list(v) if isinstance(v, list) else v)
+        for k, v in obj.items()
+    }
 
 
 def _pythonic(params: dict[str, Any]) -> dict[str, Any]:

@@ -618,3 +618,36 @@ def test_capability_is_asked_as_the_integrations_company(db: str, probe_path: Pa
         assert seen == [other.id]
 
     with_probe(db, probe_path, body)
+
+
+# -- preview -----------------------------------------------------------------------------------
+
+
+def test_a_preview_refuses_any_local_write_a_module_forgot_to_skip(
+    db: str, probe_path: Path
+) -> None:
+    async def body(p: Probe) -> None:
+        async def sync(integration: Any, run: SyncJob) -> None:
+            run.would("push: would send one thing")
+            # A careless module: it saves whether or not this is a preview.
+            integration.description = "changed by a sync"
+            await integration.save()
+
+        p.on_sync(sync)
+        Integration = p.system.get_model("Integration")
+        before = (await Integration.get(p.record.id)).description
+        preview = await run_sync(p.record, dry_run=True)
+        assert preview.dry_run and preview.state is RunState.FAILED
+        assert preview.error == (
+            "The preview of Sync Probe stopped before saving anything: Sync Probe tried to "
+            "change local records during a preview (a defect of its module; Sync now is not "
+            "affected)."
+        )
+        assert preview.preview == ("push: would send one thing",)
+        assert (await Integration.get(p.record.id)).description == before
+        assert await p.runs() == []
+        # The same sync for real writes, as it should.
+        assert (await run_sync(p.record)).state is RunState.DONE
+        assert (await Integration.get(p.record.id)).description == "changed by a sync"
+
+    with_probe(db, probe_path, body)

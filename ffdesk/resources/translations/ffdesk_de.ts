@@ -4,7 +4,7 @@
 <context>
     <name></name>
     <message>
-        <location filename="../../ui/integration_pane.py" line="+57"/>
+        <location filename="../../ui/integration_pane.py" line="+58"/>
         <source>{created} created, {updated} updated, {skipped} skipped, {failed} failed</source>
         <translation>{created} angelegt, {updated} aktualisiert, {skipped} übersprungen, {failed} fehlgeschlagen</translation>
     </message>
@@ -489,7 +489,7 @@
         <translation>Zuletzt synchronisiert {when}</translation>
     </message>
     <message>
-        <location line="+42"/>
+        <location line="+43"/>
         <source>Install</source>
         <translation>Installieren</translation>
     </message>
@@ -515,12 +515,22 @@
     </message>
     <message>
         <location line="+2"/>
-        <location line="+108"/>
+        <location line="+115"/>
         <source>Sync now</source>
         <translation>Jetzt synchronisieren</translation>
     </message>
     <message>
-        <location line="-106"/>
+        <location line="-112"/>
+        <source>Preview</source>
+        <translation>Vorschau</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>List what a sync would send and ask for, without sending or saving anything</source>
+        <translation>Zeigt, was eine Synchronisierung senden und abfragen würde, ohne etwas zu senden oder zu speichern</translation>
+    </message>
+    <message>
+        <location line="+2"/>
         <source>Cancel</source>
         <translation>Abbrechen</translation>
     </message>
@@ -530,7 +540,7 @@
         <translation>Beim nächsten Datensatz anhalten; Erledigtes bleibt erhalten</translation>
     </message>
     <message>
-        <location line="+113"/>
+        <location line="+116"/>
         <source>{done} records</source>
         <translation>{done} Datensätze</translation>
     </message>
@@ -549,12 +559,12 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+369"/>
+        <location line="+393"/>
         <source>Provider unreachable</source>
         <translation>Anbieter nicht erreichbar</translation>
     </message>
     <message>
-        <location line="-307"/>
+        <location line="-329"/>
         <source>No sync has run yet.</source>
         <translation>Es lief noch keine Synchronisierung.</translation>
     </message>
@@ -564,7 +574,7 @@
         <translation>Noch kein lokaler Datensatz ist mit einem entfernten verknüpft.</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+10"/>
         <source>Sync history</source>
         <translation>Synchronisierungsverlauf</translation>
     </message>
@@ -579,12 +589,17 @@
         <translation>Aktivität</translation>
     </message>
     <message>
-        <location line="+21"/>
+        <location line="+1"/>
+        <source>Preview</source>
+        <translation>Vorschau</translation>
+    </message>
+    <message>
+        <location line="+26"/>
         <source>Select an integration on the left to see its settings.</source>
         <translation>Wählen Sie links eine Integration, um ihre Einstellungen zu sehen.</translation>
     </message>
     <message>
-        <location line="+89"/>
+        <location line="+91"/>
         <source>Sync history ({count})</source>
         <translation>Synchronisierungsverlauf ({count})</translation>
     </message>
@@ -594,12 +609,17 @@
         <translation>Verknüpfte Datensätze ({count})</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+8"/>
+        <source>Scheduled sync paused after {count} failed runs: {reason}. A successful Sync now resumes it.</source>
+        <translation>Geplante Synchronisierung nach {count} fehlgeschlagenen Läufen angehalten: {reason}. Ein erfolgreiches „Jetzt synchronisieren“ setzt sie fort.</translation>
+    </message>
+    <message>
+        <location line="+8"/>
         <source>This module cannot be installed: {problem}</source>
         <translation>Dieses Modul kann nicht installiert werden: {problem}</translation>
     </message>
     <message>
-        <location line="+74"/>
+        <location line="+76"/>
         <source>Correct the highlighted fields before saving.</source>
         <translation>Korrigieren Sie vor dem Speichern die markierten Felder.</translation>
     </message>
@@ -673,6 +693,26 @@
         <location line="+19"/>
         <source>Syncing with the saved settings; your unsaved changes are not used.</source>
         <translation>Synchronisiert wird mit den gespeicherten Einstellungen; Ihre ungespeicherten Änderungen werden nicht verwendet.</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Previewing a sync of {name}…</source>
+        <translation>Vorschau der Synchronisierung von {name}…</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Preview failed: {error}</source>
+        <translation>Vorschau fehlgeschlagen: {error}</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Preview: {created} to create, {updated} to update; nothing was sent or saved.</source>
+        <translation>Vorschau: {created} anzulegen, {updated} zu aktualisieren; nichts wurde gesendet oder gespeichert.</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Resyncing {model} #{local_id}…</source>
+        <translation>{model} #{local_id} wird erneut synchronisiert…</translation>
     </message>
     <message>
         <location line="+12"/>
@@ -842,6 +882,25 @@
     </message>
 </context>
 <context>
+    <name>MappingsPage</name>
+    <message>
+        <location filename="../../ui/sync_tools.py" line="+35"/>
+        <source>&amp;Resync</source>
+        <translation>&amp;Erneut synchronisieren</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <location line="+35"/>
+        <source>Push or pull the selected record again, even if it has not changed</source>
+        <translation>Den ausgewählten Datensatz erneut senden oder abrufen, auch wenn er sich nicht geändert hat</translation>
+    </message>
+    <message>
+        <location line="-31"/>
+        <source>Resync</source>
+        <translation>Erneut synchronisieren</translation>
+    </message>
+</context>
+<context>
     <name>MessageBar</name>
     <message>
         <location filename="../../ui/message_bar.py" line="+35"/>
@@ -857,6 +916,25 @@
         <location line="+1"/>
         <source>Dismiss message</source>
         <translation>Meldung schließen</translation>
+    </message>
+</context>
+<context>
+    <name>PreviewPage</name>
+    <message>
+        <location filename="../../ui/sync_tools.py" line="+57"/>
+        <location line="+16"/>
+        <source>Press Preview to see what a sync would send and ask for.</source>
+        <translation>Klicken Sie auf „Vorschau“, um zu sehen, was eine Synchronisierung senden und abfragen würde.</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Preview failed: {error}</source>
+        <translation>Vorschau fehlgeschlagen: {error}</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>A sync now would create {created} and update {updated} records ({skipped} unchanged). Nothing was sent or saved.</source>
+        <translation>Eine Synchronisierung würde jetzt {created} Datensätze anlegen und {updated} aktualisieren ({skipped} unverändert). Nichts wurde gesendet oder gespeichert.</translation>
     </message>
 </context>
 <context>
@@ -1009,7 +1087,7 @@
 <context>
     <name>SyncController</name>
     <message>
-        <location filename="../../ui/sync_controller.py" line="+73"/>
+        <location filename="../../ui/sync_controller.py" line="+76"/>
         <source>The sync was stopped.</source>
         <extracomment>Progress is reported at most this often (a sync may count thousands of records a second).</extracomment>
         <translation>Die Synchronisierung wurde angehalten.</translation>

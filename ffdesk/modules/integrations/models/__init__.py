@@ -1,3 +1,3 @@
 """Models of the integrations backbone."""
 
-from . import integration, mapper, schedule  # noqa: F401
+from . import integration, mapper, schedule, sync_state  # noqa: F401

@@ -23,11 +23,13 @@ from ffdesk.sync import (
     currency_code,
     decimal_amount,
     known_state,
-    last_successful_run,
     link_remote,
     linked_contact,
     object_id,
+    pull_completed,
+    pull_since,
     push_changed,
+    refresh_open,
     same_mode,
     store_pulled,
     sync_enabled,
@@ -47,7 +49,6 @@ CONCURRENCY = 4
 # patterns", measured per second with a burst (https://docs.mollie.com/reference/rate-limiting),
 # with no figure: stay modest; 429s lower it at once.
 RATE_LIMIT = 10.0
-OVERLAP = 300  # seconds of overlap with the previous run, so nothing created meanwhile is missed
 STATES = {
     "open": "pending",
     "pending": "pending",
@@ -253,13 +254,25 @@ class _MollieSync:
 
     # -- pull ---------------------------------------------------------------------------
     async def pull_payments(self):
-        """Payments created since the last successful run (newest first), into
-        PaymentTransaction; paging follows `_links.next` and stops at the first older one."""
+        """Payments created since the pull cursor, then the ones we have that may still
+        change (paid, expired or refunded later: Mollie lists by creation only)."""
+        seen = set()
+        if self.run.only is None:
+            await self._list_payments(seen)
+        await refresh_open(self.run, self.integration, self._fetch, self._store_fetched, seen=seen)
+        await pull_completed(self.run)
+
+    async def _fetch(self, payment_id):
+        return answer_object(await self.api.get(f"/v2/payments/{payment_id}"), "Mollie")
+
+    async def _store_fetched(self, payment):
+        await self._store(payment, _parse_time(payment.get("createdAt")))
+
+    async def _list_payments(self, seen):
+        """Newest first; paging follows `_links.next` and stops at the first older one."""
         run = self.run
-        previous = await last_successful_run(self.integration)
-        cutoff = None
-        if previous is not None and previous.started is not None:
-            cutoff = previous.started.astimezone().timestamp() - OVERLAP
+        since = await pull_since(run)
+        cutoff = since.astimezone().timestamp() if since is not None else None
         run.set_total(None)
         path, params = "/v2/payments", {"limit": PAGE_SIZE}
         pages = Pages("Mollie")
@@ -279,6 +292,7 @@ class _MollieSync:
                 created = _parse_time(payment.get("createdAt")) if _id_of(payment) else None
                 if cutoff is not None and created is not None and created.timestamp() < cutoff:
                     return  # the list is newest first: everything after this is older still
+                seen.add(_id_of(payment))
                 try:
                     await self._store(payment, created)
                 except ValidationError as exc:

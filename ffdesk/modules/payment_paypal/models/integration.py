@@ -18,7 +18,9 @@ from ffdesk.sync import (
     currency_code,
     decimal_amount,
     known_state,
-    last_successful_run,
+    open_records,
+    pull_completed,
+    pull_since,
     store_pulled,
     sync_enabled,
     unexpected,
@@ -233,24 +235,55 @@ class PayPalIntegration(Model):
         if problem:
             raise UserError(problem)
         async with self._paypal_api() as api:
-            await self._pull_paypal_transactions(api, run)
+            if run.only is None:
+                await self._pull_paypal_transactions(api, run)
+                await pull_completed(run)
+            else:
+                await self._resync_paypal_transaction(api, run)
 
-    async def _paypal_sync_start(self, end):
-        """Where this pull starts: the last successful run (less PayPal's reporting delay),
-        else `paypal_history_days` back; never before PayPal's three years."""
+    async def _paypal_sync_start(self, end, run):
+        """Where this pull starts: the pull cursor (less PayPal's reporting delay), else
+        `paypal_history_days` back, and early enough to read again every transaction we have
+        that may still change (PayPal filters on the initiation date only); never before
+        PayPal's three years."""
         earliest = end - timedelta(days=MAX_HISTORY_DAYS)
-        previous = await last_successful_run(self)
-        if previous is not None and previous.started is not None:
-            start = previous.started.astimezone(UTC) - REPORTING_DELAY
+        since = await pull_since(run, REPORTING_DELAY)
+        if since is not None:
+            start = since.astimezone(UTC)
         else:
             days = self.paypal_history_days or DEFAULT_HISTORY_DAYS
             start = end - timedelta(days=min(max(days, 1), MAX_HISTORY_DAYS))
+        dates = [r.date for r in await open_records(run, self) if r.date is not None]
+        if dates:
+            start = min(start, min(dates).astimezone(UTC) - timedelta(minutes=1))
         return max(start, earliest).replace(microsecond=0)
 
-    async def _pull_paypal_transactions(self, api, run):
+    async def _resync_paypal_transaction(self, api, run):
+        """One transaction again, found by its id around its own date."""
+        records = await open_records(run, self)
+        Mapper = get_model("IntegrationMapper")
+        now = datetime.now(UTC).replace(microsecond=0)
+        for record in records:
+            mapping = await Mapper.filter(
+                integration=self.id, model="PaymentTransaction", local_id=str(record.id)
+            ).first()
+            if mapping is None or record.date is None:
+                run.record_failure(f"transaction #{record.id}", "it has no PayPal id or date")
+                continue
+            moment = record.date.astimezone(UTC)
+            start = moment - timedelta(days=1)
+            end = min(moment + timedelta(days=1), now)
+            await self._pull_paypal_transactions(
+                api, run, (start, end), {"transaction_id": mapping.remote_id}
+            )
+
+    async def _pull_paypal_transactions(self, api, run, span=None, extra=None):
         """Transactions of every 31-day window since the start, into PaymentTransaction."""
-        end = datetime.now(UTC).replace(microsecond=0)
-        start = await self._paypal_sync_start(end)
+        if span is None:
+            end = datetime.now(UTC).replace(microsecond=0)
+            start = await self._paypal_sync_start(end, run)
+        else:
+            start, end = span
         windows = list(_windows(start, end))
         run.log(
             f"Transactions from {start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} UTC "
@@ -270,6 +303,7 @@ class PayPalIntegration(Model):
                     "fields": "all",
                     "page_size": PAGE_SIZE,
                     "page": page,
+                    **(extra or {}),
                 }
                 try:
                     body = await api.get_json(TRANSACTIONS_PATH, params=params)

@@ -21,12 +21,14 @@ from ffdesk.sync import (
     connection_result,
     currency_code,
     known_state,
-    last_successful_run,
     link_remote,
     linked_contact,
     minor_amount,
     object_id,
+    pull_completed,
+    pull_since,
     push_changed,
+    refresh_open,
     store_pulled,
     sync_enabled,
 )
@@ -44,7 +46,6 @@ CONCURRENCY = 4
 # randomisation on 429 (https://razorpay.com/docs/api/pagination, "Rate Limiting"), with no
 # figure: stay modest; 429s lower it at once.
 RATE_LIMIT = 10.0
-OVERLAP = 300  # seconds of overlap with the previous run, so nothing created meanwhile is missed
 STATES = {
     "created": "pending",
     "authorized": "authorized",
@@ -239,13 +240,24 @@ class _RazorpaySync:
 
     # -- pull ---------------------------------------------------------------------------
     async def pull_payments(self):
-        """Payments created since the last successful run, into PaymentTransaction."""
+        """Payments created since the pull cursor, then the ones we have that may still change
+        (captured, failed or refunded later: Razorpay lists by creation time only)."""
+        seen = set()
+        if self.run.only is None:
+            await self._list_payments(seen)
+        await refresh_open(self.run, self.integration, self._fetch, self._store, seen=seen)
+        await pull_completed(self.run)
+
+    async def _fetch(self, payment_id):
+        return answer_object(await self.api.get(f"/v1/payments/{payment_id}"), "Razorpay")
+
+    async def _list_payments(self, seen):
         run = self.run
-        previous = await last_successful_run(self.integration)
+        since = await pull_since(run)
         # A fixed upper bound: payments made while we page do not shift the skip offsets.
         params = {"count": PAGE_SIZE, "skip": 0, "to": int(time.time())}
-        if previous is not None and previous.started is not None:
-            params["from"] = max(0, int(previous.started.timestamp()) - OVERLAP)
+        if since is not None:
+            params["from"] = max(0, int(since.timestamp()))
         run.set_total(None)
         pages = Pages("Razorpay")
         while True:
@@ -257,6 +269,7 @@ class _RazorpaySync:
             pages.check(params["skip"], [_id_of(p) for p in items])
             for payment in items:
                 run.checkpoint()
+                seen.add(_id_of(payment))
                 try:
                     await self._store(payment)
                 except ValidationError as exc:

@@ -25,12 +25,14 @@ from ffdesk.sync import (
     connection_result,
     currency_code,
     known_state,
-    last_successful_run,
     link_remote,
     linked_contact,
     minor_amount,
     object_id,
+    pull_completed,
+    pull_since,
     push_changed,
+    refresh_open,
     store_pulled,
     sync_enabled,
     unexpected,
@@ -48,7 +50,6 @@ CONCURRENCY = 4
 # with jitter on 429 RATE_LIMITED (https://developer.squareup.com/docs/build-basics/
 # handling-errors, and developer.squareup.com/forums/t/7842): stay modest.
 RATE_LIMIT = 10.0
-OVERLAP = 300  # seconds of overlap with the previous run, so nothing created meanwhile is missed
 STATES = {
     "APPROVED": "authorized",
     "PENDING": "pending",
@@ -309,14 +310,25 @@ class _SquareSync:
 
     # -- pull ---------------------------------------------------------------------------
     async def pull_payments(self):
-        """Payments created since the last successful run (oldest first), into
-        PaymentTransaction; the first run takes Square's default window (the past year)."""
+        """Payments created since the pull cursor, then the ones we have that may still
+        change (completed, cancelled or refunded later: Square lists by creation time)."""
+        seen = set()
+        if self.run.only is None:
+            await self._list_payments(seen)
+        await refresh_open(self.run, self.integration, self._fetch, self._store, seen=seen)
+        await pull_completed(self.run)
+
+    async def _fetch(self, payment_id):
+        answer = await self.api.get(f"/v2/payments/{payment_id}")
+        return answer_object(answer, "Square", {"payment": dict})["payment"]
+
+    async def _list_payments(self, seen):
+        """Oldest first; the first run takes Square's default window (the past year)."""
         run = self.run
-        previous = await last_successful_run(self.integration)
+        since = await pull_since(run)
         params = {"sort_order": "ASC", "limit": PAGE_SIZE}
-        if previous is not None and previous.started is not None:
-            since = previous.started.astimezone(UTC).timestamp() - OVERLAP
-            params["begin_time"] = _rfc3339(since)
+        if since is not None:
+            params["begin_time"] = _rfc3339(since.astimezone(UTC).timestamp())
         location = (self.integration.square_location_id or "").strip()
         if location:
             params["location_id"] = location
@@ -332,6 +344,7 @@ class _SquareSync:
             pages.check(params.get("cursor"), [_id_of(p) for p in items])
             for payment in items:
                 run.checkpoint()
+                seen.add(_id_of(payment))
                 try:
                     await self._store(payment)
                 except ValidationError as exc:

@@ -2,6 +2,7 @@
 
 import functools
 import os
+from datetime import timedelta
 
 from ffdesk.engine.base import *
 from ffdesk.sync import (
@@ -18,12 +19,14 @@ from ffdesk.sync import (
     connection_result,
     currency_code,
     known_state,
-    last_successful_run,
     link_remote,
     linked_contact,
     minor_amount,
     object_id,
+    pull_completed,
+    pull_since,
     push_changed,
+    refresh_open,
     same_mode,
     store_pulled,
     sync_enabled,
@@ -51,6 +54,17 @@ STATES = {
     "canceled": "cancelled",
     "succeeded": "done",
 }
+# Events that change a payment after it was first pulled; Stripe keeps them 30 days.
+EVENTS_KEPT = timedelta(days=29)
+EVENT_TYPES = (
+    "payment_intent.succeeded",
+    "payment_intent.canceled",
+    "payment_intent.payment_failed",
+    "payment_intent.processing",
+    "payment_intent.requires_action",
+    "payment_intent.amount_capturable_updated",
+    "charge.refunded",
+)
 
 
 def _is_live(key):
@@ -198,7 +212,16 @@ class StripeIntegration(Model):
             contacts = get_model("Contact").filter(company=self.company_id)
             push_one = functools.partial(self._push_contact, api)
             await push_changed(run, self, contacts, push_one, concurrency=CONCURRENCY, batch=BATCH)
-            await self._pull_payment_intents(api, run)
+            if run.only is None:
+                await self._pull_payment_intents(api, run)
+            else:  # resync of one payment: read it again
+                customers = {}
+                await refresh_open(
+                    run,
+                    self,
+                    functools.partial(_fetch_intent, api),
+                    lambda intent: self._store_intent(intent, customers, run),
+                )
 
     async def _push_contact(self, api, contact, mapping):
         """Create or update the Stripe customer of a contact changed since it was sent
@@ -268,14 +291,14 @@ class StripeIntegration(Model):
         return "updated"
 
     async def _pull_payment_intents(self, api, run):
-        """Payment intents created since the last successful run, into PaymentTransaction."""
-        previous = await last_successful_run(self)
-        params = {"limit": PAGE_SIZE}
-        if previous is not None and previous.started is not None:
-            # A little overlap: an intent created during the previous run is not missed.
-            params["created[gte]"] = int(previous.started.timestamp()) - 300
+        """Payment intents created since the pull cursor, then those changed since (events)."""
+        since = await pull_since(run)
+        params = {"limit": PAGE_SIZE, "expand[]": "data.latest_charge"}
+        if since is not None:
+            params["created[gte]"] = int(since.timestamp())
         run.set_total(None)
         customers = {}
+        seen = set()
         pages = Pages("Stripe")
         while True:
             run.checkpoint()
@@ -288,21 +311,62 @@ class StripeIntegration(Model):
             pages.check(params.get("starting_after"), [_id_of(item) for item in items])
             for intent in items:
                 run.checkpoint()
+                seen.add(_id_of(intent))
                 try:
                     await self._store_intent(intent, customers, run)
                 except ValidationError as exc:
                     run.record_failure(f"payment {_id_of(intent) or '(no id)'}", exc)
             if not page["has_more"] or not items:
                 break
-            last = _id_of(items[-1])
-            if last is None:
-                raise UnexpectedAnswer(
-                    "Stripe said there were more payments but gave the last one no id to "
-                    "continue from; stopped.",
-                    provider="Stripe",
+            params["starting_after"] = _last_id(items, "payments")
+            pages.more(params["starting_after"])
+        if since is not None:
+            await self._pull_changed_intents(api, run, since, seen, customers)
+            if datetime.now() - since > EVENTS_KEPT:
+                # Older events are gone: read again what may have changed since.
+                await refresh_open(
+                    run,
+                    self,
+                    functools.partial(_fetch_intent, api),
+                    lambda intent: self._store_intent(intent, customers, run),
+                    seen=seen,
                 )
-            pages.more(last)
-            params["starting_after"] = last
+        await pull_completed(run)
+
+    async def _pull_changed_intents(self, api, run, since, seen, customers):
+        """Intents captured, cancelled, failed or refunded since `since`, found through
+        Stripe's events and read again as they are now (an event's copy may be stale)."""
+        params = {
+            "limit": PAGE_SIZE,
+            "types[]": list(EVENT_TYPES),
+            "created[gte]": int(since.timestamp()),
+        }
+        changed = []
+        pages = Pages("Stripe")
+        while True:
+            run.checkpoint()
+            page = answer_object(
+                await api.get("/v1/events", params=params),
+                "Stripe",
+                {"data": list, "has_more": bool},
+            )
+            items = page["data"]
+            pages.check(params.get("starting_after"), [_id_of(event) for event in items])
+            for event in items:
+                intent_id = _intent_of(event)
+                if intent_id and intent_id not in seen and intent_id not in changed:
+                    changed.append(intent_id)
+            if not page["has_more"] or not items:
+                break
+            params["starting_after"] = _last_id(items, "events")
+            pages.more(params["starting_after"])
+        for intent_id in changed:
+            run.checkpoint()
+            try:
+                intent = await _fetch_intent(api, intent_id)
+                await self._store_intent(intent, customers, run)
+            except (ValidationError, ProviderRequestError) as exc:
+                run.record_failure(f"payment {intent_id}", exc)
 
     async def _store_intent(self, intent, customers, run):
         """Check every value of one payment intent, then store it; BadRecord if one is wrong."""
@@ -315,6 +379,8 @@ class StripeIntegration(Model):
         currency = currency_code(intent.get("currency"), "Stripe")
         amount = minor_amount(intent.get("amount"), currency, "Stripe", STRIPE_EXPONENTS)
         state = known_state(intent.get("status"), STATES, "Stripe")
+        if _refund_of(intent) == "full":
+            state = "refunded"  # a refunded intent stays "succeeded": the refund is on its charge
         created = intent.get("created")
         if isinstance(created, bool) or not isinstance(created, int) or created <= 0:
             raise BadRecord(f"Stripe sent the creation time {created!r}, which is not a timestamp")
@@ -329,7 +395,7 @@ class StripeIntegration(Model):
             "amount": amount,
             "currency": currency,
             "state": state,
-            "provider_status": intent["status"],
+            "provider_status": _provider_status(intent),
             "date": datetime.fromtimestamp(created),
             "description": description if isinstance(description, str) else None,
             "customer_remote_id": customer,
@@ -340,8 +406,60 @@ class StripeIntegration(Model):
         await store_pulled(run, self, remote_id, values)
 
 
+def _intent_of(event):
+    """The payment intent an event is about (a refund's event carries the charge)."""
+    data = event.get("data") if isinstance(event, dict) else None
+    obj = data.get("object") if isinstance(data, dict) else None
+    if not isinstance(obj, dict):
+        return None
+    if obj.get("object") == "payment_intent":
+        found = obj.get("id")
+    elif obj.get("object") == "charge":
+        found = obj.get("payment_intent")
+    else:
+        return None
+    return found if isinstance(found, str) else None
+
+
+async def _fetch_intent(api, intent_id):
+    """One payment intent as it is now, with its latest charge (for refunds)."""
+    path = f"/v1/payment_intents/{intent_id}"
+    return answer_object(await api.get(path, params={"expand[]": "latest_charge"}), "Stripe")
+
+
+def _refund_of(intent):
+    """'full', 'partial' or None, from the intent's expanded latest charge."""
+    charge = intent.get("latest_charge")
+    if not isinstance(charge, dict):
+        return None
+    if charge.get("refunded"):
+        return "full"
+    return "partial" if charge.get("amount_refunded") else None
+
+
+def _provider_status(intent):
+    refund = _refund_of(intent)
+    if refund == "full":
+        return "refunded"
+    if refund == "partial":
+        return "partially_refunded"
+    return intent["status"]
+
+
 def _id_of(item):
     return item.get("id") if isinstance(item, dict) and isinstance(item.get("id"), str) else None
+
+
+def _last_id(items, what):
+    """The id to continue a listing from: its last item's; UnexpectedAnswer without one."""
+    last = _id_of(items[-1])
+    if last is None:
+        raise UnexpectedAnswer(
+            f"Stripe said there were more {what} but gave the last one no id to "
+            "continue from; stopped.",
+            provider="Stripe",
+        )
+    return last
 
 
 def _customer(response):

@@ -369,6 +369,19 @@ class UpsIntegration(Model):
 
     async def _refresh_ups_tracking(self, api, run):
         shipments = self._ups_shipments()
+        if not run.wants("Shipment"):
+            return
+        if run.only is not None:  # resync one shipment, delivered or not
+            Shipment = get_model("Shipment")
+            local_id = run.only.local_id
+            shipments = Shipment.filter(
+                Q(integration=self.id) | Q(integration__isnull=True),
+                company=self.company_id,
+                carrier=CARRIER,
+                id=int(local_id) if local_id.isdigit() else -1,
+            )
+            for shipment in await shipments.all():
+                run.is_target("Shipment", shipment.id)
         run.set_total(await shipments.count())
         last_id = 0
         while True:
@@ -404,6 +417,14 @@ class UpsIntegration(Model):
         values["integration"] = self.id
         stored = shipment.read_values()
         changed = {k: v for k, v in values.items() if stored.get(k) != v}
+        if run.dry_run:
+            if changed.keys() - {"integration"}:
+                what = ", ".join(f"{k} -> {v!r}" for k, v in changed.items() if k != "integration")
+                run.would(f"pull: would update shipment {shipment.tracking_number} ({what})")
+                run.count("updated")
+            else:
+                run.count("skipped")
+            return
         mapping = await Mapper.filter(
             integration=self.id, model="Shipment", local_id=str(shipment.id)
         ).first()

@@ -314,6 +314,11 @@ class TwilioIntegration(Model):
             raise UserError(problem)
         async with self._twilio_client() as api:
             test_credentials = await self._twilio_preflight(api)
+            if run.dry_run:
+                await self._twilio_preview(run, test_credentials)
+                return
+            if run.only is not None:
+                return  # messages are sent once, never again: no one-message resync
             await self._settle_interrupted(api, run, test_credentials)
             await self._send_queued(api, run)
             if test_credentials:
@@ -364,6 +369,34 @@ class TwilioIntegration(Model):
             error = INTERRUPTED_TEST if test_credentials else INTERRUPTED
             await self._mark_failed(message, error)
             run.record_failure(f"message #{message.id} to {message.to}", error)
+
+    async def _twilio_preview(self, run, test_credentials):
+        """What a sync would do, without sending a message or saving a status."""
+        Message = get_model("Message")
+        leftovers = await Message.filter(
+            integration=self.id, status="sending", remote_id__isnull=True
+        ).count()
+        if leftovers:
+            run.would(f"look up {leftovers} message(s) an interrupted run may have sent, at Twilio")
+        queued = Message.filter(
+            Q(integration__isnull=True) | Q(integration=self.id),
+            company=self.company_id,
+            direction="outbound",
+            status="queued",
+            remote_id__isnull=True,
+        )
+        for message in await queued.order_by("id").all():
+            run.would(f"push: would send message #{message.id} to {message.to}")
+            run.count("created")
+        if not test_credentials:
+            waiting = await Message.filter(
+                integration=self.id,
+                remote_id__isnull=False,
+                status__in=PENDING,
+                date_sent__gte=datetime.now() - LOOKBACK,
+            ).count()
+            if waiting:
+                run.would(f"pull: ask Twilio for the status of {waiting} sent message(s)")
 
     async def _find_remote(self, api, message, since):
         """The message Twilio created for `message` at or after `since`, or None.
