@@ -23,7 +23,7 @@ from typing import Any
 from ffdesk import __version__
 from ffdesk.engine.errors import MissingError, UserError
 from ffdesk.engine.system import System
-from ffdesk.redaction import redact
+from ffdesk.redaction import redact, unexpected_error_text
 from ffdesk.sync.results import ConnectionUnreachable
 
 log = logging.getLogger("ffdesk.cli")
@@ -673,13 +673,6 @@ async def _open(open_system: Any, args: argparse.Namespace) -> System:
         raise Unreachable(database_failure(args.database, exc)) from None
 
 
-def _unexpected_text(exc: BaseException, log_path: object) -> str:
-    """A bug's sentence: no Python class name (the traceback is in the log)."""
-    detail = str(exc).strip().rstrip(".")
-    said = "ffdesk stopped on an unexpected error" + (f": {detail}" if detail else "")
-    return redact(f"{said}. The details are in {log_path}.")
-
-
 def fail(message: str, code: int, *, as_json: bool, field: str | None = None) -> int:
     """Report an error on standard error, as a sentence or as the JSON error object."""
     if as_json:
@@ -729,7 +722,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         log.error("command failed:\n%s", redact(traceback.format_exc()))
         return fail(
-            _unexpected_text(exc, log_path),
+            unexpected_error_text("ffdesk", exc, str(log_path)),
             EXIT_REFUSED,
             as_json=as_json,
         )

@@ -84,6 +84,16 @@ def redact(text: str) -> str:
     return text
 
 
+def unexpected_error_text(
+    subject: str, exc: BaseException, details_in: str, *, where: str = ""
+) -> str:
+    """A bug's sentence for the user: what stopped and where the details are, masked, never
+    a Python class name (the class and the traceback go to the log)."""
+    detail = str(exc).strip().rstrip(".")
+    said = f"{subject} stopped on an unexpected error{where}" + (f": {detail}" if detail else "")
+    return redact(f"{said}. The details are in {details_in}.")
+
+
 def _mask_credential(match: re.Match[str]) -> str:
     value = match.group(2)
     if value == MASK or value.endswith(MASK):

@@ -25,7 +25,7 @@ from ffdesk.engine.env import current_env, env_ctx
 from ffdesk.engine.errors import UserError
 from ffdesk.engine.model import Model, references_checked_once
 from ffdesk.engine.postgresql import lock_integration
-from ffdesk.redaction import redact
+from ffdesk.redaction import redact, unexpected_error_text
 from ffdesk.sync.errors import ProviderError, ProviderUnavailable
 from ffdesk.sync.http import PACING, Pacing
 from ffdesk.sync.pause import failure_kind, schedule_pause
@@ -39,18 +39,6 @@ MAX_LOG_LINES = 200
 MAX_PREVIEW_LINES = 500
 HOST = socket.gethostname()
 INTERRUPTED = "interrupted: the process running it stopped before it finished"
-
-
-def unexpected_error_text(provider: str, exc: BaseException) -> str:
-    """A bug's sentence for the user: what stopped and where the details are, never a Python
-    class name (those go to the log with the traceback)."""
-    detail = str(exc).strip().rstrip(".")
-    said = f"{provider} stopped on an unexpected error in ffdesk or its module"
-    return redact(
-        f"{said}: {detail}. The details are in the log file."
-        if detail
-        else f"{said}. The details are in the log file."
-    )
 
 
 class RunState(enum.StrEnum):
@@ -358,7 +346,9 @@ class SyncJob:
                 if deadline.expired():
                     error = too_long_text(limits or 0.0)
                 else:
-                    error = unexpected_error_text(integration.name, exc)
+                    error = unexpected_error_text(
+                        integration.name, exc, "the log file", where=" in ffdesk or its module"
+                    )
                 self.log(error)
             except SyncCancelled:
                 state = RunState.CANCELLED
@@ -373,7 +363,9 @@ class SyncJob:
                 self.log(error)
             except Exception as exc:  # a bug in a module must not take the app down
                 state = RunState.FAILED
-                error = unexpected_error_text(integration.name, exc)
+                error = unexpected_error_text(
+                    integration.name, exc, "the log file", where=" in ffdesk or its module"
+                )
                 log.error(
                     "sync of %s crashed:\n%s", integration.name, redact(traceback.format_exc())
                 )
