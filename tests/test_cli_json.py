@@ -97,6 +97,9 @@ def test_every_command_prints_one_object_matching_its_schema(
     assert (synced["state"], synced["failed"]) == ("done", 0)
     [listed] = run("runs")["runs"]
     assert listed["id"] == synced["run_id"]
+    assert listed["pushed"]["created"] + listed["pulled"]["created"] == synced["created"]
+    [detail] = run("runs", "--run", str(listed["id"]))["runs"]
+    assert detail["log"] == [] and detail["duration_seconds"] is not None
     assert run("integrations disable", "payment_stripe")["state"] == "Installed"
     assert run("completion", "fish")["script"].startswith("#")
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data-home"))

@@ -63,6 +63,8 @@ class RunRow:
     skipped: int
     failed: int
     error: str | None
+    #: "record: reason" of the run's first failed record (None: none failed or not recorded).
+    first_failure: str | None = None
 
 
 @dataclass(frozen=True)
@@ -276,7 +278,14 @@ def _latest(
 
 
 RUN_COLUMNS = ("trigger", "state", "started", "finished", "created", "updated", "skipped")
-RUN_COLUMNS += ("failed", "error")
+RUN_COLUMNS += ("failed", "error", "failures")
+
+
+def _first_failure(failures: Any) -> str | None:
+    if isinstance(failures, list) and failures and isinstance(failures[0], dict):
+        first = failures[0]
+        return f"{first.get('record', '')}: {first.get('reason', '')}"
+    return None
 
 
 async def sync_history(system: System, record: Model, limit: int = HISTORY_LIMIT) -> list[RunRow]:
@@ -297,6 +306,7 @@ async def sync_history(system: System, record: Model, limit: int = HISTORY_LIMIT
             skipped=run["skipped"] or 0,
             failed=run["failed"] or 0,
             error=run["error"],
+            first_failure=_first_failure(run["failures"]),
         )
         for run in _latest(system, "SyncRun", RUN_COLUMNS, int(record.id), limit)
     ]

@@ -10,6 +10,7 @@ from PySide6.QtCore import (
     QT_TRANSLATE_NOOP,
     QAbstractTableModel,
     QCoreApplication,
+    QEvent,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -116,12 +117,13 @@ class RunsModel(_RowsModel):
                 run.updated,
                 run.skipped,
                 run.failed,
-                (run.error or "").splitlines()[0] if run.error else "",
+                self.error_text(run),
             )
             return values[column]
         if role == Qt.ItemDataRole.ToolTipRole:
-            if column == 7 and run.error:
-                return run.error
+            if column == 7 and (run.error or run.failed):
+                tip = run.error or self.error_text(run)
+                return tip + "\n" + self.tr("Double-click or press Enter for the run's detail.")
             if column == 0 and run.finished is not None and run.started is not None:
                 seconds = (run.finished - run.started).total_seconds()
                 return self.tr("Finished {when} ({seconds} s)").format(
@@ -136,6 +138,18 @@ class RunsModel(_RowsModel):
         if role == Qt.ItemDataRole.TextAlignmentRole and 3 <= column <= 6:
             return _RIGHT
         return None
+
+    def error_text(self, run: RunRow) -> str:
+        """The Error cell: the run's error, else what failed ("160 records failed: first: …")."""
+        if run.error:
+            return run.error.splitlines()[0]
+        if run.failed and run.state != "running":
+            if run.first_failure:
+                return self.tr("{count} records failed: first: {first}").format(
+                    count=run.failed, first=run.first_failure
+                )
+            return self.tr("{count} records failed; see the run's detail").format(count=run.failed)
+        return ""
 
 
 class MappingsModel(_RowsModel):
@@ -193,18 +207,68 @@ class TablePage(QStackedWidget):
         self.setCurrentWidget(self.table if has_rows else self.empty)
 
 
-def size_run_columns(table: QTableView) -> None:
-    """Fixed widths that fit their content, the error column takes the rest."""
-    metrics = table.fontMetrics()
-    widths = {
-        0: metrics.horizontalAdvance("2026-12-31 23:59  "),
-        1: metrics.horizontalAdvance("Command line  "),
-        2: metrics.horizontalAdvance("Cancelled  "),
-    }
-    for column in range(3, 7):
-        widths[column] = metrics.horizontalAdvance("Updated  ") + 8
-    for column, width in widths.items():
-        table.setColumnWidth(column, width + 12)
+class RunColumnSizer(QObject):
+    """Sizes the Sync history's columns to their content and keeps Failed and Error on screen.
+
+    When the table is too narrow for every column plus a readable Error, the columns a run's
+    detail also shows go first (Trigger, then Skipped, then Updated); they come back as the
+    table widens.
+    """
+
+    #: Columns hidden first when room runs out, in that order.
+    DROPPABLE = (1, 5, 4)
+    #: Room the Error column keeps at least.
+    ERROR_ROOM = 170
+    PADDING = 18
+
+    def __init__(self, table: QTableView) -> None:
+        super().__init__(table)
+        self.table = table
+        table.horizontalHeader().setMinimumSectionSize(24)
+        table.viewport().installEventFilter(self)
+        model = table.model()
+        model.modelReset.connect(self.fit)
+        self.fit()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Resize:
+            self.fit()
+        return False
+
+    def natural_width(self, column: int) -> int:
+        """What a column needs: its header or its widest cell, whichever is wider."""
+        table = self.table
+        metrics = table.horizontalHeader().fontMetrics()
+        header = str(table.model().headerData(column, Qt.Orientation.Horizontal) or "")
+        samples = {
+            0: QCoreApplication.translate("HistoryTables", "Today {time}").format(time="23:59:59"),
+            2: run_state_label("cancelled"),
+        }
+        width = max(
+            metrics.horizontalAdvance(header),
+            metrics.horizontalAdvance(samples.get(column, "")),
+            table.sizeHintForColumn(column) - self.PADDING,
+        )
+        return width + self.PADDING
+
+    def fit(self) -> None:
+        table = self.table
+        widths = {column: self.natural_width(column) for column in range(7)}
+        room = table.viewport().width() - self.ERROR_ROOM
+        hidden: set[int] = set()
+        for column in self.DROPPABLE:
+            if sum(w for c, w in widths.items() if c not in hidden) <= room:
+                break
+            hidden.add(column)
+        for column, width in widths.items():
+            table.setColumnHidden(column, column in hidden)
+            if column not in hidden:
+                table.setColumnWidth(column, width)
+
+
+def size_run_columns(table: QTableView) -> RunColumnSizer:
+    """Columns that fit their content; Error takes the rest (see RunColumnSizer)."""
+    return RunColumnSizer(table)
 
 
 def size_mapping_columns(table: QTableView) -> None:

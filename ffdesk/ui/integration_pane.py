@@ -35,6 +35,7 @@ from ffdesk.ui.history_tables import (
 from ffdesk.ui.icons import IconCache
 from ffdesk.ui.integration_header import IntegrationHeader, describe_last_synced
 from ffdesk.ui.message_bar import MessageBar
+from ffdesk.ui.run_detail import RunDetailLauncher
 from ffdesk.ui.sync_controller import SyncController
 from ffdesk.ui.sync_tools import MappingsPage, PreviewPage
 from ffdesk.ui.tasks import spawn
@@ -116,6 +117,7 @@ class IntegrationPane(QWidget):
         size_run_columns(self.runs_page.table)
         size_mapping_columns(self.mappings_page.table)
         self.runs_page.table.setObjectName("syncHistory")
+        self.run_details = RunDetailLauncher(self.runs_page.table, self.runs_model, system, self)
         self.mappings_page.table.setObjectName("mappedRecords")
         self.mappings_tab = MappingsPage(self.mappings_page)
         self.preview_page = PreviewPage()

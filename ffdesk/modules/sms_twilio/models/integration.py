@@ -319,8 +319,9 @@ class TwilioIntegration(Model):
                 return
             if run.only is not None:
                 return  # messages are sent once, never again: no one-message resync
-            await self._settle_interrupted(api, run, test_credentials)
-            await self._send_queued(api, run)
+            with run.pushing():  # messages sent are the run's pushed records
+                await self._settle_interrupted(api, run, test_credentials)
+                await self._send_queued(api, run)
             if test_credentials:
                 run.log(
                     "Twilio test credentials: messages are accepted but never delivered, and "
