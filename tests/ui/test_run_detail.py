@@ -48,8 +48,10 @@ def synced_with_failures(qtbot: Any, window: MainWindow, arun: Any, fake: FakeSt
     fake.fail_next(3, 400, body=REJECTED, path_prefix="/v1/customers", method="POST")
     click(qtbot, window.pane.header.sync_button)
     qtbot.waitUntil(
-        lambda: window.pane.runs_model.rowCount() == 1
-        and window.pane.runs_model.rows[0].state != "running",
+        lambda: (
+            window.pane.runs_model.rowCount() == 1
+            and window.pane.runs_model.rows[0].state != "running"
+        ),
         timeout=15000,
     )
 
@@ -152,7 +154,7 @@ def test_failed_and_error_stay_visible_at_1024_pixels(
     QApplication.processEvents()
     viewport = table.viewport().width()
     failed_right = table.columnViewportPosition(6) + table.columnWidth(6)
-    assert 0 <= table.columnViewportPosition(6) and failed_right <= viewport
+    assert table.columnViewportPosition(6) >= 0 and failed_right <= viewport
     error_left = table.columnViewportPosition(7)
     # The Error column starts on screen with room for its first words.
     assert error_left + table.fontMetrics().horizontalAdvance("3 records failed") <= viewport
