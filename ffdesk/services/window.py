@@ -25,6 +25,9 @@ INTEGRATION_MODEL = "Integration"
 NOT_INSTALLED = "Not Installed"
 INSTALLED = "Installed"
 ENABLED = "Enabled"
+#: Shown (never stored) for a module that cannot be installed: its manifest, code or data is
+#: broken, or its manifest cannot be read at all.
+UNAVAILABLE = "Unavailable"
 STATES = (NOT_INSTALLED, INSTALLED, ENABLED)
 #: Categories in the order the catalogue shows them; anything else comes after, by name.
 CATEGORY_ORDER = ("Online Payment", "Messaging", "Shipping")
@@ -112,6 +115,20 @@ def state_of(module_installed: bool, enabled: bool) -> str:
     return ENABLED if enabled else INSTALLED
 
 
+def shown_state(state: str, problem: str | None) -> str:
+    """The one state word the catalogue and the pane both show: a module that is not installed
+    and cannot be (it has a problem) is "Unavailable"."""
+    return UNAVAILABLE if problem and state == NOT_INSTALLED else state
+
+
+def unreadable_problem(system: System, identifier: str) -> str | None:
+    """Why a module's manifest cannot be read (None if it can, or no such module was found)."""
+    found = system.discovered.get(identifier)
+    if found is None or found.manifest is not None:
+        return None
+    return _one_line(found.problem) or "its manifest cannot be read"
+
+
 def category_key(category: str) -> tuple[int, str]:
     """Sort key putting the known categories first, in their documented order."""
     if category in CATEGORY_ORDER:
@@ -131,12 +148,17 @@ async def catalogue_entries(system: System) -> list[CatalogueEntry]:
     registry = system.registry
     modules = registry["Module"]._table
     images: dict[str, str | None] = {}
+    categories: dict[str, str | None] = {}
     enabled: dict[str, bool] = {}
     with system.db.connect() as conn:
         ids: dict[int, str] = {}
-        for row in conn.execute(sa.select(modules.c.id, modules.c.identifier, modules.c.image)):
+        query = sa.select(
+            modules.c.id, modules.c.identifier, modules.c.image, modules.c.integration_category
+        )
+        for row in conn.execute(query):
             ids[row.id] = row.identifier
             images[row.identifier] = row.image
+            categories[row.identifier] = row.integration_category
         _module_ids.setdefault(system, {}).update({v: k for k, v in ids.items()})
         if INTEGRATION_MODEL in registry:
             model = registry[INTEGRATION_MODEL]
@@ -167,7 +189,30 @@ async def catalogue_entries(system: System) -> list[CatalogueEntry]:
                 problem=system.module_problem(identifier),
             )
         )
+    entries.extend(_unreadable_entries(system, categories))
     entries.sort(key=lambda e: (category_key(e.category), e.name.casefold(), e.identifier))
+    return entries
+
+
+def _unreadable_entries(system: System, categories: dict[str, str | None]) -> list[CatalogueEntry]:
+    """Modules whose manifest cannot be read: listed (and found by search) as Unavailable with
+    the reason, in the category they had when last read."""
+    entries = []
+    for identifier in sorted(system.discovered):
+        problem = unreadable_problem(system, identifier)
+        if "@" in identifier or problem is None:
+            continue
+        entries.append(
+            CatalogueEntry(
+                identifier=identifier,
+                name=identifier,
+                description=problem,
+                category=categories.get(identifier) or OTHER_CATEGORY,
+                image=None,
+                state=NOT_INSTALLED,
+                problem=problem,
+            )
+        )
     return entries
 
 

@@ -18,7 +18,13 @@ from ffdesk.engine.env import env_ctx
 from ffdesk.engine.model import Model
 from ffdesk.engine.system import System
 from ffdesk.services import integrations
-from ffdesk.services.window import NOT_INSTALLED, IntegrationDetails, integration_details
+from ffdesk.services.window import (
+    NOT_INSTALLED,
+    IntegrationDetails,
+    integration_details,
+    shown_state,
+    unreadable_problem,
+)
 from ffdesk.sync.results import ConnectionUnreachable
 from ffdesk.sync.runner import RecordRef, RunOutcome, RunState
 from ffdesk.ui import dialogs
@@ -204,12 +210,24 @@ class IntegrationPane(QWidget):
         generation = self._generation
         self.message.clear()
         self.identifier = identifier
+        self.placeholder.setText(self.tr("Select an integration on the left to see its settings."))
         if identifier is None:
             self.details = None
             self.form.set_record(None)
             self.stack.setCurrentWidget(self.placeholder)
             return
         env_ctx.set(self.system.env)
+        unreadable = unreadable_problem(self.system, identifier)
+        if unreadable is not None:  # no manifest, no form: say why instead
+            self.details = None
+            self.form.set_record(None)
+            self.placeholder.setText(
+                self.tr("{module} is unavailable: {problem}").format(
+                    module=identifier, problem=unreadable
+                )
+            )
+            self.stack.setCurrentWidget(self.placeholder)
+            return
         try:
             details = await integration_details(self.system, identifier)
         except Exception as exc:
@@ -290,8 +308,8 @@ class IntegrationPane(QWidget):
         )
         if running:
             self.header.set_state(details.state, "Syncing")
-        else:
-            self.header.set_state(details.state)
+        else:  # the catalogue's word: "Unavailable" when it cannot be installed
+            self.header.set_state(details.state, shown_state(details.state, details.problem))
         can_resync = details.sync_available and not running and not self._busy
         self.mappings_tab.set_allowed(can_resync, "" if can_resync else details.sync_reason)
 
