@@ -236,20 +236,21 @@ class RunColumnSizer(QObject):
         return False
 
     def natural_width(self, column: int) -> int:
-        """What a column needs: its header or its widest cell, whichever is wider."""
+        """What a column needs: its header (with the style's padding) or its widest cell."""
         table = self.table
-        metrics = table.horizontalHeader().fontMetrics()
-        header = str(table.model().headerData(column, Qt.Orientation.Horizontal) or "")
+        header = table.horizontalHeader()
+        metrics = table.fontMetrics()
         samples = {
-            0: QCoreApplication.translate("HistoryTables", "Today {time}").format(time="23:59:59"),
+            0: QCoreApplication.translate("HistoryTables", "Today {time}").format(
+                time="23:59:59"
+            ),
             2: run_state_label("cancelled"),
         }
-        width = max(
-            metrics.horizontalAdvance(header),
-            metrics.horizontalAdvance(samples.get(column, "")),
-            table.sizeHintForColumn(column) - self.PADDING,
+        return max(
+            header.sectionSizeFromContents(column).width(),
+            metrics.horizontalAdvance(samples.get(column, "")) + self.PADDING,
+            table.sizeHintForColumn(column),
         )
-        return width + self.PADDING
 
     def fit(self) -> None:
         table = self.table

@@ -147,6 +147,7 @@ class RunDetailDialog(QDialog):
         table.setVerticalHeaderLabels([label for _key, label in rows])
         table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         table.setTabKeyNavigation(False)
+        table.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # eight numbers, also read out above
         table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         for row, (key, _label) in enumerate(rows):
             counts = detail.directions.get(key, {})
