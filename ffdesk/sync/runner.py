@@ -228,7 +228,9 @@ class SyncJob:
 
     def log(self, line: str) -> None:
         line = redact(line)
-        log.info("%s: %s", self.integration.name, line)
+        # The run id lets the log file's lines be matched with the run's detail.
+        run_id = self.run.id if self.run is not None else "preview"
+        log.info("%s (run %s): %s", self.integration.name, run_id, line)
         if len(self.lines) < MAX_LOG_LINES:
             self.lines.append(f"{datetime.now():%H:%M:%S} {line}")
 

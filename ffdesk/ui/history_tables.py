@@ -241,9 +241,7 @@ class RunColumnSizer(QObject):
         header = table.horizontalHeader()
         metrics = table.fontMetrics()
         samples = {
-            0: QCoreApplication.translate("HistoryTables", "Today {time}").format(
-                time="23:59:59"
-            ),
+            0: QCoreApplication.translate("HistoryTables", "Today {time}").format(time="23:59:59"),
             2: run_state_label("cancelled"),
         }
         return max(

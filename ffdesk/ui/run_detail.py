@@ -90,7 +90,12 @@ class RunDetailDialog(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         self.open_folder = QPushButton(self.tr("Open &log folder"))
         self.open_folder.setObjectName("openLogFolder")
-        self.open_folder.setToolTip(self.tr("The log file holds every run's lines, secrets masked"))
+        self.open_folder.setToolTip(
+            self.tr(
+                "ffdesk.log holds every run's lines, secrets masked; this run's read "
+                '"{name} (run {run}): …"'
+            ).format(name=detail.integration, run=detail.run_id)
+        )
         buttons.addButton(self.open_folder, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.rejected.connect(self.reject)
         self.open_folder.clicked.connect(self._on_open_folder_clicked)
