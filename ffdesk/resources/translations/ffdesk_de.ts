@@ -4,7 +4,7 @@
 <context>
     <name></name>
     <message>
-        <location filename="../../ui/integration_pane.py" line="+58"/>
+        <location filename="../../ui/integration_pane.py" line="+65"/>
         <source>{created} created, {updated} updated, {skipped} skipped, {failed} failed</source>
         <translation>{created} angelegt, {updated} aktualisiert, {skipped} übersprungen, {failed} fehlgeschlagen</translation>
     </message>
@@ -32,6 +32,26 @@
         <location line="+1"/>
         <source>Sync finished: {counts}.</source>
         <translation>Synchronisierung beendet: {counts}.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/run_detail.py" line="+44"/>
+        <source>still running</source>
+        <translation>läuft noch</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>{seconds} s</source>
+        <translation>{seconds} s</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>{minutes} min {seconds} s</source>
+        <translation>{minutes} min {seconds} s</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>{hours} h {minutes} min</source>
+        <translation>{hours} h {minutes} min</translation>
     </message>
 </context>
 <context>
@@ -68,20 +88,63 @@
 <context>
     <name>App</name>
     <message>
-        <location filename="../../app.py" line="+140"/>
+        <location filename="../../app.py" line="+142"/>
         <source>Check the --database option or FFDESK_DATABASE_URL (now {url}), then start ffdesk again.</source>
         <translation>Prüfen Sie die Option --database oder FFDESK_DATABASE_URL (jetzt {url}) und starten Sie ffdesk dann erneut.</translation>
     </message>
     <message>
-        <location line="+80"/>
+        <location line="+82"/>
         <source>The database could not be opened: {reason}</source>
         <translation>Die Datenbank konnte nicht geöffnet werden: {reason}</translation>
     </message>
 </context>
 <context>
+    <name>BackgroundSyncs</name>
+    <message>
+        <location filename="../../ui/background_syncs.py" line="+140"/>
+        <source>{count} records could not be synced.</source>
+        <translation>{count} Datensätze konnten nicht synchronisiert werden.</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Scheduled sync of {name} failed</source>
+        <translation>Geplante Synchronisierung von {name} fehlgeschlagen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Open its history to see why.</source>
+        <translation>Öffnen Sie den Verlauf, um den Grund zu sehen.</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>Schedule of {name} paused</source>
+        <translation>Zeitplan von {name} pausiert</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>It failed several times in a row. Open its history to see why.</source>
+        <translation>Sie ist mehrmals hintereinander fehlgeschlagen. Öffnen Sie den Verlauf, um den Grund zu sehen.</translation>
+    </message>
+    <message>
+        <location line="+35"/>
+        <source>{count} scheduled syncs will start now.</source>
+        <translation>{count} geplante Synchronisierungen starten jetzt.</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>All schedules paused.</source>
+        <translation>Alle Zeitpläne pausiert.</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>All schedules resumed.</source>
+        <translation>Alle Zeitpläne fortgesetzt.</translation>
+    </message>
+</context>
+<context>
     <name>CatalogueModel</name>
     <message>
-        <location filename="../../ui/catalogue_model.py" line="+179"/>
+        <location filename="../../ui/catalogue_model.py" line="+180"/>
         <source>Problem: {problem}</source>
         <translation>Problem: {problem}</translation>
     </message>
@@ -89,7 +152,7 @@
 <context>
     <name>CatalogueView</name>
     <message>
-        <location line="-152"/>
+        <location line="-153"/>
         <source>All</source>
         <extracomment>The state filter&apos;s choices: label shown (translated by the view), state matched (None: all).</extracomment>
         <translation>Alle</translation>
@@ -153,7 +216,7 @@
 <context>
     <name>CompanySwitcher</name>
     <message>
-        <location filename="../../ui/company_switcher.py" line="+11"/>
+        <location filename="../../ui/company_switcher.py" line="+12"/>
         <source>New company…</source>
         <translation>Neue Firma…</translation>
     </message>
@@ -171,6 +234,11 @@
         <location line="+1"/>
         <source>Active company</source>
         <translation>Aktive Firma</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Type to find a company</source>
+        <translation>Tippen, um eine Firma zu finden</translation>
     </message>
 </context>
 <context>
@@ -466,8 +534,10 @@
 <context>
     <name>HistoryTables</name>
     <message>
-        <location filename="../../ui/history_tables.py" line="+42"/>
+        <location filename="../../ui/history_tables.py" line="+43"/>
+        <location line="+201"/>
         <source>Today {time}</source>
+        <extracomment>Columns hidden first when room runs out, in that order. Room the Error column keeps at least.</extracomment>
         <translation>Heute {time}</translation>
     </message>
 </context>
@@ -559,12 +629,12 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+393"/>
+        <location line="+406"/>
         <source>Provider unreachable</source>
         <translation>Anbieter nicht erreichbar</translation>
     </message>
     <message>
-        <location line="-329"/>
+        <location line="-342"/>
         <source>No sync has run yet.</source>
         <translation>Es lief noch keine Synchronisierung.</translation>
     </message>
@@ -574,7 +644,7 @@
         <translation>Noch kein lokaler Datensatz ist mit einem entfernten verknüpft.</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+11"/>
         <source>Sync history</source>
         <translation>Synchronisierungsverlauf</translation>
     </message>
@@ -595,11 +665,17 @@
     </message>
     <message>
         <location line="+26"/>
+        <location line="+50"/>
         <source>Select an integration on the left to see its settings.</source>
         <translation>Wählen Sie links eine Integration, um ihre Einstellungen zu sehen.</translation>
     </message>
     <message>
-        <location line="+91"/>
+        <location line="+12"/>
+        <source>{module} is unavailable: {problem}</source>
+        <translation>{module} ist nicht verfügbar: {problem}</translation>
+    </message>
+    <message>
+        <location line="+41"/>
         <source>Sync history ({count})</source>
         <translation>Synchronisierungsverlauf ({count})</translation>
     </message>
@@ -728,7 +804,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../ui/main_window.py" line="+86"/>
+        <location filename="../../ui/main_window.py" line="+92"/>
         <source>Search integrations (Ctrl+F)</source>
         <translation>Integrationen suchen (Strg+F)</translation>
     </message>
@@ -768,7 +844,7 @@
         <translation>Datenbank wird geöffnet…</translation>
     </message>
     <message>
-        <location line="+22"/>
+        <location line="+24"/>
         <source>&amp;Help</source>
         <translation>&amp;Hilfe</translation>
     </message>
@@ -788,17 +864,17 @@
         <translation>Modulprobleme</translation>
     </message>
     <message>
-        <location line="+91"/>
+        <location line="+92"/>
         <source>Activity</source>
         <translation>Aktivität</translation>
     </message>
     <message>
-        <location line="+73"/>
+        <location line="+77"/>
         <source>Company: {name}</source>
         <translation>Firma: {name}</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+14"/>
         <source>Problems ({count})</source>
         <translation>Probleme ({count})</translation>
     </message>
@@ -818,7 +894,7 @@
         <translation>Keine Modulprobleme</translation>
     </message>
     <message>
-        <location line="+93"/>
+        <location line="+120"/>
         <source>New company</source>
         <translation>Neue Firma</translation>
     </message>
@@ -858,15 +934,45 @@
         <translation>Firma umbenannt in {name}.</translation>
     </message>
     <message>
-        <location line="+28"/>
+        <location line="+34"/>
         <source>Refreshed.</source>
         <translation>Aktualisiert.</translation>
+    </message>
+    <message>
+        <location line="+48"/>
+        <source>{module} is not an integration: it has no page in the list.</source>
+        <translation>{module} ist keine Integration: es hat keine Seite in der Liste.</translation>
+    </message>
+    <message>
+        <location line="+80"/>
+        <source>A sync is running</source>
+        <translation>Eine Synchronisierung läuft</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>A sync is still running. Keep syncing in the tray?</source>
+        <translation>Eine Synchronisierung läuft noch. Im Infobereich weiter synchronisieren?</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>ffdesk stays in the tray until the sync ends; quit it from the tray menu.</source>
+        <translation>ffdesk bleibt im Infobereich, bis die Synchronisierung endet; beenden Sie es über das Menü im Infobereich.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Keep syncing in the tray</source>
+        <translation>Im Infobereich weiter synchronisieren</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Stop the sync and quit</source>
+        <translation>Synchronisierung anhalten und beenden</translation>
     </message>
 </context>
 <context>
     <name>MappingsModel</name>
     <message>
-        <location filename="../../ui/history_tables.py" line="+103"/>
+        <location filename="../../ui/history_tables.py" line="-85"/>
         <source>Model</source>
         <translation>Modell</translation>
     </message>
@@ -940,7 +1046,7 @@
 <context>
     <name>ProblemsView</name>
     <message>
-        <location filename="../../ui/problems_view.py" line="+32"/>
+        <location filename="../../ui/problems_view.py" line="+37"/>
         <source>Module</source>
         <translation>Modul</translation>
     </message>
@@ -950,15 +1056,146 @@
         <translation>Problem</translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+19"/>
+        <source>Double-click a problem, or press Enter, to select its module</source>
+        <translation>Doppelklicken Sie auf ein Problem oder drücken Sie die Eingabetaste, um sein Modul auszuwählen</translation>
+    </message>
+    <message>
+        <location line="+3"/>
         <source>Every module loaded without problems.</source>
         <translation>Alle Module wurden ohne Probleme geladen.</translation>
     </message>
 </context>
 <context>
+    <name>RunDetailDialog</name>
+    <message>
+        <location filename="../../ui/run_detail.py" line="+15"/>
+        <source>Sync run {run} of {name}</source>
+        <translation>Synchronisierung {run} von {name}</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Records by direction</source>
+        <translation>Datensätze nach Richtung</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Failed records ({count})</source>
+        <translation>Fehlgeschlagene Datensätze ({count})</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Log of this run</source>
+        <translation>Protokoll dieses Laufs</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>This run wrote no log lines.</source>
+        <translation>Dieser Lauf hat keine Protokollzeilen geschrieben.</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Open &amp;log folder</source>
+        <translation>&amp;Protokollordner öffnen</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>ffdesk.log holds every run&apos;s lines, secrets masked; this run&apos;s read &quot;{name} (run {run}): …&quot;</source>
+        <translation>ffdesk.log enthält die Zeilen jedes Laufs, Geheimnisse maskiert; die dieses Laufs beginnen mit &quot;{name} (run {run}): …&quot;</translation>
+    </message>
+    <message>
+        <location line="+22"/>
+        <source>Started:</source>
+        <translation>Gestartet:</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Ended:</source>
+        <translation>Beendet:</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>not yet</source>
+        <translation>noch nicht</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Duration:</source>
+        <translation>Dauer:</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Started by:</source>
+        <translation>Ausgelöst durch:</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>State:</source>
+        <translation>Status:</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>Error:</source>
+        <translation>Fehler:</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Created</source>
+        <translation>Angelegt</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Updated</source>
+        <translation>Aktualisiert</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Skipped</source>
+        <translation>Übersprungen</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Failed</source>
+        <translation>Fehlgeschlagen</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Pushed to {name}</source>
+        <translation>Gesendet an {name}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Pulled from {name}</source>
+        <translation>Abgerufen von {name}</translation>
+    </message>
+    <message>
+        <location line="+24"/>
+        <source>Record</source>
+        <translation>Datensatz</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Reason</source>
+        <translation>Grund</translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source>Failed records ({count}; the first {shown} are listed, see the log)</source>
+        <translation>Fehlgeschlagene Datensätze ({count}; die ersten {shown} sind aufgeführt, siehe Protokoll)</translation>
+    </message>
+</context>
+<context>
+    <name>RunDetailLauncher</name>
+    <message>
+        <location line="+31"/>
+        <source>Double-click a run, or press Enter, to see its detail</source>
+        <translation>Doppelklicken Sie auf einen Lauf oder drücken Sie die Eingabetaste, um die Details zu sehen</translation>
+    </message>
+</context>
+<context>
     <name>RunsModel</name>
     <message>
-        <location filename="../../ui/history_tables.py" line="-58"/>
+        <location filename="../../ui/history_tables.py" line="-71"/>
         <source>Started</source>
         <translation>Gestartet</translation>
     </message>
@@ -998,9 +1235,52 @@
         <translation>Fehler</translation>
     </message>
     <message>
-        <location line="+31"/>
+        <location line="+29"/>
+        <source>Double-click or press Enter for the run&apos;s detail.</source>
+        <translation>Doppelklick oder Eingabetaste zeigt die Details des Laufs.</translation>
+    </message>
+    <message>
+        <location line="+3"/>
         <source>Finished {when} ({seconds} s)</source>
         <translation>Beendet {when} ({seconds} s)</translation>
+    </message>
+    <message>
+        <location line="+19"/>
+        <source>{count} records failed: first: {first}</source>
+        <translation>{count} Datensätze fehlgeschlagen, zuerst: {first}</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>{count} records failed; see the run&apos;s detail</source>
+        <translation>{count} Datensätze fehlgeschlagen; siehe die Details des Laufs</translation>
+    </message>
+</context>
+<context>
+    <name>ScheduleStatus</name>
+    <message>
+        <location filename="../../ui/schedule_status.py" line="+24"/>
+        <source>Run schedules in the background…</source>
+        <translation>Zeitpläne im Hintergrund ausführen…</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Install the ffdesk scheduler as a service, so schedules run without the window</source>
+        <translation>Den ffdesk-Planer als Dienst installieren, damit Zeitpläne ohne das Fenster laufen</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>not yet</source>
+        <translation>noch nicht</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Scheduled syncs run in the background on {host} (last check {when})</source>
+        <translation>Geplante Synchronisierungen laufen im Hintergrund auf {host} (letzte Prüfung {when})</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Scheduled syncs run only while this window is open.</source>
+        <translation>Geplante Synchronisierungen laufen nur, solange dieses Fenster geöffnet ist.</translation>
     </message>
 </context>
 <context>
@@ -1087,10 +1367,48 @@
 <context>
     <name>SyncController</name>
     <message>
-        <location filename="../../ui/sync_controller.py" line="+76"/>
+        <location filename="../../ui/sync_controller.py" line="+81"/>
         <source>The sync was stopped.</source>
         <extracomment>Progress is reported at most this often (a sync may count thousands of records a second).</extracomment>
         <translation>Die Synchronisierung wurde angehalten.</translation>
+    </message>
+</context>
+<context>
+    <name>TrayIcon</name>
+    <message>
+        <location filename="../../ui/tray.py" line="+50"/>
+        <source>Open ffdesk</source>
+        <translation>ffdesk öffnen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Sync all now</source>
+        <translation>Alle jetzt synchronisieren</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Pause all schedules</source>
+        <translation>Alle Zeitpläne pausieren</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Quit</source>
+        <translation>Beenden</translation>
+    </message>
+    <message>
+        <location line="+35"/>
+        <source>ffdesk: no sync running</source>
+        <translation>ffdesk: keine Synchronisierung aktiv</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>ffdesk: syncing…</source>
+        <translation>ffdesk: synchronisiert…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>ffdesk: a scheduled sync failed</source>
+        <translation>ffdesk: eine geplante Synchronisierung ist fehlgeschlagen</translation>
     </message>
 </context>
 <context>
