@@ -60,12 +60,15 @@ def test_killed_run_keeps_the_counts_it_had_reached(
     fake.delay_next(10 * CONTACTS, HOLD, path_prefix="/v1/customers", method="POST")
     proc: subprocess.Popen[str] = start_cli(["sync", "payment_stripe"], ready)
     try:
-        # Progress appears in the run record while the run goes (another process reads it).
+        assert fake.wait_for(lambda: fake.creates >= 16, timeout=60), proc.poll()
+
+        # Progress appears in the run record while the run goes (another process reads it),
+        # within seconds: not only with the heartbeat every 10 s.
         def progressed() -> bool:
             row = run_row(url)
             return row is not None and row["created"] >= 16 and row["failed"] == 2
 
-        assert fake.wait_for(progressed, timeout=6), (run_row(url), proc.poll())
+        assert fake.wait_for(progressed, timeout=5), (run_row(url), proc.poll())
     finally:
         kill(proc)
     mapped = mapped_contacts(url)
