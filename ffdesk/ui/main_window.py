@@ -25,6 +25,7 @@ from ffdesk.ui.company_switcher import CompanySwitcher
 from ffdesk.ui.icons import IconCache, app_icon, glyph
 from ffdesk.ui.schedule_status import ScheduleStatus
 from ffdesk.ui.style import theme, theme_signals
+from ffdesk.ui.tab_order import move_focus
 from ffdesk.ui.tasks import spawn
 
 if TYPE_CHECKING:
@@ -116,6 +117,7 @@ class MainWindow(QMainWindow):
         )
         self.problems_action.setObjectName("problemsAction")
         self.problems_action.setCheckable(True)
+        self.problems_action.setShortcut(QKeySequence("Ctrl+Shift+M"))  # toolbars take no Tab
         self.refresh_action = QAction(glyph("refresh"), self.tr("Refresh"), self)
         self.refresh_action.setObjectName("refreshAction")
         self.refresh_action.setShortcut(QKeySequence("F5"))
@@ -718,6 +720,10 @@ class MainWindow(QMainWindow):
 
         box.finished.connect(finished)
         dialogs._open(box)
+
+    def focusNextPrevChild(self, next: bool) -> bool:
+        """Tab and Shift+Tab follow the screen (tab_order), not the order widgets were made in."""
+        return move_focus(self, next)
 
     def _close_confirmed_now(self) -> None:
         self._close_confirmed = True
