@@ -80,6 +80,8 @@ class MainWindow(QMainWindow):
         self.settings = settings if settings is not None else QSettings()
         self.icons = IconCache()
         self._close_confirmed = False
+        # Warnings shown again after a company switch for as long as their condition holds.
+        self._lasting_warnings: list[tuple[str, Callable[[], bool]]] = []
         # Set by the tray's owner: closing during a sync may then keep syncing in the tray.
         self.tray_available = False
         self.setWindowTitle(TITLE)
@@ -103,10 +105,12 @@ class MainWindow(QMainWindow):
         toolbar.setMovable(False)
         toolbar.setFloatable(False)
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        company_label = QLabel(self.tr("Company"))
+        company_label = QLabel(self.tr("&Company"))
         company_label.setBuddy(self.switcher)
         toolbar.addWidget(company_label)
         toolbar.addWidget(self.switcher)
+        toolbar.addWidget(self.switcher.actions_button)
+        self.addActions(self.switcher.company_actions())  # their shortcuts work everywhere
         toolbar.addSeparator()
         toolbar.addWidget(self.search)
         spacer = QWidget()
@@ -433,6 +437,7 @@ class MainWindow(QMainWindow):
         self._remember_company(str(company.name))
         self.message.clear()
         self.message_holder.hide()
+        self._show_lasting_warnings()
         await self.refresh()
         self.company_changed.emit(company_id)
 
@@ -465,6 +470,16 @@ class MainWindow(QMainWindow):
 
         report = report_error(exc, action)
         self.show_message("error", report.message, report.details)
+
+    def keep_warning(self, text: str, holds: Callable[[], bool]) -> None:
+        """Show `text` again after each company switch while `holds()` is true (the keyring
+        is no less unusable in another company)."""
+        self._lasting_warnings.append((text, holds))
+
+    def _show_lasting_warnings(self) -> None:
+        self._lasting_warnings = [(t, h) for t, h in self._lasting_warnings if h()]
+        if self._lasting_warnings:
+            self.show_message("warning", " ".join(t for t, _h in self._lasting_warnings))
 
     def show_message(self, kind: str, text: str, details: str | None = None) -> None:
         if self.system is None:  # not attached yet: no message bar
@@ -511,15 +526,39 @@ class MainWindow(QMainWindow):
     @Slot()
     def _on_switcher_new_company_requested(self) -> None:
         self.guard_unsaved(
-            lambda: dialogs.ask_text(
-                self,
+            lambda: self._ask_company_name(
                 self.tr("New company"),
-                self.tr("Name of the new company:"),
+                self.tr("&Name of the new company:"),
+                self.tr("Create"),
                 lambda name: spawn(self._create_company(name)),
-                ok_label=self.tr("Create"),
                 name="newCompanyDialog",
             )
         )
+
+    def _ask_company_name(
+        self,
+        title: str,
+        label: str,
+        accept_label: str,
+        chosen: Callable[[str], object],
+        *,
+        text: str = "",
+        name: str,
+    ) -> None:
+        """A name checked in place (empty, taken) before the dialog lets it through."""
+        from ffdesk.ui.company_dialog import CompanyNameDialog
+
+        dialog = CompanyNameDialog(
+            self.switcher.company_names(),
+            title=title,
+            label=label,
+            accept_label=accept_label,
+            text=text,
+            parent=self,
+        )
+        dialog.setObjectName(name)
+        dialog.name_chosen.connect(chosen)
+        dialog.open()  # never exec(): qasync
 
     async def _create_company(self, name: str) -> None:
         assert self.system is not None
@@ -539,13 +578,12 @@ class MainWindow(QMainWindow):
         company = self.system.env.company if self.system is not None else None
         if company is None:
             return
-        dialogs.ask_text(
-            self,
+        self._ask_company_name(
             self.tr("Rename company"),
-            self.tr("New name:"),
+            self.tr("&New name:"),
+            self.tr("Rename"),
             lambda name: spawn(self._rename_company(int(company.id), name)),  # type: ignore[arg-type]
             text=str(company.name),
-            ok_label=self.tr("Rename"),
             name="renameCompanyDialog",
         )
 

@@ -226,6 +226,7 @@ QWidget#cataloguePanel, QWidget#integrationPane, QWidget#formBody {{
 QLabel#paneTitle {{ font-size: 15pt; font-weight: 600; color: {t.text}; }}
 QLabel#paneSubtitle, QLabel#catalogueCount, QLabel#emptyHint {{ color: {t.muted}; }}
 QLabel#fieldError {{ color: {t.danger}; }}
+QLabel#fieldHint {{ color: {t.muted}; }}
 QLabel#requiredMark {{ color: {t.danger}; }}
 QGroupBox {{ font-weight: 600; color: {t.text}; border: 1px solid {t.border}; border-radius: 6px;
     margin-top: 14px; padding: 14px 12px 8px 12px; background: {t.surface}; }}
