@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt
-
 from PySide6.QtWidgets import QLineEdit
 
 from ffdesk.ui.company_switcher import NEW_COMPANY, RENAME_COMPANY
