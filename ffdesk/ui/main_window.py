@@ -153,6 +153,16 @@ class MainWindow(QMainWindow):
         self.find_action = self._shortcut("Ctrl+F", self._on_find_action_triggered, "findAction")
         self.save_action = self._shortcut("Ctrl+S", self._on_save_action_triggered, "saveAction")
         self.quit_action = self._shortcut("Ctrl+Q", self.close, "quitAction")
+        # Names for Help > Keyboard Shortcuts, which lists every action that has keys.
+        self.find_action.setText(self.tr("Find an integration"))
+        self.save_action.setText(self.tr("Save the form"))
+        self.quit_action.setText(self.tr("Quit"))
+        self.clear_search_action = QAction(self.tr("Clear the search"), self.search)
+        self.clear_search_action.setObjectName("clearSearchAction")
+        self.clear_search_action.setShortcut(QKeySequence(Qt.Key.Key_Escape))
+        self.clear_search_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        self.clear_search_action.triggered.connect(self.search.clear)
+        self.search.addAction(self.clear_search_action)
 
         # Help menu: the doctor's report (the same checks as `ffdesk doctor`)
         help_menu = self.menuBar().addMenu(self.tr("&Help"))
@@ -164,6 +174,15 @@ class MainWindow(QMainWindow):
         )
         self.doctor_action.triggered.connect(self._on_doctor_action_triggered)
         self.doctor_dialog: DoctorDialog | None = None
+        help_menu.addSeparator()
+        self.shortcuts_action = help_menu.addAction(self.tr("&Keyboard Shortcuts"))
+        self.shortcuts_action.setObjectName("shortcutsAction")
+        self.shortcuts_action.setShortcut(QKeySequence(QKeySequence.StandardKey.HelpContents))
+        self.shortcuts_action.triggered.connect(self._on_shortcuts_action_triggered)
+        self.about_action = help_menu.addAction(self.tr("&About ffdesk"))
+        self.about_action.setObjectName("aboutAction")
+        self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
+        self.about_action.triggered.connect(self._on_about_action_triggered)
 
         # wiring
         self.switcher.company_change_requested.connect(self._on_switcher_company_change_requested)
@@ -304,7 +323,7 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.activity_dock)
         self.activity_dock.hide()
         self.activity_action = self.activity_dock.toggleViewAction()
-        self.activity_action.setText(self.tr("Activity"))
+        self.activity_action.setText(self.tr("Acti&vity"))
         self.activity_action.setObjectName("activityAction")
         self.menuBar().addAction(self.activity_action)
         self.activity_dock.visibilityChanged.connect(self._on_activity_dock_visibility_changed)
@@ -529,7 +548,7 @@ class MainWindow(QMainWindow):
             lambda: self._ask_company_name(
                 self.tr("New company"),
                 self.tr("&Name of the new company:"),
-                self.tr("Create"),
+                self.tr("C&reate"),
                 lambda name: spawn(self._create_company(name)),
                 name="newCompanyDialog",
             )
@@ -581,7 +600,7 @@ class MainWindow(QMainWindow):
         self._ask_company_name(
             self.tr("Rename company"),
             self.tr("&New name:"),
-            self.tr("Rename"),
+            self.tr("&Rename"),
             lambda name: spawn(self._rename_company(int(company.id), name)),  # type: ignore[arg-type]
             text=str(company.name),
             name="renameCompanyDialog",
@@ -618,6 +637,22 @@ class MainWindow(QMainWindow):
         self.doctor_dialog = DoctorDialog(self.system, self)
         self.doctor_dialog.open()  # never exec(): qasync
         self.doctor_dialog.start()
+
+    @Slot()
+    def _on_shortcuts_action_triggered(self) -> None:
+        from ffdesk.ui.shortcuts_dialog import ShortcutsDialog
+
+        dialog = ShortcutsDialog(self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()  # never exec(): qasync
+
+    @Slot()
+    def _on_about_action_triggered(self) -> None:
+        from ffdesk.ui.about_dialog import AboutDialog
+
+        dialog = AboutDialog(self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
 
     def _on_refresh_action_triggered(self) -> None:
         self.guard_unsaved(lambda: spawn(self._refresh_all()))
