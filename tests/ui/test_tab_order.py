@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QTabBar,
     QTextEdit,
     QToolBar,
+    QToolButton,
     QWidget,
 )
 
@@ -60,7 +61,7 @@ def interactive_widgets(window: MainWindow) -> list[QWidget]:
             continue
         if not (widget.isVisible() and widget.isEnabled()) or _owner(widget) is not widget:
             continue
-        if isinstance(widget.parentWidget(), QToolBar) and isinstance(widget, QAbstractButton):
+        if isinstance(widget, QToolButton) and widget.defaultAction() is not None:
             continue  # toolbar buttons: reached by their shortcuts (checked below)
         found.append(widget)
     return found
