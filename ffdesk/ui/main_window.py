@@ -122,6 +122,7 @@ class MainWindow(QMainWindow):
         self.problems_action.setObjectName("problemsAction")
         self.problems_action.setCheckable(True)
         self.problems_action.setShortcut(QKeySequence("Ctrl+Shift+M"))  # toolbars take no Tab
+        self.problems_action.setProperty("shortcutName", self.tr("Show the module problems"))
         self.refresh_action = QAction(glyph("refresh"), self.tr("Refresh"), self)
         self.refresh_action.setObjectName("refreshAction")
         self.refresh_action.setShortcut(QKeySequence("F5"))

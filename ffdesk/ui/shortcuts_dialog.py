@@ -25,14 +25,17 @@ WIDGET_KEYS = (
     (QT_TRANSLATE_NOOP("ShortcutsDialog", "Next or previous tab"), "Ctrl+Tab, Ctrl+Shift+Tab"),
     (QT_TRANSLATE_NOOP("ShortcutsDialog", "Open the company list"), "Down"),
     (QT_TRANSLATE_NOOP("ShortcutsDialog", "Switch to the company typed"), "Enter"),
-    (QT_TRANSLATE_NOOP("ShortcutsDialog", "Clear the search"), "Esc"),
     (QT_TRANSLATE_NOOP("ShortcutsDialog", "Save the form (in a field)"), "Enter"),
 )
 
 
+#: An action whose text changes with the state (a count) names itself for this list here.
+NAME_PROPERTY = "shortcutName"
+
+
 def action_name(action: QAction) -> str:
     """What an action does, as its menu or tooltip says it (mnemonic marks dropped)."""
-    text = action.text() or action.toolTip()
+    text = str(action.property(NAME_PROPERTY) or "") or action.text() or action.toolTip()
     return text.replace("&&", "\0").replace("&", "").replace("\0", "&").strip()
 
 
@@ -76,9 +79,10 @@ class ShortcutsDialog(QDialog):
             font = header.font(0)
             font.setBold(True)
             header.setFont(0, font)
+            header.addChildren([QTreeWidgetItem([what, keys]) for what, keys in rows])
             self.tree.addTopLevelItem(header)
-            for what, keys in rows:
-                self.tree.addTopLevelItem(QTreeWidgetItem([what, keys]))
+        self.tree.expandAll()
+        self.tree.setItemsExpandable(False)
         hint = QLabel(self.tr("Underlined letters in buttons and menus work with Alt."))
         hint.setObjectName("paneSubtitle")
         hint.setWordWrap(True)
@@ -91,8 +95,10 @@ class ShortcutsDialog(QDialog):
 
     def rows(self) -> list[tuple[str, str]]:
         """The listed (what, keys) pairs, group titles left out."""
-        return [
-            (item.text(0), item.text(1))
-            for i in range(self.tree.topLevelItemCount())
-            if (item := self.tree.topLevelItem(i)).text(1)
-        ]
+        rows = []
+        for i in range(self.tree.topLevelItemCount()):
+            group = self.tree.topLevelItem(i)
+            rows += [
+                (group.child(j).text(0), group.child(j).text(1)) for j in range(group.childCount())
+            ]
+        return rows

@@ -3,6 +3,8 @@ an action button ran."""
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -49,6 +51,7 @@ def test_keyboard_shortcuts_lists_every_action_with_keys(qtbot: Any, stripe: Mai
         (stripe.switcher.rename_action, "Rename company…"),
         (stripe.shortcuts_action, "Keyboard Shortcuts"),
         (stripe.clear_search_action, "Clear the search"),
+        (stripe.problems_action, "Show the module problems"),
     ):
         assert rows[name] == keys(action), name
     assert rows["Next or previous control"] == "Tab, Shift+Tab"
@@ -112,3 +115,22 @@ def test_the_focus_comes_back_to_the_action_button_that_ran(
     qtbot.waitUntil(lambda: header.badge.text() == "Enabled", timeout=10000)
     qtbot.waitUntil(header.disable_button.hasFocus)
     assert QApplication.focusWidget() is header.disable_button
+
+
+@pytest.fixture
+def shots(tmp_path: Path) -> Path:
+    """As in test_screenshots: FFDESK_SCREENSHOTS=docs/screenshots refreshes the docs' one."""
+    folder = Path(os.environ.get("FFDESK_SCREENSHOTS") or tmp_path / "shots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def test_screenshot_keyboard_shortcuts(qtbot: Any, stripe: MainWindow, shots: Path) -> None:
+    stripe.shortcuts_action.trigger()
+    dialog = find_dialog(qtbot, stripe, "shortcutsDialog")
+    qtbot.waitExposed(dialog)
+    QApplication.processEvents()
+    image = dialog.grab()
+    assert image.width() >= 400
+    assert image.save(str(shots / "keyboard-shortcuts.png"))
+    dialog.reject()
