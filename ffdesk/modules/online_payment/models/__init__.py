@@ -7,6 +7,7 @@ class PaymentTransaction(Model):
     """A payment as a provider reports it (pulled by Sync now)."""
 
     _verbose_name = "Payment Transaction"
+    _verbose_name_plural = "Payments"
     _order = "-date"
 
     reference = Char(description="Reference", max_length=255, index=True)
