@@ -57,6 +57,7 @@ class Field:
         index: bool = False,
         unique: bool = False,
         company_scoped: bool = False,
+        secret: bool = True,
         string: str | None = None,
     ) -> None:
         self.description = description or string
@@ -67,6 +68,9 @@ class Field:
         self.index = index
         self.unique = unique
         self.company_scoped = company_scoped
+        # Only company-scoped values can be secrets; `secret=False` makes one readable: stored
+        # per company in the database (CompanyValue), shown and exported like any value.
+        self.secret = bool(company_scoped and secret)
         self.name = ""
         self.model_name = ""
 

@@ -251,6 +251,7 @@ class UpsIntegration(Model):
         description="Account Number",
         hint="Your 6-character UPS account (shipper) number, linked to the app.",
         company_scoped=True,
+        secret=False,
     )
     sandbox_mode = Boolean(
         description="Sandbox Mode",

@@ -194,6 +194,7 @@ class TwilioIntegration(Model):
             "service pick the sender."
         ),
         company_scoped=True,
+        secret=False,
     )
 
     async def _is_twilio(self):
