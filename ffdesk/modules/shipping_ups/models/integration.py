@@ -320,6 +320,17 @@ class UpsIntegration(Model):
             max_concurrency=CONCURRENCY,
         )
 
+    def record_dashboard_url(self, record, remote_id):
+        if not (self.module and self.module.identifier == IDENTIFIER):
+            return super().record_dashboard_url(record, remote_id)
+        # UPS's public tracking page takes the number as `tracknum`
+        # (https://www.ups.com/track?loc=en_US&tracknum=1Z...), the link UPS prints in its
+        # shipment e-mails.
+        number = getattr(record, "tracking_number", None) if record._name == "Shipment" else None
+        if not number:
+            return None
+        return f"https://www.ups.com/track?loc=en_US&tracknum={quote(str(number), safe='')}"
+
     async def check_connection(self):
         if not await self._is_ups():
             return await super().check_connection()
