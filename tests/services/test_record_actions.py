@@ -190,6 +190,48 @@ def test_a_tracking_number_gets_its_status_from_a_ups_sync(tmp_path: Path, ups: 
     asyncio.run(scenario())
 
 
+def test_a_tracking_number_ups_does_not_know_shows_its_error_until_it_syncs(
+    tmp_path: Path, ups: FakeUps
+) -> None:
+    number = "1Z999AA10123456784"
+
+    async def scenario() -> None:
+        system = await open_system(database_url(tmp_path / "x.db"))
+        try:
+            await system.install_module("shipping_ups")
+            record = await system.integration("shipping_ups")
+            record.ups_client_id = DEFAULT_CLIENT_ID
+            record.ups_client_secret = DEFAULT_SECRET
+            record.ups_account_number = DEFAULT_ACCOUNT
+            await record.save()
+            assert await actions.enable(record) == "Enabled"
+            service = RecordsService(system)
+            made = await service.create(
+                "Shipment", {"tracking_number": number}, integration="shipping_ups"
+            )
+            outcome = await run_sync(record)
+            assert outcome.failed == 1
+            [mapping] = await service.mappings("Shipment", made.id)
+            # UPS's own words for the number, as the run's log has them.
+            assert mapping.last_error == "Tracking Information Not Found"
+            assert f"shipment {number}: Tracking Information Not Found" in outcome_log(system)
+            ups.add_package(number, ["label", "pickup"])
+            assert (await run_sync(record)).failed == 0
+            [mapping] = await service.mappings("Shipment", made.id)
+            assert mapping.last_error is None
+        finally:
+            await system.close()
+
+    asyncio.run(scenario())
+
+
+def outcome_log(system: Any) -> str:
+    """The log lines of every run, as one text."""
+    runs = system.registry["SyncRun"]._table
+    with system.db.connect() as conn:
+        return "\n".join(str(row.log) for row in conn.execute(runs.select()))
+
+
 def test_stripe_records_link_to_the_stripe_dashboard(tmp_path: Path) -> None:
     async def scenario() -> None:
         system = await open_system(database_url(tmp_path / "x.db"))

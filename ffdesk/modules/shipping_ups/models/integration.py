@@ -408,7 +408,11 @@ class UpsIntegration(Model):
             fatal = None
             for shipment, result in zip(batch, results, strict=True):
                 if isinstance(result, _NotTracked):
-                    run.record_failure(f"shipment {shipment.tracking_number}", result)
+                    run.record_failure(
+                        f"shipment {shipment.tracking_number}",
+                        result,
+                        record=("Shipment", shipment.id),
+                    )
                 elif isinstance(result, BaseException):
                     # Credentials refused, UPS down, rate limit: the run stops with this error
                     # after keeping what the other calls of the batch brought.
@@ -418,7 +422,13 @@ class UpsIntegration(Model):
                     try:
                         await self._store_ups_tracking(shipment, result, run)
                     except ValidationError as exc:
-                        run.record_failure(f"shipment {shipment.tracking_number}", exc)
+                        run.record_failure(
+                            f"shipment {shipment.tracking_number}",
+                            exc,
+                            record=("Shipment", shipment.id),
+                        )
+                    else:
+                        run.record_synced("Shipment", shipment.id)
             if fatal is not None:
                 raise fatal
         run.checkpoint()
