@@ -15,6 +15,7 @@ import pytest
 
 from ffdesk.api import open_system
 from ffdesk.engine.errors import MissingError, ValidationError
+from ffdesk.engine.q import Q
 from ffdesk.engine.system import System
 from ffdesk.services.records import RecordsService, RecordsUsageError
 from tests.helpers.database import database_url
@@ -143,6 +144,33 @@ def test_count_pages_sort_search_and_filter(tmp_path: Path) -> None:
         }
 
     run(tmp_path, ("online_payment",), body)
+
+
+def test_search_finds_what_icontains_finds_whatever_the_letters(tmp_path: Path) -> None:
+    names = ["ACME GmbH", "Straße 5", "STRASSE 9", "50%_off", "fünf", "Σίσυφος", "plain", None]
+
+    async def body(system: System, service: RecordsService) -> None:
+        Contact = system.registry["Contact"]
+        for i, name in enumerate(names):
+            await Contact.create(name=f"c{i}", email=name, company=system.env.cid)
+        for needle in ("acme", "strasse", "STRASSE", "%_", "_", "%", "FÜNF", "σίσυφοσ", "x"):
+            listing = service.listing("Contact", search=needle)
+            found = {r.values["email"] for r in await listing.page(0, 100)}
+            expected = {
+                c.email
+                for c in await Contact.filter(
+                    Q(name__icontains=needle)
+                    | Q(email__icontains=needle)
+                    | Q(phone__icontains=needle)
+                ).all()
+            }
+            assert found == expected, needle
+            assert await listing.count() == len(expected)
+        assert {
+            r.values["email"] for r in await service.listing("Contact", search="strasse").page()
+        } == {"Straße 5", "STRASSE 9"}
+
+    run(tmp_path, ("contacts",), body)
 
 
 def test_a_bad_filter_says_what_views_say(tmp_path: Path) -> None:
