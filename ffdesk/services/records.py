@@ -663,8 +663,12 @@ class RecordsService:
         fields: list[DetailField] = []
         for item in self.form_fields(info.name, record):
             declared = cls._fields[item.name]
-            value = getattr(record, item.name)
-            text = _format(declared, value)
+            if item.secret:
+                # A secret is never shown, only whether it is set (as the integration form).
+                value = text = item.display_value(record)
+            else:
+                value = getattr(record, item.name)
+                text = _format(declared, value)
             if isinstance(declared, ManyToOne):
                 value = None if value is None else value.id
                 related = getattr(record, item.name)

@@ -18,7 +18,8 @@ from ffdesk.engine.errors import MissingError, ValidationError
 from ffdesk.engine.q import Q
 from ffdesk.engine.system import System
 from ffdesk.services.records import RecordsService, RecordsUsageError
-from tests.helpers.database import database_url
+from tests.helpers.database import database_url, dump_text
+from tests.helpers.env import ModuleSpec, write_module
 
 
 @asynccontextmanager
@@ -283,3 +284,69 @@ def test_integration_scope_lists_owned_and_mapped_records(tmp_path: Path) -> Non
         assert str(caught.value) == "There is no integration 'payment_nope' in this company."
 
     run(tmp_path, ("payment_stripe",), body)
+
+
+VAULT_MODELS = """
+from ffdesk.engine.base import *
+
+
+class VaultNote(Model):
+    _records_create = True
+    _records_edit = True
+
+    name = Char(max_length=50, required=True)
+    pin = Char(max_length=20, company_scoped=True)
+    label = Char(max_length=20, company_scoped=True, secret=False)
+"""
+
+VAULT_VIEWS = """
+- data_type: UiView
+  identifier: vault_note_list_view
+  model: VaultNote
+  type: List
+  arch:
+  - {type: field, name: name}
+  - {type: field, name: pin}
+  - {type: field, name: label}
+- data_type: UiView
+  identifier: vault_note_form_view
+  model: VaultNote
+  type: Form
+  arch:
+  - {type: field, name: name}
+  - {type: field, name: pin}
+  - {type: field, name: label}
+"""
+
+
+def test_a_records_form_never_shows_a_secret(tmp_path: Path) -> None:
+    root = write_module(
+        tmp_path / "extra",
+        ModuleSpec("vault", models=VAULT_MODELS, files={"views/vault.yaml": VAULT_VIEWS}),
+    )
+    url = database_url(tmp_path / "vault.db")
+
+    async def scenario() -> None:
+        system = await open_system(url, [root.parent])
+        try:
+            await system.install_module("vault")
+            service = RecordsService(system)
+            assert [c.name for c in service.columns("VaultNote")] == ["name"]
+            note = await service.create(
+                "VaultNote", {"name": "door", "pin": "918273", "label": "front"}
+            )
+            shown = {
+                f.name: (f.value, f.text)
+                for f in (await service.detail("VaultNote", note.id)).fields
+            }
+            assert shown == {
+                "name": ("door", "door"),
+                "pin": ("set", "set"),
+                "label": ("front", "front"),
+            }
+        finally:
+            await system.close()
+        dump = dump_text(url)
+        assert "918273" not in dump and "front" in dump
+
+    asyncio.run(scenario())
