@@ -613,7 +613,10 @@ class RecordsService:
             )
         title = _display_name(record._values, int(record.id))
         if title.startswith("#"):
-            title = f"{info.label} #{record.id}"
+            # No name: the first column of its list says which one it is (a tracking number).
+            first = (await self.listing(info.name).rows([int(record.id)]) or [None])[0]
+            shown = next((t for t in first.texts.values() if t), "") if first else ""
+            title = f"{info.label} {shown}" if shown else f"{info.label} #{record.id}"
         return RecordDetail(
             info.name, int(record.id), title, fields, await self.mappings(info.name, record.id)
         )
