@@ -24,6 +24,11 @@ RECORD_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 NUMERIC_TYPES = frozenset({"Integer", "Float", "Monetary"})
 
 Index = QModelIndex | QPersistentModelIndex
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole.value)
+_ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole.value)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole.value)
+_RIGHT = int((Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter).value)
+_ROW_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 
 
 class ListedColumn(Protocol):
@@ -72,7 +77,11 @@ class RecordsTableModel(QAbstractTableModel):
         self._columns: list[ListedColumn] = []
         self._ids: Sequence[int] = ()
         self._reader: RowReader | None = None
-        self._pages: OrderedDict[int, dict[int, ListedRow]] = OrderedDict()
+        self._pages: OrderedDict[int, list[tuple[str, ...] | None]] = OrderedDict()
+        self._current_number = -1
+        self._current_page: list[tuple[str, ...] | None] = []
+        #: Per column: whether its numbers are aligned right.
+        self._right: list[bool] = []
         #: How many pages were read since the last reset (the bench and the tests look).
         self.pages_read = 0
 
@@ -84,7 +93,8 @@ class RecordsTableModel(QAbstractTableModel):
         self._columns = list(columns)
         self._ids = ids
         self._reader = reader
-        self._pages.clear()
+        self._right = [c.type_name in NUMERIC_TYPES for c in self._columns]
+        self._forget_pages()
         self.pages_read = 0
         self.endResetModel()
 
@@ -93,15 +103,21 @@ class RecordsTableModel(QAbstractTableModel):
         self._columns = []
         self._ids = ()
         self._reader = None
-        self._pages.clear()
+        self._right = []
+        self._forget_pages()
         self.endResetModel()
 
     def refresh_rows(self) -> None:
         """Read the shown rows again (a record changed), keeping the ids and their order."""
-        self._pages.clear()
+        self._forget_pages()
         if self._ids and self._columns:
             last = self.index(len(self._ids) - 1, len(self._columns) - 1)
             self.dataChanged.emit(self.index(0, 0), last)
+
+    def _forget_pages(self) -> None:
+        self._pages.clear()
+        self._current_number = -1
+        self._current_page = []
 
     @property
     def columns(self) -> list[ListedColumn]:
@@ -121,24 +137,42 @@ class RecordsTableModel(QAbstractTableModel):
         return next((i for i, c in enumerate(self._columns) if c.name == name), None)
 
     def row_texts(self, row: int) -> dict[str, str]:
-        record = self._row(row)
-        return dict(record.texts) if record is not None else {}
+        texts = self._texts(row)
+        if texts is None:
+            return {}
+        return {column.name: text for column, text in zip(self._columns, texts, strict=True)}
 
-    def _row(self, row: int) -> ListedRow | None:
-        if not 0 <= row < len(self._ids) or self._reader is None:
-            return None
+    def _texts(self, row: int) -> tuple[str, ...] | None:
+        """The display texts of `row` in column order, its page read if needed.
+
+        Called for every painted cell: the page in use is kept at hand, so a paint costs
+        one division and two look-ups per cell.
+        """
         number = row // PAGE_SIZE
-        page = self._pages.get(number)
-        if page is None:
-            ids = self._ids[number * PAGE_SIZE : (number + 1) * PAGE_SIZE]
-            page = {int(r.id): r for r in self._reader(ids)}
-            self.pages_read += 1
-            self._pages[number] = page
-            if len(self._pages) > CACHED_PAGES:
-                self._pages.popitem(last=False)
-        else:
-            self._pages.move_to_end(number)
-        return page.get(int(self._ids[row]))
+        if number != self._current_number:
+            page = self._pages.get(number)
+            if page is None:
+                page = self._read_page(number)
+            else:
+                self._pages.move_to_end(number)
+            self._current_number, self._current_page = number, page
+        return self._current_page[row - number * PAGE_SIZE]
+
+    def _read_page(self, number: int) -> list[tuple[str, ...] | None]:
+        ids = self._ids[number * PAGE_SIZE : (number + 1) * PAGE_SIZE]
+        found = {int(r.id): r for r in self._reader(ids)} if self._reader is not None else {}
+        names = [column.name for column in self._columns]
+        page: list[tuple[str, ...] | None] = []
+        for record_id in ids:
+            record = found.get(int(record_id))
+            page.append(
+                None if record is None else tuple(record.texts.get(n, "") for n in names)
+            )
+        self.pages_read += 1
+        self._pages[number] = page
+        if len(self._pages) > CACHED_PAGES:
+            self._pages.popitem(last=False)
+        return page
 
     # -- Qt ------------------------------------------------------------------------------
     def rowCount(self, parent: Index = QModelIndex()) -> int:
@@ -148,19 +182,25 @@ class RecordsTableModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self._columns)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
+        # Most calls of a paint ask for roles this model has nothing for: answer them first.
+        if role == _DISPLAY:
+            if not 0 <= index.row() < len(self._ids):
+                return None
+            texts = self._texts(index.row())
+            return texts[index.column()] if texts is not None else ""
+        if role == _ALIGNMENT:
+            column = index.column()
+            if 0 <= column < len(self._right) and self._right[column]:
+                return _RIGHT
             return None
+        if role == _TOOLTIP:
+            if not 0 <= index.row() < len(self._ids):
+                return None
+            texts = self._texts(index.row())
+            text = texts[index.column()] if texts is not None else ""
+            return text if len(text) > 40 else None
         if role == RECORD_ID_ROLE:
             return self.record_id(index.row())
-        column = self._columns[index.column()]
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            record = self._row(index.row())
-            text = record.texts.get(column.name, "") if record is not None else ""
-            if role == Qt.ItemDataRole.ToolTipRole:
-                return text if len(text) > 40 else None
-            return text
-        if role == Qt.ItemDataRole.TextAlignmentRole and column.type_name in NUMERIC_TYPES:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
     def headerData(
@@ -173,6 +213,4 @@ class RecordsTableModel(QAbstractTableModel):
         return None
 
     def flags(self, index: Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        return _ROW_FLAGS if index.isValid() else Qt.ItemFlag.NoItemFlags
