@@ -1,4 +1,5 @@
-"""The models ffdesk itself defines: Company, Module, UiView, CronJob, SyncRun, AuditEntry."""
+"""The models ffdesk itself defines: Company, Module, CompanyValue, UiView, CronJob, SyncRun,
+AuditEntry."""
 
 from __future__ import annotations
 
@@ -82,6 +83,21 @@ class Module(Model):
     problem = Text(description="Problem")
     implicit = Boolean(description="Installed automatically", default=False)
     sequence = Integer(description="Install order", default=0)
+
+
+class CompanyValue(Model):
+    """A company-scoped value that is not a secret (a field declared with `secret=False`):
+    one row per (company, model, record, field), readable like any stored value."""
+
+    _ffdesk_module = "base"
+    _verbose_name = "Company Value"
+    _unique_together = (("company", "model", "record_id", "field"),)
+
+    company = ManyToOne("Company", related_name="company_values", on_delete="CASCADE")
+    model = Char(description="Model", max_length=100, required=True)
+    record_id = Integer(description="Record", required=True)
+    field = Char(description="Field", max_length=100, required=True)
+    value = Text(description="Value")
 
 
 class UiView(Model):
@@ -168,6 +184,7 @@ class AuditEntry(Model):
 CORE_MODELS: tuple[type[Model], ...] = (
     Company,
     Module,
+    CompanyValue,
     UiView,
     CronJob,
     SyncRun,

@@ -11,15 +11,13 @@ if TYPE_CHECKING:
     from ffdesk.services.records import RecordMapping
 
 
-def _dashboard_url(integration: Model, model: str, remote_id: str | None) -> str | None:
+def _dashboard_url(integration: Model, record: Model, remote_id: str | None) -> str | None:
     """The integration's `record_dashboard_url` hook; a failing hook shows no link."""
-    if not remote_id:
-        return None
     hook = getattr(integration, "record_dashboard_url", None)
     if hook is None:
         return None
     try:
-        url = hook(model, remote_id)
+        url = hook(record, remote_id)
     except Exception:  # a module's bug must not stop the record from showing
         return None
     return url if isinstance(url, str) and url.startswith("https://") else None
@@ -73,7 +71,7 @@ async def record_mappings(system: System, record: Model) -> list[RecordMapping]:
                 remote_id=remote_id,
                 last_synced=getattr(mapping, "synced_at", None) if mapping is not None else None,
                 last_error=error,
-                dashboard_url=_dashboard_url(integration, model, remote_id),
+                dashboard_url=_dashboard_url(integration, record, remote_id),
                 can_resync=bool(integration.enabled),
             )
         )

@@ -38,8 +38,11 @@ from ffdesk.engine.q import Q
 from ffdesk.engine.views import iter_field_elements
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from ffdesk.engine.model import Model
     from ffdesk.engine.system import System
+    from ffdesk.services.contacts import ImportReport
     from ffdesk.sync.runner import RunOutcome
 
 __all__ = [
@@ -655,6 +658,27 @@ class RecordsService:
             raise UserError(f"{info.plural_label} cannot be changed here.")
         record = await self.record(info.name, record_id)
         return await update_record(self, info, record, values)
+
+    async def import_contacts(self, path: Path) -> ImportReport:
+        """Import a CSV file of contacts (name, email, phone) as `ffdesk contacts import`
+        does: bad rows are skipped and reported by line number ("line 4: ...")."""
+        from ffdesk.services.contacts import import_csv
+
+        return await import_csv(self.system, path)
+
+    async def send_now(self, model: str, record_id: int) -> RunOutcome:
+        """Send one queued record (a test SMS) at once through the integration it belongs to:
+        the push of that one record, recorded as a sync run. Without it the next sync sends
+        it."""
+        info, cls = self._model(model)
+        record = await self.record(info.name, record_id)
+        owner = record.integration_id if _integration_field(cls) is not None else None
+        if owner is None:
+            raise UserError(f"{info.label} #{record_id} belongs to no integration to send it.")
+        integration = self.system.registry["Integration"]._load_one_sync(owner, missing_ok=True)
+        if integration is None or integration.module is None:
+            raise UserError(f"The integration of {info.label} #{record_id} is gone.")
+        return await self.resync(info.name, record.id, integration.module.identifier)
 
     async def resync(self, model: str, record_id: int, integration: str) -> RunOutcome:
         """Send or fetch one record again through `integration` (a recorded sync run)."""

@@ -208,6 +208,22 @@ def test_create_and_update_a_contact_with_engine_validation(tmp_path: Path) -> N
     run(tmp_path, ("contacts",), body)
 
 
+def test_a_csv_import_reports_bad_rows_by_line(tmp_path: Path) -> None:
+    people = tmp_path / "people.csv"
+    people.write_text("name,email,phone\nAda,ada@example.org,\n,nobody@example.org,\nBo,bad,\n")
+
+    async def body(system: System, service: RecordsService) -> None:
+        report = await service.import_contacts(people)
+        assert report.created == 1
+        assert report.errors == [
+            "line 3: the name is empty",
+            "line 4: 'bad' is not an email address",
+        ]
+        assert [r.values["name"] for r in await service.listing("Contact").page()] == ["Ada"]
+
+    run(tmp_path, ("contacts",), body)
+
+
 def test_payments_cannot_be_created_by_hand(tmp_path: Path) -> None:
     async def body(system: System, service: RecordsService) -> None:
         with pytest.raises(Exception) as caught:

@@ -119,6 +119,7 @@ class PayPalIntegration(Model):
             "(Sandbox or Live, matching Sandbox Mode)."
         ),
         company_scoped=True,
+        secret=False,
     )
     paypal_client_secret = Char(
         max_length=255,

@@ -69,6 +69,7 @@ class RazorpayIntegration(Model):
             "Dashboard > Account & Settings > API Keys."
         ),
         company_scoped=True,
+        secret=False,
     )
     razorpay_key_secret = Char(
         max_length=255,
