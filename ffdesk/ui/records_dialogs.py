@@ -36,6 +36,9 @@ if TYPE_CHECKING:
     from ffdesk.services.records import ModelInfo
     from ffdesk.ui.records_browser import RecordsBrowser
 
+TWILIO = "sms_twilio"
+UPS = "shipping_ups"
+
 
 def field_of_error(exc: BaseException, names: Sequence[str]) -> str | None:
     """The field an engine error is about: its `field`, or the `Model.field` it names."""
@@ -346,10 +349,14 @@ class SendSmsDialog(QDialog):
 
 
 async def queue_test_sms(browser: RecordsBrowser, to: str, body: str, *, now: bool) -> Any:
-    """Queue a test message on the company's Twilio integration (and send it at once)."""
-    from ffdesk.services.record_shortcuts import queue_test_sms as queue
-
-    return await queue(browser.system, to, body, send_now=now)
+    """A message of the company's Twilio integration: queued, or sent at once (its status
+    then as Twilio answered)."""
+    service = browser.service
+    message = await service.create("Message", {"to": to, "body": body}, integration=TWILIO)
+    if now:
+        await service.send_now("Message", int(message.id))
+        message = await service.record("Message", int(message.id))
+    return message
 
 
 class TrackShipmentDialog(QDialog):
@@ -395,10 +402,10 @@ class TrackShipmentDialog(QDialog):
     async def add(self) -> bool:
         self.error.hide()
         self.browser._bind_env()
-        from ffdesk.services.record_shortcuts import track_shipment
-
         try:
-            shipment = await track_shipment(self.browser.system, self.number.text())
+            shipment = await self.browser.service.create(
+                "Shipment", {"tracking_number": self.number.text()}, integration=UPS
+            )
         except Exception as exc:
             self.error.setText(report_error(exc, "adding a shipment").message)
             self.error.show()
@@ -471,11 +478,9 @@ def import_contacts(browser: RecordsBrowser) -> QFileDialog:
 
 
 async def _import(browser: RecordsBrowser, path: Path) -> None:
-    from ffdesk.services.contacts import import_csv
-
     browser._bind_env()
     try:
-        report = await import_csv(browser.system, path)
+        report = await browser.service.import_contacts(path)
     except Exception as exc:
         browser._show_error(exc, "importing contacts")
         return
