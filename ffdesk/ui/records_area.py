@@ -39,6 +39,7 @@ class RecordsArea(QWidget):
         self.types.setAccessibleName(self.tr("Record types"))
         self.types.setFixedWidth(SIDEBAR_WIDTH)
         self.types.setTabKeyNavigation(False)
+        self.types.setSpacing(2)
         caption = QLabel(self.tr("Record &types"))
         caption.setObjectName("sectionTitle")
         caption.setBuddy(self.types)

@@ -42,6 +42,20 @@ log = logging.getLogger(__name__)
 #: How long typing pauses before the search or the filter is applied.
 TYPING_PAUSE_MS = 350
 ROW_HEIGHT = 26
+MIN_COLUMN_WIDTH = 70
+#: A column's share of the table's width by the type of its field.
+COLUMN_WEIGHTS = {
+    "Text": 2.0,
+    "Datetime": 1.25,
+    "Date": 0.9,
+    "Char": 1.1,
+    "ManyToOne": 1.0,
+    "Monetary": 0.8,
+    "Float": 0.7,
+    "Integer": 0.6,
+    "Selection": 0.8,
+    "Boolean": 0.5,
+}
 
 
 class RecordsBrowser(QWidget):
@@ -68,6 +82,7 @@ class RecordsBrowser(QWidget):
         self._infos: list[ModelInfo] = []
         self._sort: str | None = None
         self._generation = 0
+        self._sized_for: str | None = None
         self.listing: Any = None
         #: The filter text of the result shown (the last one that was valid).
         self.applied_filter = ""
@@ -75,6 +90,7 @@ class RecordsBrowser(QWidget):
         self.model_chooser = QComboBox()
         self.model_chooser.setObjectName("recordModelChooser")
         self.model_chooser.setAccessibleName(self.tr("Record type"))
+        self.model_chooser.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.model_chooser.setVisible(model_choice)
         self.search = QLineEdit()
         self.search.setObjectName("recordSearch")
@@ -87,7 +103,7 @@ class RecordsBrowser(QWidget):
         self.filter.setAccessibleName(self.tr("Filter (Q-expression)"))
         self.filter.setClearButtonEnabled(True)
         self.filter_error = QLabel()
-        self.filter_error.setObjectName("recordFilterError")
+        self.filter_error.setObjectName("fieldError")  # the style sheet colours these
         self.filter_error.setWordWrap(True)
         self.filter_error.hide()
         self.count_label = QLabel()
@@ -297,12 +313,19 @@ class RecordsBrowser(QWidget):
         await self.load_models()
 
     def _size_columns(self) -> None:
-        header = self.table.horizontalHeader()
-        width = max(self.table.viewport().width(), 600)
+        """Share the table's width among the columns by what they hold (once per model, so
+        a width the user dragged stays while they filter and sort)."""
+        name = self.info.name if self.info is not None else None
+        if name == self._sized_for:
+            return
+        self._sized_for = name
         columns = self.model.columns
-        for section, column in enumerate(columns[:-1]):
-            share = 0.3 if column.type_name == "Text" else 0.16
-            header.resizeSection(section, max(90, int(width * share)))
+        weights = [COLUMN_WEIGHTS.get(c.type_name, 1.0) for c in columns]
+        width = max(self.table.viewport().width(), 600)
+        total = sum(weights) or 1.0
+        header = self.table.horizontalHeader()
+        for section, weight in enumerate(weights[:-1]):
+            header.resizeSection(section, max(MIN_COLUMN_WIDTH, int(width * weight / total)))
 
     # -- selection ----------------------------------------------------------------------------
     def selected_id(self) -> int | None:

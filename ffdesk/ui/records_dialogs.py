@@ -60,7 +60,7 @@ class FieldEditor:
         self.field = field
         self.widget: QWidget
         self.error = QLabel(parent)
-        self.error.setObjectName(f"fieldError_{field.name}")
+        self.error.setObjectName("fieldError")  # the style sheet colours these
         self.error.setWordWrap(True)
         self.error.hide()
         text = "" if value is None else str(value)
@@ -138,7 +138,7 @@ class RecordFormDialog(QDialog):
             else self.tr("Edit {record}").format(record=info.label)
         )
         self.problem = QLabel()
-        self.problem.setObjectName("formProblem")
+        self.problem.setObjectName("fieldError")
         self.problem.setWordWrap(True)
         self.problem.hide()
         form = QFormLayout()
@@ -265,9 +265,9 @@ class SendSmsDialog(QDialog):
         self.body.setTabChangesFocus(True)
         self.body.setAccessibleName(self.tr("Message"))
         self.body.setFixedHeight(90)
-        self.to_error = self._error("smsToError")
-        self.body_error = self._error("smsBodyError")
-        self.problem = self._error("smsProblem")
+        self.to_error = self._error()
+        self.body_error = self._error()
+        self.problem = self._error()
         form = QFormLayout()
         to_label = QLabel(self.tr("&To"))
         to_label.setBuddy(self.to)
@@ -293,9 +293,9 @@ class SendSmsDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         self.resize(460, self.sizeHint().height())
 
-    def _error(self, name: str) -> QLabel:
+    def _error(self) -> QLabel:
         label = QLabel()
-        label.setObjectName(name)
+        label.setObjectName("fieldError")  # the style sheet colours these
         label.setWordWrap(True)
         label.hide()
         return label
@@ -372,7 +372,7 @@ class TrackShipmentDialog(QDialog):
         self.number.setPlaceholderText(self.tr("1Z999AA10123456784"))
         self.number.setAccessibleName(self.tr("Tracking number"))
         self.error = QLabel()
-        self.error.setObjectName("trackingNumberError")
+        self.error.setObjectName("fieldError")
         self.error.setWordWrap(True)
         self.error.hide()
         label = QLabel(self.tr("Tracking &number"))

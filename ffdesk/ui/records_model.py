@@ -165,9 +165,7 @@ class RecordsTableModel(QAbstractTableModel):
         page: list[tuple[str, ...] | None] = []
         for record_id in ids:
             record = found.get(int(record_id))
-            page.append(
-                None if record is None else tuple(record.texts.get(n, "") for n in names)
-            )
+            page.append(None if record is None else tuple(record.texts.get(n, "") for n in names))
         self.pages_read += 1
         self._pages[number] = page
         if len(self._pages) > CACHED_PAGES:
