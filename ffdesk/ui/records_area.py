@@ -40,7 +40,7 @@ class RecordsArea(QWidget):
         self.types.setFixedWidth(SIDEBAR_WIDTH)
         self.types.setTabKeyNavigation(False)
         self.types.setSpacing(2)
-        caption = QLabel(self.tr("Record &types"))
+        caption = QLabel(self.tr("Record t&ypes"))
         caption.setObjectName("sectionTitle")
         caption.setBuddy(self.types)
         self.empty = QLabel(self.tr("Install an integration to see the records it syncs."))

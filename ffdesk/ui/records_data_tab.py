@@ -10,6 +10,8 @@ from PySide6.QtWidgets import QTabWidget, QWidget
 from ffdesk.ui.records_browser import RecordsBrowser
 from ffdesk.ui.tasks import spawn
 
+MIN_HEIGHT = 120
+
 if TYPE_CHECKING:
     from ffdesk.engine.system import System
 
@@ -23,6 +25,9 @@ class DataTab(RecordsBrowser):
     def __init__(self, system: System, tabs: QTabWidget, parent: QWidget | None = None) -> None:
         super().__init__(system, model_choice=True, parent=parent)
         self.setObjectName("integrationData")
+        # Its rows fit in less than the form above needs: never make the pane (and with it
+        # the window) taller than the other tabs do; the table scrolls instead.
+        self.setMinimumHeight(MIN_HEIGHT)
         self.tabs = tabs
         self.installed = False
         self._stale = True
