@@ -34,7 +34,7 @@ def add_commands(commands: Any, sub: Callable[[Any, str, str], argparse.Argument
     lister.add_argument("model", help="record type: Contact, PaymentTransaction (Payments), ...")
     lister.add_argument("--filter", metavar="Q-EXPRESSION", help="e.g. \"Q(state='done')\"")
     lister.add_argument("--search", metavar="TEXT", help="text found in any text column")
-    lister.add_argument("--sort", metavar="COLUMN", help="a column; -COLUMN for descending")
+    lister.add_argument("--sort", metavar="COLUMN", help="a column; --sort=-COLUMN for descending")
     lister.add_argument("--integration", metavar="ID", help="only this integration's records")
     lister.add_argument("--limit", type=_positive, default=DEFAULT_LIMIT)
     lister.add_argument("--offset", type=_positive, default=0)

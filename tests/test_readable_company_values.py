@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 import yaml
 
 from ffdesk import secrets
@@ -16,6 +17,8 @@ from tests.helpers.database import database_url, dump_text, query_rows
 from tests.helpers.env import CliRunner, cli_fixture  # noqa: F401
 from tests.helpers.memory_keyring import MemoryKeyring
 
+# Forget that this database already moved its readable values (as one of an older version).
+FORGET_MOVED = sa.text("DELETE FROM ffdesk_meta WHERE key LIKE :prefix")
 FROM = "+15005550006"
 TOKEN = "f" * 32
 SID = "AC" + "a" * 32
@@ -104,9 +107,8 @@ def test_a_value_left_in_the_keyring_is_moved_without_loss(
             store = system.secrets
             store.set(system.env.cid, "Integration", adyen.id, "adyen_merchant_account", "AcmeEU")
             store.set(system.env.cid, "Integration", adyen.id, "adyen_api_key", "AQE-key")
-            # Forget that this database already moved its values (a database of that version).
             with system.db.connect(write=True) as conn:
-                conn.exec_driver_sql("DELETE FROM ffdesk_meta WHERE key LIKE 'readable:%'")
+                conn.execute(FORGET_MOVED, {"prefix": "readable:%"})
             cid, record_id = system.env.cid, adyen.id
         finally:
             await system.close()
@@ -144,7 +146,7 @@ def test_nothing_moves_while_the_keyring_cannot_be_read(
             store = system.secrets
             store.set(system.env.cid, "Integration", adyen.id, "adyen_merchant_account", "M1")
             with system.db.connect(write=True) as conn:
-                conn.exec_driver_sql("DELETE FROM ffdesk_meta WHERE key LIKE 'readable:%'")
+                conn.execute(FORGET_MOVED, {"prefix": "readable:%"})
             monkeypatch.setattr(secrets.KeyringSecretStore, "available", lambda self: False)
             assert system.move_readable_values() == []
             assert "adyen_merchant_account" in _keyring_names(memory_keyring)

@@ -39,7 +39,8 @@ class Company(Model):
             if model._company_scoped:
                 for record_id in await model.all().ids():
                     for name in model._company_scoped:
-                        env.secrets.delete(cid, model._name, record_id, name)
+                        if model._fields[name].secret:  # readable ones went with the company
+                            env.secrets.delete(cid, model._name, record_id, name)
         if cid in env.cids:
             env.cids.remove(cid)
 

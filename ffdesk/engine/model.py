@@ -72,6 +72,8 @@ class Model:
     __inherit__: ClassVar[str | None] = None
     _verbose_name: ClassVar[str | None] = None
     _unique_together: ClassVar[tuple[tuple[str, ...], ...]] = ()
+    #: Groups of fields indexed together (filter by the first, order by the next).
+    _index_together: ClassVar[tuple[tuple[str, ...], ...]] = ()
     _order: ClassVar[str] = "id"
 
     # Set on final classes by the registry.

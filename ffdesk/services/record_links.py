@@ -50,10 +50,13 @@ async def record_mappings(system: System, record: Model) -> list[RecordMapping]:
         ).all()
         rows = {m.integration_id: m for m in mapped}
     owner = record.integration_id if "integration" in type(record)._fields else None
+    # A record that failed before it was ever mapped (a contact the provider refused) is
+    # linked by its error alone.
+    problems = _recorded_problems(system, model, record.id, sorted(integrations))
     wanted = list(rows)
-    if owner in integrations and owner not in rows:
-        wanted.append(owner)
-    problems = _recorded_problems(system, model, record.id, wanted)
+    for extra in (owner, *problems):
+        if extra in integrations and extra not in wanted:
+            wanted.append(extra)
     found: list[RecordMapping] = []
     for integration_id in wanted:
         integration = integrations[integration_id]

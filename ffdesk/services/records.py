@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
+from ffdesk.engine.db import casefold
 from ffdesk.engine.errors import MissingError, UserError, ValidationError
 from ffdesk.engine.fields import Field, ManyToOne, Monetary, OneToMany
 from ffdesk.engine.forms import FormField
@@ -192,6 +193,33 @@ def _money_text(amount: Decimal, currency: Any) -> str:
     return format(amount, "f")
 
 
+# A text holding any character outside ASCII (GLOB compares code points, in C).
+_NOT_ASCII = "*[^\x01-\x7f]*"
+
+
+def _ascii_search_sqlite(cls: type[Model], names: list[str], text: str) -> sa.ColumnElement[bool]:
+    """`icontains` on each column, as the Q compiler has it (casefold on both sides), but
+    without calling Python for every row: for an ASCII needle, SQLite's own LIKE (which
+    ignores ASCII case) decides every ASCII-only value exactly; only values holding other
+    characters (where casefold may turn "ß" into "ss") go through ff_casefold."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    pattern = f"%{escaped}%"
+    needle = casefold(text)
+    parts = []
+    for name in names:
+        column = _column(cls, name)
+        parts.append(
+            sa.case(
+                (
+                    column.op("GLOB")(_NOT_ASCII),
+                    sa.func.instr(sa.func.ff_casefold(column), needle) > 0,
+                ),
+                else_=column.like(pattern, escape="\\"),
+            )
+        )
+    return sa.or_(*parts)
+
+
 def _column(model: type[Model], name: str) -> sa.Column[Any]:
     """The column of field `name` (a many-to-one's column is `<name>_id`)."""
     return model._table.c[model._fields[name].column_name]
@@ -214,9 +242,23 @@ def _integration_field(model: type[Model]) -> str | None:
 # --------------------------------------------------------------------------- listing
 
 
+class _ColumnPlan:
+    """How one list column is read from a result row and shown (worked out once per listing)."""
+
+    __slots__ = ("currency_at", "declared", "index", "kind", "name")
+
+    def __init__(self, name: str, declared: Field, index: int | None, kind: str) -> None:
+        self.name = name
+        self.declared = declared
+        self.index = index  # position in the selected columns; None: not stored
+        self.kind = kind  # "plain", "relation", "money", "none"
+        self.currency_at: int | None = None
+
+
 class Listing:
     """The records of one model matching a filter and a search, in one order; validated when
-    made (see `RecordsService.listing`). Paging methods read the database each time."""
+    made (see `RecordsService.listing`). Paging methods read the database each time, and
+    select only the id and the list's columns."""
 
     def __init__(
         self,
@@ -231,6 +273,36 @@ class Listing:
         self.columns = columns
         self._where = where
         self._order = order
+        table = model._table
+        selected: list[sa.Column[Any]] = [table.c.id]
+        at: dict[str, int] = {}
+
+        def position(column_name: str) -> int:
+            if column_name not in at:
+                at[column_name] = len(selected)
+                selected.append(table.c[column_name])
+            return at[column_name]
+
+        self._plan: list[_ColumnPlan] = []
+        for column in columns:
+            declared = model._fields[column.name]
+            if not declared.stored or isinstance(declared, OneToMany):
+                self._plan.append(_ColumnPlan(column.name, declared, None, "none"))
+                continue
+            kind = "plain"
+            if isinstance(declared, ManyToOne):
+                kind = "relation"
+            elif isinstance(declared, Monetary):
+                kind = "money"
+            plan = _ColumnPlan(column.name, declared, position(declared.column_name), kind)
+            if kind == "money":
+                currency = model._fields.get(declared.currency_field)
+                if currency is not None and currency.stored:
+                    plan.currency_at = position(currency.column_name)
+            self._plan.append(plan)
+        self._selected = selected
+        # Names of related records met so far (a page's integrations are a handful): asked once.
+        self._names: dict[str, dict[int, str]] = {}
 
     def _select(self, *what: Any) -> sa.Select[Any]:
         stmt = sa.select(*what).select_from(self.model._table)
@@ -253,7 +325,7 @@ class Listing:
         """`limit` rows from position `offset` in the listing's order."""
         offset = max(0, int(offset))
         limit = max(0, min(int(limit), MAX_PAGE))
-        stmt = self._select(self.model._table).order_by(*self._order).offset(offset).limit(limit)
+        stmt = self._select(*self._selected).order_by(*self._order).offset(offset).limit(limit)
         with self.model._registry.db.connect() as conn:
             found = conn.execute(stmt).all()
         return self._rows(found)
@@ -264,65 +336,63 @@ class Listing:
         if not wanted:
             return []
         table = self.model._table
+        stmt = sa.select(*self._selected).where(table.c.id.in_(wanted))
         with self.model._registry.db.connect() as conn:
-            found = conn.execute(sa.select(table).where(table.c.id.in_(wanted))).all()
-        rows = {row.id: row for row in found}
+            found = conn.execute(stmt).all()
+        rows = {row[0]: row for row in found}
         return self._rows([rows[i] for i in wanted if i in rows])
 
     def _rows(self, found: Sequence[Any]) -> list[Row]:
-        fields = self.model._fields
-        names = [c.name for c in self.columns]
         related = self._related_names(found)
         rows: list[Row] = []
         for raw in found:
-            mapping = raw._mapping
             values: dict[str, Any] = {}
             texts: dict[str, str] = {}
             refs: dict[str, int | None] = {}
-            for name in names:
-                declared = fields[name]
-                if not declared.stored or isinstance(declared, OneToMany):
+            for plan in self._plan:
+                name = plan.name
+                if plan.index is None:
                     values[name], texts[name] = None, ""
                     continue
-                value = declared.from_column(mapping[declared.column_name])
-                if isinstance(declared, ManyToOne):
+                value = plan.declared.from_column(raw[plan.index])
+                if value is None:
+                    values[name], texts[name] = None, ""
+                    if plan.kind == "relation":
+                        refs[name] = None
+                elif plan.kind == "relation":
                     refs[name] = value
-                    shown = related.get(name, {}).get(value) if value is not None else None
+                    shown = related.get(name, {}).get(value)
                     values[name], texts[name] = shown, shown or ""
-                elif isinstance(declared, Monetary) and value is not None:
-                    currency_field = fields.get(declared.currency_field)
-                    currency = (
-                        mapping.get(currency_field.column_name)
-                        if currency_field is not None and currency_field.stored
-                        else None
-                    )
+                elif plan.kind == "money":
+                    currency = raw[plan.currency_at] if plan.currency_at is not None else None
                     values[name], texts[name] = value, _money_text(value, currency)
                 else:
-                    values[name], texts[name] = value, _format(declared, value)
-            rows.append(Row(int(raw.id), values, texts, refs))
+                    values[name], texts[name] = value, _format(plan.declared, value)
+            rows.append(Row(int(raw[0]), values, texts, refs))
         return rows
 
     def _related_names(self, found: Sequence[Any]) -> dict[str, dict[int, str]]:
-        """Names of the records the many-to-one columns of `found` point at (one query each)."""
-        out: dict[str, dict[int, str]] = {}
+        """Names of the records the many-to-one columns of `found` point at (one query per
+        column for the ids not met before in this listing)."""
+        out = self._names
         registry = self.model._registry
-        for column in self.columns:
-            declared = self.model._fields[column.name]
-            if not isinstance(declared, ManyToOne):
+        for plan in self._plan:
+            if plan.kind != "relation":
                 continue
-            ids = {raw._mapping[declared.column_name] for raw in found} - {None}
+            known = out.setdefault(plan.name, {})
+            ids = {raw[plan.index] for raw in found} - {None} - known.keys()
             if not ids:
                 continue
-            comodel = registry[declared.comodel_name]
+            comodel = registry[plan.declared.comodel_name]  # type: ignore[attr-defined]
             table = comodel._table
             has_name = "name" in table.c
             what = [table.c.id, table.c.name] if has_name else [table.c.id]
             with registry.db.connect() as conn:
                 result = conn.execute(sa.select(*what).where(table.c.id.in_(sorted(ids)))).all()
-            out[column.name] = {
-                int(r.id): _display_name({"name": r.name if has_name else None}, int(r.id))
+            known.update(
+                (int(r[0]), _display_name({"name": r[1] if has_name else None}, int(r[0])))
                 for r in result
-            }
+            )
         return out
 
 
@@ -479,6 +549,8 @@ class RecordsService:
         searchable = [c.name for c in columns if c.searchable]
         if not searchable:
             return sa.false()
+        if self.system.db.dialect_name == "sqlite" and text.isascii():
+            return _ascii_search_sqlite(cls, searchable, text)
         q: Q | None = None
         for name in searchable:
             part = Q(**{f"{name}__icontains": text})
@@ -591,8 +663,12 @@ class RecordsService:
         fields: list[DetailField] = []
         for item in self.form_fields(info.name, record):
             declared = cls._fields[item.name]
-            value = getattr(record, item.name)
-            text = _format(declared, value)
+            if item.secret:
+                # A secret is never shown, only whether it is set (as the integration form).
+                value = text = item.display_value(record)
+            else:
+                value = getattr(record, item.name)
+                text = _format(declared, value)
             if isinstance(declared, ManyToOne):
                 value = None if value is None else value.id
                 related = getattr(record, item.name)

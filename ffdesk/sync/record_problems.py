@@ -27,14 +27,15 @@ async def save(job: SyncJob) -> None:
     integration_id = job.integration.id
     try:
         async with registry.db.transaction():
-            keys = set(job.record_problems) | job.records_fixed
-            models = {model for model, _ in keys}
+            # The integration's open problems are few (failures), the records a run synced may
+            # be 100,000: read the former and match in Python, never an IN of every id.
+            models = {model for model, _ in job.record_problems} | {
+                model for model, _ in job.records_fixed
+            }
             existing = {
                 (p.model, p.local_id): p
                 for p in await Problem.filter(
-                    integration=integration_id,
-                    model__in=sorted(models),
-                    local_id__in=sorted({local_id for _, local_id in keys}),
+                    integration=integration_id, model__in=sorted(models)
                 ).all()
             }
             for key in job.records_fixed:

@@ -16,9 +16,11 @@ from ffdesk.engine.errors import UserError, ValidationError
 from ffdesk.services import integrations as actions
 from ffdesk.services.records import RecordsService
 from ffdesk.sync import RetryPolicy, run_sync
+from tests.fakes.stripe import DEFAULT_SECRET_KEY, FakeStripe
 from tests.fakes.twilio import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, MAGIC_FROM, FakeTwilio
 from tests.fakes.ups import DEFAULT_ACCOUNT, DEFAULT_CLIENT_ID, DEFAULT_SECRET, FakeUps
 from tests.helpers.database import database_url
+from tests.helpers.stripe_env import stripe_vars
 
 TO = "+14155550100"
 
@@ -256,3 +258,42 @@ def test_stripe_records_link_to_the_stripe_dashboard(tmp_path: Path) -> None:
             await system.close()
 
     asyncio.run(scenario())
+
+
+def test_a_contact_stripe_refused_shows_why_until_it_is_sent(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    refusal = {"error": {"type": "invalid_request_error", "message": "Invalid email address"}}
+    with FakeStripe(secret_key=DEFAULT_SECRET_KEY, seed=3) as stripe_server:
+        for name, value in stripe_vars(stripe_server.url).items():
+            monkeypatch.setenv(name, value)
+
+        async def scenario() -> None:
+            system = await open_system(database_url(tmp_path / "x.db"))
+            try:
+                await system.install_module("payment_stripe")
+                stripe = await system.integration("payment_stripe")
+                stripe.secret_key = DEFAULT_SECRET_KEY
+                stripe.sandbox_mode = True
+                await stripe.save()
+                assert await actions.enable(stripe) == "Enabled"
+                service = RecordsService(system)
+                ann = await service.create("Contact", {"name": "Ann", "email": "ann@example.org"})
+                stripe_server.fail_next(
+                    1, 400, body=refusal, path_prefix="/v1/customers", method="POST"
+                )
+                assert (await run_sync(stripe)).failed == 1
+                [mapping] = await service.mappings("Contact", ann.id)
+                assert (mapping.integration, mapping.remote_id) == ("payment_stripe", None)
+                assert mapping.last_error is not None
+                assert "Invalid email address" in mapping.last_error
+                assert (await service.resync("Contact", ann.id, "payment_stripe")).failed == 0
+                [mapping] = await service.mappings("Contact", ann.id)
+                assert mapping.last_error is None and mapping.remote_id.startswith("cus_")
+                assert mapping.dashboard_url == (
+                    f"https://dashboard.stripe.com/test/customers/{mapping.remote_id}"
+                )
+            finally:
+                await system.close()
+
+        asyncio.run(scenario())

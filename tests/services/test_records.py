@@ -15,9 +15,11 @@ import pytest
 
 from ffdesk.api import open_system
 from ffdesk.engine.errors import MissingError, ValidationError
+from ffdesk.engine.q import Q
 from ffdesk.engine.system import System
 from ffdesk.services.records import RecordsService, RecordsUsageError
-from tests.helpers.database import database_url
+from tests.helpers.database import database_url, dump_text
+from tests.helpers.env import ModuleSpec, write_module
 
 
 @asynccontextmanager
@@ -145,6 +147,33 @@ def test_count_pages_sort_search_and_filter(tmp_path: Path) -> None:
     run(tmp_path, ("online_payment",), body)
 
 
+def test_search_finds_what_icontains_finds_whatever_the_letters(tmp_path: Path) -> None:
+    names = ["ACME GmbH", "Straße 5", "STRASSE 9", "50%_off", "fünf", "Σίσυφος", "plain", None]
+
+    async def body(system: System, service: RecordsService) -> None:
+        Contact = system.registry["Contact"]
+        for i, name in enumerate(names):
+            await Contact.create(name=f"c{i}", email=name, company=system.env.cid)
+        for needle in ("acme", "strasse", "STRASSE", "%_", "_", "%", "FÜNF", "σίσυφοσ", "x"):
+            listing = service.listing("Contact", search=needle)
+            found = {r.values["email"] for r in await listing.page(0, 100)}
+            expected = {
+                c.email
+                for c in await Contact.filter(
+                    Q(name__icontains=needle)
+                    | Q(email__icontains=needle)
+                    | Q(phone__icontains=needle)
+                ).all()
+            }
+            assert found == expected, needle
+            assert await listing.count() == len(expected)
+        assert {
+            r.values["email"] for r in await service.listing("Contact", search="strasse").page()
+        } == {"Straße 5", "STRASSE 9"}
+
+    run(tmp_path, ("contacts",), body)
+
+
 def test_a_bad_filter_says_what_views_say(tmp_path: Path) -> None:
     async def body(system: System, service: RecordsService) -> None:
         Payment = system.registry["PaymentTransaction"]
@@ -255,3 +284,69 @@ def test_integration_scope_lists_owned_and_mapped_records(tmp_path: Path) -> Non
         assert str(caught.value) == "There is no integration 'payment_nope' in this company."
 
     run(tmp_path, ("payment_stripe",), body)
+
+
+VAULT_MODELS = """
+from ffdesk.engine.base import *
+
+
+class VaultNote(Model):
+    _records_create = True
+    _records_edit = True
+
+    name = Char(max_length=50, required=True)
+    pin = Char(max_length=20, company_scoped=True)
+    label = Char(max_length=20, company_scoped=True, secret=False)
+"""
+
+VAULT_VIEWS = """
+- data_type: UiView
+  identifier: vault_note_list_view
+  model: VaultNote
+  type: List
+  arch:
+  - {type: field, name: name}
+  - {type: field, name: pin}
+  - {type: field, name: label}
+- data_type: UiView
+  identifier: vault_note_form_view
+  model: VaultNote
+  type: Form
+  arch:
+  - {type: field, name: name}
+  - {type: field, name: pin}
+  - {type: field, name: label}
+"""
+
+
+def test_a_records_form_never_shows_a_secret(tmp_path: Path) -> None:
+    root = write_module(
+        tmp_path / "extra",
+        ModuleSpec("vault", models=VAULT_MODELS, files={"views/vault.yaml": VAULT_VIEWS}),
+    )
+    url = database_url(tmp_path / "vault.db")
+
+    async def scenario() -> None:
+        system = await open_system(url, [root.parent])
+        try:
+            await system.install_module("vault")
+            service = RecordsService(system)
+            assert [c.name for c in service.columns("VaultNote")] == ["name"]
+            note = await service.create(
+                "VaultNote", {"name": "door", "pin": "918273", "label": "front"}
+            )
+            shown = {
+                f.name: (f.value, f.text)
+                for f in (await service.detail("VaultNote", note.id)).fields
+            }
+            assert shown == {
+                "name": ("door", "door"),
+                "pin": ("set", "set"),
+                "label": ("front", "front"),
+            }
+        finally:
+            await system.close()
+        dump = dump_text(url)
+        assert "918273" not in dump and "front" in dump
+
+    asyncio.run(scenario())
