@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Signal, Slot
+from PySide6.QtCore import QCoreApplication, Signal, Slot
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -467,11 +467,14 @@ class ImportReportDialog(QDialog):
 
 def import_contacts(browser: RecordsBrowser) -> QFileDialog:
     """Ask for a CSV file (name, email, phone) and import it into the active company."""
-    chooser = QFileDialog(browser, browser.tr("Import contacts from CSV"))
+    title = QCoreApplication.translate("RecordsBrowser", "Import contacts from CSV")
+    chooser = QFileDialog(browser, title)
     chooser.setObjectName("importContactsFile")
     chooser.setOption(QFileDialog.Option.DontUseNativeDialog, True)
     chooser.setFileMode(QFileDialog.FileMode.ExistingFile)
-    chooser.setNameFilter(browser.tr("CSV files (*.csv);;All files (*)"))
+    chooser.setNameFilter(
+        QCoreApplication.translate("RecordsBrowser", "CSV files (*.csv);;All files (*)")
+    )
     chooser.fileSelected.connect(lambda path: spawn(_import(browser, Path(path))))
     chooser.open()
     return chooser

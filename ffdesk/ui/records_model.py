@@ -13,7 +13,7 @@ from PySide6.QtCore import (
     Qt,
 )
 
-#: Rows read at once. Measured (bench/bench_records.py): a page of 100 payments is read in
+#: Rows read at once. Measured (bench/bench_records_window.py): a page of 100 payments is read in
 #: about 1-2 ms on SQLite, well inside a frame, so pages are read synchronously where the view
 #: asks for them and a fast scroll never shows empty rows.
 PAGE_SIZE = 100

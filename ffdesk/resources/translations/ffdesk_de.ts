@@ -4,7 +4,7 @@
 <context>
     <name></name>
     <message>
-        <location filename="../../ui/integration_pane.py" line="+58"/>
+        <location filename="../../ui/integration_pane.py" line="+59"/>
         <source>{created} created, {updated} updated, {skipped} skipped, {failed} failed</source>
         <translation>{created} angelegt, {updated} aktualisiert, {skipped} übersprungen, {failed} fehlgeschlagen</translation>
     </message>
@@ -68,14 +68,70 @@
 <context>
     <name>App</name>
     <message>
-        <location filename="../../app.py" line="+140"/>
+        <location filename="../../app.py" line="+142"/>
         <source>Check the --database option or FFDESK_DATABASE_URL (now {url}), then start ffdesk again.</source>
         <translation>Prüfen Sie die Option --database oder FFDESK_DATABASE_URL (jetzt {url}) und starten Sie ffdesk dann erneut.</translation>
     </message>
     <message>
-        <location line="+80"/>
+        <location line="+82"/>
         <source>The database could not be opened: {reason}</source>
         <translation>Die Datenbank konnte nicht geöffnet werden: {reason}</translation>
+    </message>
+</context>
+<context>
+    <name>AreaTabs</name>
+    <message>
+        <location filename="../../ui/records_area.py" line="+116"/>
+        <source>Integrations</source>
+        <translation>Integrationen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Records</source>
+        <translation>Datensätze</translation>
+    </message>
+</context>
+<context>
+    <name>BackgroundSyncs</name>
+    <message>
+        <location filename="../../ui/background_syncs.py" line="+140"/>
+        <source>{count} records could not be synced.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Scheduled sync of {name} failed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Open its history to see why.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>Schedule of {name} paused</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>It failed several times in a row. Open its history to see why.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+35"/>
+        <source>{count} scheduled syncs will start now.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>All schedules paused.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>All schedules resumed.</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -153,7 +209,7 @@
 <context>
     <name>CompanySwitcher</name>
     <message>
-        <location filename="../../ui/company_switcher.py" line="+11"/>
+        <location filename="../../ui/company_switcher.py" line="+12"/>
         <source>New company…</source>
         <translation>Neue Firma…</translation>
     </message>
@@ -171,6 +227,11 @@
         <location line="+1"/>
         <source>Active company</source>
         <translation>Aktive Firma</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Type to find a company</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -472,6 +533,29 @@
     </message>
 </context>
 <context>
+    <name>ImportReportDialog</name>
+    <message>
+        <location filename="../../ui/records_dialogs.py" line="+434"/>
+        <source>Contacts imported</source>
+        <translation>Kontakte importiert</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>{file}: {created} created, {updated} updated, {unchanged} unchanged, {bad} bad row(s) skipped.</source>
+        <translation>{file}: {created} angelegt, {updated} aktualisiert, {unchanged} unverändert, {bad} fehlerhafte Zeile(n) übersprungen.</translation>
+    </message>
+    <message>
+        <location line="+18"/>
+        <source>Bad rows</source>
+        <translation>Fehlerhafte Zeilen</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Rows not imported:</source>
+        <translation>Nicht importierte Zeilen:</translation>
+    </message>
+</context>
+<context>
     <name>IntegrationHeader</name>
     <message>
         <location filename="../../ui/integration_header.py" line="+29"/>
@@ -559,12 +643,12 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+393"/>
+        <location line="+396"/>
         <source>Provider unreachable</source>
         <translation>Anbieter nicht erreichbar</translation>
     </message>
     <message>
-        <location line="-329"/>
+        <location line="-332"/>
         <source>No sync has run yet.</source>
         <translation>Es lief noch keine Synchronisierung.</translation>
     </message>
@@ -594,6 +678,11 @@
         <translation>Vorschau</translation>
     </message>
     <message>
+        <location line="+2"/>
+        <source>Data</source>
+        <translation>Daten</translation>
+    </message>
+    <message>
         <location line="+26"/>
         <source>Select an integration on the left to see its settings.</source>
         <translation>Wählen Sie links eine Integration, um ihre Einstellungen zu sehen.</translation>
@@ -614,7 +703,7 @@
         <translation>Geplante Synchronisierung nach {count} fehlgeschlagenen Läufen angehalten: {reason}. Ein erfolgreiches „Jetzt synchronisieren“ setzt sie fort.</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+9"/>
         <source>This module cannot be installed: {problem}</source>
         <translation>Dieses Modul kann nicht installiert werden: {problem}</translation>
     </message>
@@ -728,7 +817,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../ui/main_window.py" line="+86"/>
+        <location filename="../../ui/main_window.py" line="+92"/>
         <source>Search integrations (Ctrl+F)</source>
         <translation>Integrationen suchen (Strg+F)</translation>
     </message>
@@ -768,7 +857,7 @@
         <translation>Datenbank wird geöffnet…</translation>
     </message>
     <message>
-        <location line="+22"/>
+        <location line="+24"/>
         <source>&amp;Help</source>
         <translation>&amp;Hilfe</translation>
     </message>
@@ -783,7 +872,7 @@
         <translation>Schlüsselbund, Datenbank, Datenordner, Netzwerk, Module und Uhr prüfen</translation>
     </message>
     <message>
-        <location line="+53"/>
+        <location line="+56"/>
         <source>Module problems</source>
         <translation>Modulprobleme</translation>
     </message>
@@ -793,7 +882,7 @@
         <translation>Aktivität</translation>
     </message>
     <message>
-        <location line="+73"/>
+        <location line="+77"/>
         <source>Company: {name}</source>
         <translation>Firma: {name}</translation>
     </message>
@@ -818,7 +907,7 @@
         <translation>Keine Modulprobleme</translation>
     </message>
     <message>
-        <location line="+93"/>
+        <location line="+117"/>
         <source>New company</source>
         <translation>Neue Firma</translation>
     </message>
@@ -861,6 +950,31 @@
         <location line="+28"/>
         <source>Refreshed.</source>
         <translation>Aktualisiert.</translation>
+    </message>
+    <message>
+        <location line="+110"/>
+        <source>A sync is running</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>A sync is still running. Keep syncing in the tray?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>ffdesk stays in the tray until the sync ends; quit it from the tray menu.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Keep syncing in the tray</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Stop the sync and quit</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -956,6 +1070,199 @@
     </message>
 </context>
 <context>
+    <name>RecordDetailPanel</name>
+    <message>
+        <location filename="../../ui/records_detail.py" line="+37"/>
+        <location line="+54"/>
+        <source>Select a record to see how it is synced.</source>
+        <translation>Wählen Sie einen Datensatz, um zu sehen, wie er synchronisiert wird.</translation>
+    </message>
+    <message>
+        <location line="-49"/>
+        <location line="+12"/>
+        <source>Integration</source>
+        <translation>Integration</translation>
+    </message>
+    <message>
+        <location line="-8"/>
+        <source>&amp;Resync</source>
+        <translation>E&amp;rneut synchronisieren</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Send or fetch this record again now</source>
+        <translation>Diesen Datensatz jetzt erneut senden oder abrufen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Open in provider &amp;dashboard</source>
+        <translation>Im &amp;Dashboard des Anbieters öffnen</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Remote ID</source>
+        <translation>Externe ID</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Last synced</source>
+        <translation>Zuletzt synchronisiert</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Last error</source>
+        <translation>Letzter Fehler</translation>
+    </message>
+    <message>
+        <location line="+36"/>
+        <source>{title} is not linked to any integration yet.</source>
+        <translation>{title} ist noch mit keiner Integration verknüpft.</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>—</source>
+        <translation>—</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>{integration}: how this record is synced</source>
+        <translation>{integration}: wie dieser Datensatz synchronisiert wird</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>not sent yet</source>
+        <translation>noch nicht gesendet</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>never</source>
+        <translation>nie</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>none</source>
+        <translation>keiner</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>{integration} has no page for this record</source>
+        <translation>{integration} hat keine Seite für diesen Datensatz</translation>
+    </message>
+</context>
+<context>
+    <name>RecordFormDialog</name>
+    <message>
+        <location filename="../../ui/records_dialogs.py" line="-324"/>
+        <source>New {record}</source>
+        <translation>Neu: {record}</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Edit {record}</source>
+        <translation>Bearbeiten: {record}</translation>
+    </message>
+    <message>
+        <location line="+30"/>
+        <source>&amp;Create</source>
+        <translation>&amp;Anlegen</translation>
+    </message>
+</context>
+<context>
+    <name>RecordsArea</name>
+    <message>
+        <location filename="../../ui/records_area.py" line="-78"/>
+        <source>Record types</source>
+        <translation>Datensatzarten</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Record t&amp;ypes</source>
+        <translation>Datensatz&amp;arten</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Install an integration to see the records it syncs.</source>
+        <translation>Installieren Sie eine Integration, um die Datensätze zu sehen, die sie synchronisiert.</translation>
+    </message>
+</context>
+<context>
+    <name>RecordsBrowser</name>
+    <message>
+        <location filename="../../ui/records_browser.py" line="+92"/>
+        <source>Record type</source>
+        <extracomment>How long typing pauses before the search or the filter is applied. A column&apos;s share of the table&apos;s width by the type of its field. The filter text of the result shown (the last one that was valid).</extracomment>
+        <translation>Datensatzart</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Search</source>
+        <translation>Suchen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Search records</source>
+        <translation>Datensätze durchsuchen</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Filter, e.g. Q(state=&apos;done&apos;) &amp; Q(amount__gt=100)</source>
+        <translation>Filter, z. B. Q(state=&apos;done&apos;) &amp; Q(amount__gt=100)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Filter (Q-expression)</source>
+        <translation>Filter (Q-Ausdruck)</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>&amp;New…</source>
+        <translation>&amp;Neu…</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&amp;Edit…</source>
+        <translation>&amp;Bearbeiten…</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&amp;Import CSV…</source>
+        <translation>CSV &amp;importieren…</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Send test &amp;SMS…</source>
+        <translation>Test-&amp;SMS senden…</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&amp;Track a shipment…</source>
+        <translation>Sendung &amp;verfolgen…</translation>
+    </message>
+    <message>
+        <location line="+25"/>
+        <source>Records</source>
+        <translation>Datensätze</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+157"/>
+        <source>%n record(s)</source>
+        <translation>
+            <numerusform>%n Datensatz</numerusform>
+            <numerusform>%n Datensätze</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../../ui/records_dialogs.py" line="+302"/>
+        <source>Import contacts from CSV</source>
+        <translation>Kontakte aus CSV importieren</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>CSV files (*.csv);;All files (*)</source>
+        <translation>CSV-Dateien (*.csv);;Alle Dateien (*)</translation>
+    </message>
+</context>
+<context>
     <name>RunsModel</name>
     <message>
         <location filename="../../ui/history_tables.py" line="-58"/>
@@ -1001,6 +1308,92 @@
         <location line="+31"/>
         <source>Finished {when} ({seconds} s)</source>
         <translation>Beendet {when} ({seconds} s)</translation>
+    </message>
+</context>
+<context>
+    <name>ScheduleStatus</name>
+    <message>
+        <location filename="../../ui/schedule_status.py" line="+24"/>
+        <source>Run schedules in the background…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Install the ffdesk scheduler as a service, so schedules run without the window</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>not yet</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Scheduled syncs run in the background on {host} (last check {when})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Scheduled syncs run only while this window is open.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>SendSmsDialog</name>
+    <message>
+        <location filename="../../ui/records_dialogs.py" line="-224"/>
+        <source>Send test SMS</source>
+        <translation>Test-SMS senden</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>The message is queued and sent by Twilio&apos;s next sync, or at once with Send now.</source>
+        <translation>Die Nachricht wird vorgemerkt und bei der nächsten Twilio-Synchronisierung gesendet, oder sofort mit „Jetzt senden“.</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>+14155550100</source>
+        <translation>+14155550100</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>To</source>
+        <translation>An</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Message</source>
+        <translation>Nachricht</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>&amp;To</source>
+        <translation>&amp;An</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&amp;Message</source>
+        <translation>&amp;Nachricht</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>&amp;Queue</source>
+        <translation>&amp;Vormerken</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Send &amp;now</source>
+        <translation>&amp;Jetzt senden</translation>
+    </message>
+    <message>
+        <location line="+53"/>
+        <source>Test SMS to {to}: {status}.</source>
+        <translation>Test-SMS an {to}: {status}.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Test SMS to {to} queued; the next sync sends it.</source>
+        <translation>Test-SMS an {to} vorgemerkt; die nächste Synchronisierung sendet sie.</translation>
     </message>
 </context>
 <context>
@@ -1087,10 +1480,86 @@
 <context>
     <name>SyncController</name>
     <message>
-        <location filename="../../ui/sync_controller.py" line="+76"/>
+        <location filename="../../ui/sync_controller.py" line="+81"/>
         <source>The sync was stopped.</source>
         <extracomment>Progress is reported at most this often (a sync may count thousands of records a second).</extracomment>
         <translation>Die Synchronisierung wurde angehalten.</translation>
+    </message>
+</context>
+<context>
+    <name>TrackShipmentDialog</name>
+    <message>
+        <location filename="../../ui/records_dialogs.py" line="+32"/>
+        <source>Track a shipment</source>
+        <translation>Sendung verfolgen</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>1Z999AA10123456784</source>
+        <translation>1Z999AA10123456784</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Tracking number</source>
+        <translation>Sendungsnummer</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Tracking &amp;number</source>
+        <translation>Sendungs&amp;nummer</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>UPS&apos;s next sync fetches its status.</source>
+        <translation>Die nächste UPS-Synchronisierung ruft ihren Status ab.</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>&amp;Add</source>
+        <translation>&amp;Hinzufügen</translation>
+    </message>
+    <message>
+        <location line="+23"/>
+        <source>Shipment {number} added; UPS&apos;s next sync fetches its status.</source>
+        <translation>Sendung {number} hinzugefügt; die nächste UPS-Synchronisierung ruft ihren Status ab.</translation>
+    </message>
+</context>
+<context>
+    <name>TrayIcon</name>
+    <message>
+        <location filename="../../ui/tray.py" line="+50"/>
+        <source>Open ffdesk</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Sync all now</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Pause all schedules</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Quit</source>
+        <translation type="unfinished">Beenden</translation>
+    </message>
+    <message>
+        <location line="+35"/>
+        <source>ffdesk: no sync running</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>ffdesk: syncing…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>ffdesk: a scheduled sync failed</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
