@@ -284,7 +284,7 @@ class RecordsBrowser(QWidget):
             )
             ids = await listing.ids()
         except UserError as exc:
-            if getattr(exc, "field", None) == "filter" or filter_text:
+            if getattr(exc, "field", None) == "filter":
                 self._show_filter_error(str(exc))
             else:
                 self._show_error(exc, "listing records")

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from PySide6.QtCore import QObject, Qt, QUrl, Slot
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QDialogButtonBox, QLineEdit, QPlainTextEdit, QWidget
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QLineEdit, QPlainTextEdit, QWidget
 
 from ffdesk.engine.system import System
 from ffdesk.services import integrations
@@ -150,6 +150,26 @@ def test_records_area_is_a_tab_beside_the_integrations_which_stay_the_default(
         "Integrations",
         "Records",
     ]
+
+
+def test_the_records_table_is_one_tab_stop_and_arrows_move_inside(
+    qtbot: Any, window: MainWindow, arun: Callable[..., Any]
+) -> None:
+    arun(add_payments(window.system, 30), timeout=30000)  # type: ignore[arg-type]
+    browser = open_records(qtbot, window, "Payments")
+    qtbot.waitUntil(lambda: browser.model.rowCount() == 30)
+    table = browser.table
+    table.setFocus()
+    qtbot.waitUntil(table.hasFocus)
+    qtbot.keyClick(table, Qt.Key.Key_Down)
+    qtbot.waitUntil(lambda: browser.selected_id() is not None)
+    first = browser.selected_id()
+    qtbot.keyClick(table, Qt.Key.Key_Down)
+    qtbot.waitUntil(lambda: browser.selected_id() not in (None, first))
+    qtbot.keyClick(table, Qt.Key.Key_Tab)
+    qtbot.waitUntil(lambda: not table.hasFocus())
+    focused = QApplication.focusWidget()
+    assert focused is not None and focused is not table and not table.isAncestorOf(focused)
 
 
 def test_create_a_contact_with_the_form_and_see_the_engines_sentence_under_a_field(
