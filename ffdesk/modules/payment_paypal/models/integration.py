@@ -119,7 +119,6 @@ class PayPalIntegration(Model):
             "(Sandbox or Live, matching Sandbox Mode)."
         ),
         company_scoped=True,
-        secret=False,
     )
     paypal_client_secret = Char(
         max_length=255,

@@ -69,7 +69,6 @@ class RazorpayIntegration(Model):
             "Dashboard > Account & Settings > API Keys."
         ),
         company_scoped=True,
-        secret=False,
     )
     razorpay_key_secret = Char(
         max_length=255,

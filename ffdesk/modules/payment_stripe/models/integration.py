@@ -91,7 +91,6 @@ class StripeIntegration(Model):
         description="Publishable Key",
         hint="Starts with pk_test_ / pk_live_.",
         company_scoped=True,
-        secret=False,
     )
     webhook_secret = Char(
         max_length=255,
