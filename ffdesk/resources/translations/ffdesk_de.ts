@@ -937,7 +937,7 @@
         <translation>&amp;Hilfe</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
         <source>&amp;Doctor…</source>
         <translation>&amp;Diagnose…</translation>
     </message>
@@ -962,7 +962,7 @@
         <translation>Modulprobleme</translation>
     </message>
     <message>
-        <location line="+91"/>
+        <location line="+92"/>
         <source>Acti&amp;vity</source>
         <translation>A&amp;ktivität</translation>
     </message>
