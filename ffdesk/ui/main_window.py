@@ -81,7 +81,7 @@ class MainWindow(QMainWindow):
         self._close_confirmed = False
         # Set by the tray's owner: closing during a sync may then keep syncing in the tray.
         self.tray_available = False
-        self.setWindowTitle(TITLE)
+        self.setWindowTitle(TITLE + "[*]")  # [*]: Qt shows "*" while there are unsaved edits
         self.setWindowIcon(app_icon())
         self.setObjectName("mainWindow")
 
@@ -227,6 +227,7 @@ class MainWindow(QMainWindow):
         self.pane.modules_changed.connect(self._on_pane_modules_changed)
         self.pane.status_reported.connect(self._on_pane_status_reported)
         self.pane.dirty_changed.connect(self._on_pane_dirty_changed)
+        self.schedule_status.runner_changed.connect(self.pane.set_schedule_runner)
         self.controller.sync_finished.connect(self._on_controller_sync_finished)
         self._add_database_menu(system)
 
@@ -374,7 +375,7 @@ class MainWindow(QMainWindow):
             self.recent_companies(),
         )
         name = next((str(c.name) for c in companies if c.id == cid), "")
-        self.setWindowTitle(f"{TITLE} — {name}" if name else TITLE)
+        self.setWindowTitle((f"{TITLE} — {name}" if name else TITLE) + "[*]")
         self.company_status.setText(self.tr("Company: {name}").format(name=name))
 
     async def refresh_catalogue(self) -> None:
