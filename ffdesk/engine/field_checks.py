@@ -53,8 +53,8 @@ def field_problems(
 ) -> dict[str, str]:
     """{field name: sentence} for every field that stops `record` from being enabled.
 
-    Required fields of the form (visible, editable) left empty first, in form order, then the
-    module's `check_credentials()`; a module's sentence replaces the generic one for its field.
+    Required fields of the form (visible, editable) left empty and the module's
+    `check_credentials()`, in form order; a module's sentence replaces the generic one.
     `typed_only`: only fields that hold a value (while typing, an empty field is not yet wrong).
     `required=False`: the module's checks alone (a connection test needs no more).
     """
@@ -64,6 +64,8 @@ def field_problems(
         if needed and is_empty(getattr(record, item.name)):
             problems[item.name] = needed_text(item.label, str(record.name))
     problems.update(_module_checks(record))
+    order = {item.name: position for position, item in enumerate(form)}
+    problems = dict(sorted(problems.items(), key=lambda item: order.get(item[0], len(order))))
     if typed_only:
         fields = type(record)._fields
         problems = {

@@ -15,7 +15,14 @@ from ffdesk.sync.schedules import find_schedule
 from ffdesk.ui.main_window import MainWindow
 from tests.fakes.stripe import FakeStripe
 from tests.ui.conftest import find_dialog
-from tests.ui.helpers import click, click_entry, message, open_integration, type_into
+from tests.ui.helpers import (
+    click,
+    click_entry,
+    message,
+    open_integration,
+    shown_title,
+    type_into,
+)
 from tests.ui.test_screenshots import configure_stripe
 
 
@@ -153,11 +160,13 @@ def test_the_title_shows_unsaved_changes(qtbot: Any, window: MainWindow, arun: A
     install(arun, window)
     open_integration(qtbot, window, "payment_stripe")
     assert "[*]" in window.windowTitle() and not window.isWindowModified()
+    assert shown_title(window) == "ffdesk — My Company"
     type_into(qtbot, window, "max_run_minutes", "30")
     assert window.isWindowModified()
+    assert shown_title(window) == "ffdesk — My Company*"
     click(qtbot, window.pane.form.save_button)
     qtbot.waitUntil(lambda: not window.isWindowModified())
-    assert window.windowTitle() == "ffdesk — My Company[*]"
+    assert shown_title(window) == "ffdesk — My Company"
 
 
 def test_a_cancelled_run_is_not_elided(

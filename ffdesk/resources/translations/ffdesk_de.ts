@@ -4,7 +4,7 @@
 <context>
     <name></name>
     <message>
-        <location filename="../../ui/integration_pane.py" line="+58"/>
+        <location filename="../../ui/integration_pane.py" line="+68"/>
         <source>{created} created, {updated} updated, {skipped} skipped, {failed} failed</source>
         <translation>{created} angelegt, {updated} aktualisiert, {skipped} übersprungen, {failed} fehlgeschlagen</translation>
     </message>
@@ -68,14 +68,57 @@
 <context>
     <name>App</name>
     <message>
-        <location filename="../../app.py" line="+140"/>
+        <location filename="../../app.py" line="+142"/>
         <source>Check the --database option or FFDESK_DATABASE_URL (now {url}), then start ffdesk again.</source>
         <translation>Prüfen Sie die Option --database oder FFDESK_DATABASE_URL (jetzt {url}) und starten Sie ffdesk dann erneut.</translation>
     </message>
     <message>
-        <location line="+80"/>
+        <location line="+82"/>
         <source>The database could not be opened: {reason}</source>
         <translation>Die Datenbank konnte nicht geöffnet werden: {reason}</translation>
+    </message>
+</context>
+<context>
+    <name>BackgroundSyncs</name>
+    <message>
+        <location filename="../../ui/background_syncs.py" line="+140"/>
+        <source>{count} records could not be synced.</source>
+        <translation>{count} Datensätze konnten nicht synchronisiert werden.</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Scheduled sync of {name} failed</source>
+        <translation>Geplante Synchronisierung von {name} fehlgeschlagen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Open its history to see why.</source>
+        <translation>Öffnen Sie den Verlauf, um den Grund zu sehen.</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>Schedule of {name} paused</source>
+        <translation>Zeitplan von {name} pausiert</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>It failed several times in a row. Open its history to see why.</source>
+        <translation>Sie ist mehrmals hintereinander fehlgeschlagen. Öffnen Sie den Verlauf, um den Grund zu sehen.</translation>
+    </message>
+    <message>
+        <location line="+35"/>
+        <source>{count} scheduled syncs will start now.</source>
+        <translation>{count} geplante Synchronisierungen starten jetzt.</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>All schedules paused.</source>
+        <translation>Alle Zeitpläne pausiert.</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>All schedules resumed.</source>
+        <translation>Alle Zeitpläne fortgesetzt.</translation>
     </message>
 </context>
 <context>
@@ -153,7 +196,7 @@
 <context>
     <name>CompanySwitcher</name>
     <message>
-        <location filename="../../ui/company_switcher.py" line="+11"/>
+        <location filename="../../ui/company_switcher.py" line="+12"/>
         <source>New company…</source>
         <translation>Neue Firma…</translation>
     </message>
@@ -171,6 +214,11 @@
         <location line="+1"/>
         <source>Active company</source>
         <translation>Aktive Firma</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Type to find a company</source>
+        <translation>Tippen, um eine Firma zu finden</translation>
     </message>
 </context>
 <context>
@@ -267,7 +315,7 @@
 <context>
     <name>Dialogs</name>
     <message>
-        <location filename="../../ui/dialogs.py" line="+31"/>
+        <location filename="../../ui/dialogs.py" line="+32"/>
         <source>Unsaved changes</source>
         <translation>Ungespeicherte Änderungen</translation>
     </message>
@@ -282,7 +330,7 @@
         <translation>Vor dem Fortfahren speichern?</translation>
     </message>
     <message>
-        <location line="+59"/>
+        <location line="+68"/>
         <source>OK</source>
         <translation>OK</translation>
     </message>
@@ -432,18 +480,24 @@
 <context>
     <name>FormWidget</name>
     <message>
-        <location filename="../../ui/form_widget.py" line="+74"/>
+        <location filename="../../ui/form_widget.py" line="+83"/>
         <source>{label} (required)</source>
         <translation>{label} (Pflichtfeld)</translation>
     </message>
     <message>
-        <location line="+58"/>
-        <location line="+184"/>
+        <location line="+67"/>
+        <source>{marker} needed to enable</source>
+        <extracomment>The module&apos;s checks of what is typed, as the user types (they do not stop Save). What Enable or Test found wrong, shown until the field is changed.</extracomment>
+        <translation>{marker} zum Aktivieren nötig</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <location line="+237"/>
         <source>Unsaved changes</source>
         <translation>Ungespeicherte Änderungen</translation>
     </message>
     <message>
-        <location line="-181"/>
+        <location line="-234"/>
         <source>Save</source>
         <translation>Speichern</translation>
     </message>
@@ -458,7 +512,7 @@
         <translation>Verwerfen</translation>
     </message>
     <message>
-        <location line="+175"/>
+        <location line="+228"/>
         <source>Fix the highlighted fields to save</source>
         <translation>Zum Speichern die markierten Felder korrigieren</translation>
     </message>
@@ -469,6 +523,34 @@
         <location filename="../../ui/history_tables.py" line="+42"/>
         <source>Today {time}</source>
         <translation>Heute {time}</translation>
+    </message>
+</context>
+<context>
+    <name>InstallCard</name>
+    <message>
+        <location filename="../../ui/install_card.py" line="+77"/>
+        <source>No description.</source>
+        <translation>Keine Beschreibung.</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Installing it also installs {modules}.</source>
+        <translation>Die Installation installiert außerdem {modules}.</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>It needs no other module.</source>
+        <translation>Es braucht kein weiteres Modul.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>It cannot be installed: {problem}</source>
+        <translation>Es kann nicht installiert werden: {problem}</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Install {name}</source>
+        <translation>{name} installieren</translation>
     </message>
 </context>
 <context>
@@ -548,7 +630,7 @@
 <context>
     <name>IntegrationPane</name>
     <message>
-        <location filename="../../ui/integration_pane.py" line="-27"/>
+        <location filename="../../ui/integration_pane.py" line="-29"/>
         <source>Connection ok</source>
         <translation>Verbindung in Ordnung</translation>
     </message>
@@ -559,12 +641,18 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+393"/>
+        <location line="+453"/>
         <source>Provider unreachable</source>
         <translation>Anbieter nicht erreichbar</translation>
     </message>
     <message>
-        <location line="-329"/>
+        <location line="-450"/>
+        <source>Check the settings</source>
+        <extracomment>A test stopped by the typed settings themselves: nothing was sent, nothing was rejected.</extracomment>
+        <translation>Einstellungen prüfen</translation>
+    </message>
+    <message>
+        <location line="+63"/>
         <source>No sync has run yet.</source>
         <translation>Es lief noch keine Synchronisierung.</translation>
     </message>
@@ -594,12 +682,12 @@
         <translation>Vorschau</translation>
     </message>
     <message>
-        <location line="+26"/>
+        <location line="+36"/>
         <source>Select an integration on the left to see its settings.</source>
         <translation>Wählen Sie links eine Integration, um ihre Einstellungen zu sehen.</translation>
     </message>
     <message>
-        <location line="+91"/>
+        <location line="+94"/>
         <source>Sync history ({count})</source>
         <translation>Synchronisierungsverlauf ({count})</translation>
     </message>
@@ -614,12 +702,17 @@
         <translation>Geplante Synchronisierung nach {count} fehlgeschlagenen Läufen angehalten: {reason}. Ein erfolgreiches „Jetzt synchronisieren“ setzt sie fort.</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+23"/>
         <source>This module cannot be installed: {problem}</source>
         <translation>Dieses Modul kann nicht installiert werden: {problem}</translation>
     </message>
     <message>
-        <location line="+76"/>
+        <location line="+92"/>
+        <source>{name} cannot be enabled yet: {fields} need attention; each says why under it.</source>
+        <translation>{name} kann noch nicht aktiviert werden: {fields} sind zu prüfen; unter jedem Feld steht, warum.</translation>
+    </message>
+    <message>
+        <location line="+11"/>
         <source>Correct the highlighted fields before saving.</source>
         <translation>Korrigieren Sie vor dem Speichern die markierten Felder.</translation>
     </message>
@@ -632,6 +725,11 @@
         <location line="+29"/>
         <source>{name} installed.</source>
         <translation>{name} installiert.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Also installs {modules}.</source>
+        <translation>Installiert außerdem {modules}.</translation>
     </message>
     <message>
         <location line="+8"/>
@@ -650,17 +748,17 @@
         <translation>Seine Integrationen werden in jeder Firma deaktiviert. Synchronisierte Daten und Einstellungen bleiben in der Datenbank.</translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="+16"/>
         <source>{name} uninstalled.</source>
         <translation>{name} deinstalliert.</translation>
     </message>
     <message>
-        <location line="+6"/>
-        <source>Also: {modules}.</source>
-        <translation>Außerdem: {modules}.</translation>
+        <location line="+2"/>
+        <source>Also uninstalls {modules}.</source>
+        <translation>Deinstalliert außerdem {modules}.</translation>
     </message>
     <message>
-        <location line="+26"/>
+        <location line="+30"/>
         <source>{name} could not be reached.</source>
         <translation>{name} war nicht erreichbar.</translation>
     </message>
@@ -690,7 +788,7 @@
         <translation>Verbindung zu {name} wird getestet…</translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+23"/>
         <source>Syncing with the saved settings; your unsaved changes are not used.</source>
         <translation>Synchronisiert wird mit den gespeicherten Einstellungen; Ihre ungespeicherten Änderungen werden nicht verwendet.</translation>
     </message>
@@ -728,7 +826,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../ui/main_window.py" line="+86"/>
+        <location filename="../../ui/main_window.py" line="+92"/>
         <source>Search integrations (Ctrl+F)</source>
         <translation>Integrationen suchen (Strg+F)</translation>
     </message>
@@ -768,7 +866,7 @@
         <translation>Datenbank wird geöffnet…</translation>
     </message>
     <message>
-        <location line="+22"/>
+        <location line="+24"/>
         <source>&amp;Help</source>
         <translation>&amp;Hilfe</translation>
     </message>
@@ -788,12 +886,12 @@
         <translation>Modulprobleme</translation>
     </message>
     <message>
-        <location line="+91"/>
+        <location line="+92"/>
         <source>Activity</source>
         <translation>Aktivität</translation>
     </message>
     <message>
-        <location line="+73"/>
+        <location line="+77"/>
         <source>Company: {name}</source>
         <translation>Firma: {name}</translation>
     </message>
@@ -818,7 +916,7 @@
         <translation>Keine Modulprobleme</translation>
     </message>
     <message>
-        <location line="+93"/>
+        <location line="+117"/>
         <source>New company</source>
         <translation>Neue Firma</translation>
     </message>
@@ -862,6 +960,31 @@
         <source>Refreshed.</source>
         <translation>Aktualisiert.</translation>
     </message>
+    <message>
+        <location line="+110"/>
+        <source>A sync is running</source>
+        <translation>Eine Synchronisierung läuft</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>A sync is still running. Keep syncing in the tray?</source>
+        <translation>Eine Synchronisierung läuft noch. Im Infobereich weiter synchronisieren?</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>ffdesk stays in the tray until the sync ends; quit it from the tray menu.</source>
+        <translation>ffdesk bleibt im Infobereich, bis die Synchronisierung endet; beenden Sie es über das Menü im Infobereich.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Keep syncing in the tray</source>
+        <translation>Im Infobereich weiter synchronisieren</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Stop the sync and quit</source>
+        <translation>Synchronisierung anhalten und beenden</translation>
+    </message>
 </context>
 <context>
     <name>MappingsModel</name>
@@ -903,7 +1026,7 @@
 <context>
     <name>MessageBar</name>
     <message>
-        <location filename="../../ui/message_bar.py" line="+35"/>
+        <location filename="../../ui/message_bar.py" line="+43"/>
         <source>Details…</source>
         <translation>Details…</translation>
     </message>
@@ -916,6 +1039,19 @@
         <location line="+1"/>
         <source>Dismiss message</source>
         <translation>Meldung schließen</translation>
+    </message>
+</context>
+<context>
+    <name>Names</name>
+    <message>
+        <location filename="../../ui/names.py" line="+15"/>
+        <source>{first} and {last}</source>
+        <translation>{first} und {last}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>, </source>
+        <translation>, </translation>
     </message>
 </context>
 <context>
@@ -1004,6 +1140,87 @@
     </message>
 </context>
 <context>
+    <name>ScheduleNote</name>
+    <message>
+        <location filename="../../ui/schedule_note.py" line="+14"/>
+        <source>every minute</source>
+        <translation>jede Minute</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>every {n} minutes</source>
+        <translation>alle {n} Minuten</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>every hour</source>
+        <translation>jede Stunde</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>every {n} hours</source>
+        <translation>alle {n} Stunden</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>every day</source>
+        <translation>jeden Tag</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>every {n} days</source>
+        <translation>alle {n} Tage</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>every month</source>
+        <translation>jeden Monat</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>every {n} months</source>
+        <translation>alle {n} Monate</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>every year</source>
+        <translation>jedes Jahr</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>every {n} years</source>
+        <translation>alle {n} Jahre</translation>
+    </message>
+</context>
+<context>
+    <name>ScheduleStatus</name>
+    <message>
+        <location filename="../../ui/schedule_status.py" line="+26"/>
+        <source>Run schedules in the background…</source>
+        <translation>Zeitpläne im Hintergrund ausführen…</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Install the ffdesk scheduler as a service, so schedules run without the window</source>
+        <translation>Den ffdesk-Planer als Dienst installieren, damit Zeitpläne ohne das Fenster laufen</translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source>not yet</source>
+        <translation>noch nicht</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Scheduled syncs run in the background on {host} (last check {when})</source>
+        <translation>Geplante Synchronisierungen laufen im Hintergrund auf {host} (zuletzt geprüft {when})</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Scheduled syncs run only while this window is open.</source>
+        <translation>Geplante Synchronisierungen laufen nur, solange dieses Fenster offen ist.</translation>
+    </message>
+</context>
+<context>
     <name>StartupErrorWindow</name>
     <message>
         <location filename="../../ui/startup_error.py" line="+22"/>
@@ -1087,10 +1304,48 @@
 <context>
     <name>SyncController</name>
     <message>
-        <location filename="../../ui/sync_controller.py" line="+76"/>
+        <location filename="../../ui/sync_controller.py" line="+81"/>
         <source>The sync was stopped.</source>
         <extracomment>Progress is reported at most this often (a sync may count thousands of records a second).</extracomment>
         <translation>Die Synchronisierung wurde angehalten.</translation>
+    </message>
+</context>
+<context>
+    <name>TrayIcon</name>
+    <message>
+        <location filename="../../ui/tray.py" line="+50"/>
+        <source>Open ffdesk</source>
+        <translation>ffdesk öffnen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Sync all now</source>
+        <translation>Alle jetzt synchronisieren</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Pause all schedules</source>
+        <translation>Alle Zeitpläne pausieren</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Quit</source>
+        <translation>Beenden</translation>
+    </message>
+    <message>
+        <location line="+35"/>
+        <source>ffdesk: no sync running</source>
+        <translation>ffdesk: keine Synchronisierung läuft</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>ffdesk: syncing…</source>
+        <translation>ffdesk: synchronisiert…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>ffdesk: a scheduled sync failed</source>
+        <translation>ffdesk: eine geplante Synchronisierung ist fehlgeschlagen</translation>
     </message>
 </context>
 <context>
