@@ -390,7 +390,11 @@ class IntegrationPane(QWidget):
     def _show_field_problems(self, text: str, problems: dict[str, str], title: str = "") -> None:
         """Mark every field found wrong (focus on the first) and sum them up in the bar."""
         labels = self.form.mark_problems(problems)
-        if len(labels) > 1:
+        if len(labels) > 1 and title:
+            text = self.tr("{fields} need attention; each says why under it.").format(
+                fields=join_names(labels)
+            )
+        elif len(labels) > 1:
             text = self.tr(
                 "{name} cannot be enabled yet: {fields} need attention; each says why under it."
             ).format(name=self._name(), fields=join_names(labels))

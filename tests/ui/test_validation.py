@@ -111,6 +111,15 @@ def test_a_key_in_the_wrong_format_is_not_a_rejected_connection(
     assert "must start with sk_test_" in message(window)
     assert "must start with sk_test_" in error_under(window, "secret_key")
     assert QApplication.focusWidget() is field
+
+    type_into(qtbot, window, "webhook_secret", "secret_0123")
+    click(qtbot, window.pane.header.test_button)
+    qtbot.waitUntil(
+        lambda: (
+            message(window) == "Check the settings: Secret Key and Webhook Signing Secret "
+            "need attention; each says why under it."
+        )
+    )
     assert fake_stripe.count("GET", "/v1/balance") == 0  # nothing was sent
 
 

@@ -641,12 +641,12 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+453"/>
+        <location line="+457"/>
         <source>Provider unreachable</source>
         <translation>Anbieter nicht erreichbar</translation>
     </message>
     <message>
-        <location line="-450"/>
+        <location line="-454"/>
         <source>Check the settings</source>
         <extracomment>A test stopped by the typed settings themselves: nothing was sent, nothing was rejected.</extracomment>
         <translation>Einstellungen prüfen</translation>
@@ -707,7 +707,12 @@
         <translation>Dieses Modul kann nicht installiert werden: {problem}</translation>
     </message>
     <message>
-        <location line="+92"/>
+        <location line="+91"/>
+        <source>{fields} need attention; each says why under it.</source>
+        <translation>{fields} sind zu prüfen; unter jedem Feld steht, warum.</translation>
+    </message>
+    <message>
+        <location line="+5"/>
         <source>{name} cannot be enabled yet: {fields} need attention; each says why under it.</source>
         <translation>{name} kann noch nicht aktiviert werden: {fields} sind zu prüfen; unter jedem Feld steht, warum.</translation>
     </message>
