@@ -85,5 +85,5 @@ class InstallCard(QFrame):
             self.tr("It cannot be installed: {problem}").format(problem=problem) if problem else ""
         )
         self.problem.setVisible(bool(problem))
-        self.install_button.setText(self.tr("Install {name}").format(name=name))
+        self.install_button.setText(self.tr("I&nstall {name}").format(name=name))
         self.install_button.setEnabled(problem is None and not busy)
