@@ -19,6 +19,7 @@ from ffdesk.engine.fields import (
     ManyToOne,
     Monetary,
     OneToMany,
+    Phone,
     Selection,
     Text,
 )
@@ -40,6 +41,7 @@ __all__ = [
     "Model",
     "Monetary",
     "OneToMany",
+    "Phone",
     "Q",
     "Selection",
     "Text",
