@@ -42,6 +42,7 @@ from ffdesk.ui.install_card import InstallCard
 from ffdesk.ui.integration_header import IntegrationHeader, describe_last_synced
 from ffdesk.ui.message_bar import MessageBar, MessageSlot
 from ffdesk.ui.names import join_names
+from ffdesk.ui.records_data_tab import DataTab
 from ffdesk.ui.schedule_note import describe_schedule
 from ffdesk.ui.sync_controller import SyncController
 from ffdesk.ui.sync_tools import MappingsPage, PreviewPage
@@ -137,6 +138,8 @@ class IntegrationPane(QWidget):
         self.activity_page.table.setObjectName("integrationActivity")
         self.tabs.addTab(self.activity_page, self.tr("Activity"))
         self.tabs.addTab(self.preview_page, self.tr("Preview"))
+        self.data_tab = DataTab(system, self.tabs)
+        self.tabs.addTab(self.data_tab, self.tr("Data"))
         self.pause_notice = QLabel()
         self.pause_notice.setObjectName("schedulePause")
         self.pause_notice.setWordWrap(True)
@@ -297,6 +300,7 @@ class IntegrationPane(QWidget):
                 self._busy,
             )
         self.preview_page.show_outcome(self._previews.get(int(record.id)))  # type: ignore[arg-type]
+        self.data_tab.show_integration(details.identifier, installed=details.state != NOT_INSTALLED)
         if details.problem and details.state == NOT_INSTALLED and not self.message.text:
             self.message.show_message(
                 "warning",
