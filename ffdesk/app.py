@@ -130,6 +130,7 @@ class App:
         self.background.quit_requested.connect(self.request_quit)
         self.scheduler = self.background.scheduler
         self.background.start()
+        window.setProperty("startupSettled", True)  # start-up work is over (bench, tests)
         try:
             await self._closed.wait()
         finally:
