@@ -252,6 +252,10 @@ def run_app(argv: Sequence[str]) -> int:
     """Open the window; returns the process exit code."""
     args, qt_args = parse_args(argv)
     problem = display_problem(os.environ, sys.platform)
+    if not problem:
+        from ffdesk.ui.platform_check import xcb_problem
+
+        problem = xcb_problem(os.environ, sys.platform)  # before Qt aborts with a wrong reason
     if problem:
         print(problem, file=sys.stderr)
         return 1
