@@ -65,7 +65,8 @@ def say(key):
         print(f"{key} {time.time():.6f} {time.process_time():.6f}", flush=True)
 
 def pane_identifier(window):
-    pane = getattr(window, "pane", None)
+    # The real pane, or before the database is open the one drawn from the last run's cache.
+    pane = getattr(window, "pane", None) or getattr(window, "first_screen", None)
     return getattr(pane, "identifier", None)
 
 def filled(window):

@@ -10,6 +10,7 @@ import logging
 import os
 import sys
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
@@ -19,7 +20,7 @@ from PySide6.QtWidgets import QApplication
 from ffdesk.desktop_entry import APP_ID
 from ffdesk.engine.errors import UserError
 from ffdesk.ui.icons import app_icon
-from ffdesk.ui.main_window import LAST_COMPANY_KEY, MainWindow
+from ffdesk.ui.main_window import LAST_COMPANY_KEY, LAST_INTEGRATION_KEY, MainWindow
 from ffdesk.ui.style import apply_style
 from ffdesk.ui.translations import install_translations
 
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from ffdesk.engine.system import System
     from ffdesk.sync.scheduler import Scheduler
     from ffdesk.ui.background_syncs import BackgroundSyncs
+    from ffdesk.ui.catalogue_cache import FirstScreen
     from ffdesk.ui.errors import ErrorReport
     from ffdesk.ui.startup_error import StartupErrorWindow
 
@@ -83,10 +85,18 @@ def create_application(qt_args: Sequence[str] = ()) -> QApplication:
 class App:
     """One run of the window: opens the System, fills the window, runs the scheduler."""
 
-    def __init__(self, app: QApplication, args: argparse.Namespace, window: MainWindow) -> None:
+    def __init__(
+        self,
+        app: QApplication,
+        args: argparse.Namespace,
+        window: MainWindow,
+        first_screen_file: Path | None = None,
+    ) -> None:
         import asyncio
 
         self.app = app
+        #: Where the window keeps what it shows, to draw the next start at once.
+        self.first_screen_file = first_screen_file
         self.args = args
         self.main_window = window
         self.system: System | None = None
@@ -110,11 +120,7 @@ class App:
             window.hide()
             window.deleteLater()
             return await self._show_startup_error(exc)
-        window.attach(self.system)
-        # Start-up objects (modules, registry, Qt wrappers) live as long as the window: move
-        # them out of the collector's way, so full collections stop stalling the loop.
-        gc.freeze()
-        await window.refresh()
+        await self.show_system(self.system)
         log.info("main window shown")
         reason = getattr(self.system.secrets, "unavailable_reason", lambda: None)()
         if reason:
@@ -168,8 +174,41 @@ class App:
                     self.warnings.append(str(exc))
         return system
 
+    async def show_system(self, system: System) -> None:
+        """Attach the window to the open System and show its real content."""
+        window = self.main_window
+        # Drawn from the last run's cache: that stays on screen until the real content is
+        # ready, so the swap is one paint (never an empty pane in between).
+        if getattr(window, "first_screen", None) is not None:
+            window.setUpdatesEnabled(False)
+        try:
+            window.attach(system)
+            # Start-up objects (modules, registry, Qt wrappers) live as long as the window:
+            # move them out of the collector's way, so full collections stop stalling the loop.
+            gc.freeze()
+            await window.refresh()
+        finally:
+            window.setUpdatesEnabled(True)
+        self.save_first_screen()
+
+    def save_first_screen(self) -> None:
+        """Keep what the window shows now for the next start to draw at once."""
+        if self.first_screen_file is None:
+            return
+        from ffdesk.ui.catalogue_cache import write_first_screen
+        from ffdesk.ui.first_screen import snapshot
+
+        try:
+            screen = snapshot(self.main_window)
+        except Exception as exc:  # only a faster next start is at stake
+            log.warning("cannot keep the window's content for the next start: %s", exc)
+            return
+        if screen is not None:
+            write_first_screen(self.first_screen_file, screen)
+
     async def _shutdown(self, window: MainWindow) -> None:
         window.save_settings()
+        self.save_first_screen()
         window.hide()
         if self.background is not None:
             await self.background.stop()
@@ -207,6 +246,21 @@ def _default_database_url() -> str:
     return default_database_url()
 
 
+def _first_screen(args: argparse.Namespace) -> tuple[Path | None, FirstScreen | None]:
+    """The cache file of the database asked for, and what it holds for the company asked for."""
+    from ffdesk.paths import data_dir
+    from ffdesk.ui.catalogue_cache import cache_file, read_first_screen
+
+    try:
+        path = cache_file(args.database or _default_database_url(), data_dir())
+    except OSError:  # no data folder: the start-up error says so later
+        return None, None
+    screen = read_first_screen(path)
+    if screen is not None and args.company and args.company != screen.company:
+        screen = None
+    return path, screen
+
+
 def _import_heavy_modules() -> None:
     for name in HEAVY_MODULES:
         importlib.import_module(name)
@@ -227,9 +281,25 @@ def startup_report(exc: BaseException) -> ErrorReport:
     return report
 
 
-def show_window(app: QApplication) -> MainWindow:
-    """The main window, painted before asyncio, qasync and the engine are even imported."""
-    window = MainWindow(settings=QSettings())
+def show_window(
+    app: QApplication, screen: FirstScreen | None = None, settings: QSettings | None = None
+) -> MainWindow:
+    """The main window, painted before asyncio, qasync and the engine are even imported.
+
+    With `screen` (what the last run showed, for the same company) the catalogue and the
+    remembered integration are drawn at once; the database replaces them when it is open.
+    """
+    window = MainWindow(settings=settings if settings is not None else QSettings())
+    window.first_screen = None  # type: ignore[attr-defined]
+    if screen is not None:
+        from ffdesk.ui.first_screen import CachedFirstScreen
+
+        wanted = window.settings.value(LAST_COMPANY_KEY)
+        if not isinstance(wanted, str) or wanted in ("", screen.company):
+            remembered = window.settings.value(LAST_INTEGRATION_KEY)
+            window.first_screen = CachedFirstScreen(  # type: ignore[attr-defined]
+                window, screen, remembered if isinstance(remembered, str) else None
+            )
     window.show()
     app.processEvents()  # no event loop runs yet: this is the first paint
     return window
@@ -261,7 +331,8 @@ def run_app(argv: Sequence[str]) -> int:
         return 1
     app = create_application(qt_args)
     app.setQuitOnLastWindowClosed(False)  # the main coroutine decides when to stop
-    window = show_window(app)
+    first_screen_file, screen = _first_screen(args)
+    window = show_window(app, screen)
     _setup_logging()
     import asyncio
     import signal
@@ -272,7 +343,7 @@ def run_app(argv: Sequence[str]) -> int:
     executor = qasync.QThreadExecutor(EXECUTOR_THREADS)
     loop.set_default_executor(executor)  # owned: loop.close() shuts it down
     asyncio.set_event_loop(loop)
-    runner = App(app, args, window)
+    runner = App(app, args, window, first_screen_file)
     previous_hook = sys.excepthook
     sys.excepthook = runner.excepthook
     for number in (signal.SIGINT, signal.SIGTERM):

@@ -11,14 +11,12 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ffdesk.engine.errors import UserError, ValidationError
-from ffdesk.services.integrations import schedule_status
-from ffdesk.sync.pause import SchedulePause
-from ffdesk.sync.runner import reap_interrupted
 
 if TYPE_CHECKING:  # the window imports this module before the engine is loaded (start-up)
     from ffdesk.engine.forms import FormField
     from ffdesk.engine.model import Model
     from ffdesk.engine.system import System
+    from ffdesk.sync.pause import SchedulePause
 
 INTEGRATION_MODEL = "Integration"
 
@@ -188,6 +186,7 @@ async def integration_details(system: System, identifier: str) -> IntegrationDet
     from ffdesk.services.audit import audit_rows
 
     """The integration record of the active company with its state, runs and mappings."""
+    from ffdesk.services.integrations import schedule_status
 
     record = await find_integration(system, identifier)
     state = str(await record.get_state())
@@ -283,6 +282,8 @@ async def sync_history(system: System, record: Model, limit: int = HISTORY_LIMIT
     """The latest runs of an integration, newest first."""
     if "integration" not in system.registry["SyncRun"]._fields or record.id is None:
         return []
+    from ffdesk.sync.runner import reap_interrupted
+
     # As the command line's `runs` does: a run of a dead process shows as interrupted at once.
     await reap_interrupted(int(record.id))
     return [
