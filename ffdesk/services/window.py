@@ -11,6 +11,13 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ffdesk.engine.errors import UserError, ValidationError
+from ffdesk.services.catalogue_entry import (  # noqa: F401 (kept importable from here)
+    ENABLED,
+    INSTALLED,
+    NOT_INSTALLED,
+    STATES,
+    CatalogueEntry,
+)
 
 if TYPE_CHECKING:  # the window imports this module before the engine is loaded (start-up)
     from ffdesk.engine.forms import FormField
@@ -20,10 +27,6 @@ if TYPE_CHECKING:  # the window imports this module before the engine is loaded 
 
 INTEGRATION_MODEL = "Integration"
 
-NOT_INSTALLED = "Not Installed"
-INSTALLED = "Installed"
-ENABLED = "Enabled"
-STATES = (NOT_INSTALLED, INSTALLED, ENABLED)
 #: Categories in the order the catalogue shows them; anything else comes after, by name.
 CATEGORY_ORDER = ("Online Payment", "Messaging", "Shipping")
 OTHER_CATEGORY = "Other"
@@ -32,19 +35,6 @@ HISTORY_LIMIT = 50
 # once seen stays right (a module discovered later simply is not in the map yet).
 _module_ids: weakref.WeakKeyDictionary[System, dict[str, int]] = weakref.WeakKeyDictionary()
 MAPPINGS_LIMIT = 500
-
-
-@dataclass(frozen=True)
-class CatalogueEntry:
-    """One integration module as the catalogue lists it, with its state in the active company."""
-
-    identifier: str
-    name: str
-    description: str
-    category: str
-    image: str | None
-    state: str
-    problem: str | None = None
 
 
 @dataclass(frozen=True)

@@ -11,18 +11,14 @@ No Qt and no engine here (it runs before either is imported).
 
 from __future__ import annotations
 
-import hashlib
 import json
-import logging
 import os
+import zlib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
-from ffdesk.services.window import CatalogueEntry
-
-log = logging.getLogger(__name__)
+from ffdesk.services.catalogue_entry import CatalogueEntry
 
 VERSION = 1
 FOLDER = "window-cache"
@@ -61,25 +57,38 @@ class FirstScreen:
     company: str
     entries: list[CatalogueEntry]
     pane: PaneSnapshot | None = None
+    #: The database's URL without its password (the file name is only a short hash of it).
+    database: str = ""
+
+
+def without_password(database_url: str) -> str:
+    """`scheme://user:password@host/db` -> `scheme://user@host/db` (other URLs unchanged)."""
+    scheme, separator, rest = database_url.partition("://")
+    authority, slash, path = rest.partition("/")
+    if not separator or "@" not in authority:
+        return database_url
+    credentials, host = authority.rsplit("@", 1)
+    return f"{scheme}://{credentials.split(':', 1)[0]}@{host}{slash}{path}"
 
 
 def cache_file(database_url: str, folder: Path) -> Path:
-    """The cache file of a database: its URL (password removed) hashed, in `folder`."""
-    parts = urlsplit(database_url)
-    netloc = parts.netloc
-    if "@" in netloc:  # user:password@host -> user@host: the password never reaches the hash
-        credentials, host = netloc.rsplit("@", 1)
-        netloc = f"{credentials.split(':', 1)[0]}@{host}"
-    safe = urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
-    digest = hashlib.sha256(safe.encode()).hexdigest()[:24]
-    return folder / FOLDER / f"{digest}.json"
+    """The cache file of a database in `folder`, named by a hash of its URL without password.
+
+    A short checksum (hashlib costs 10 ms to import before the first paint); the file holds
+    the URL itself, so two databases whose names collide never read each other's file.
+    """
+    digest = zlib.crc32(without_password(database_url).encode())
+    return folder / FOLDER / f"{digest:08x}.json"
 
 
-def read_first_screen(path: Path) -> FirstScreen | None:
-    """The file's content, or None when it is missing, damaged or of another version."""
+def read_first_screen(path: Path, database_url: str | None = None) -> FirstScreen | None:
+    """The file's content, or None when it is missing, damaged, of another version or (when
+    `database_url` is given) of another database."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         if not isinstance(data, dict) or data.get("version") != VERSION:
+            return None
+        if database_url is not None and data.get("database") != without_password(database_url):
             return None
         entries = [_entry(item) for item in data["entries"]]
         pane = data.get("pane")
@@ -88,11 +97,12 @@ def read_first_screen(path: Path) -> FirstScreen | None:
             company=_text(data["company"]),
             entries=entries,
             pane=_pane(pane) if pane is not None else None,
+            database=_text(data.get("database", "")),
         )
     except FileNotFoundError:
         return None
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        log.info("ignoring the window cache %s: %s", path, exc)
+        _log().info("ignoring the window cache %s: %s", path, exc)
         return None
 
 
@@ -105,7 +115,7 @@ def write_first_screen(path: Path, screen: FirstScreen) -> None:
         temporary.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
         os.replace(temporary, path)
     except OSError as exc:  # only a faster next start is lost
-        log.warning("cannot write the window cache %s: %s", path, exc)
+        _log().warning("cannot write the window cache %s: %s", path, exc)
 
 
 def forget_first_screen(path: Path) -> None:
@@ -113,6 +123,12 @@ def forget_first_screen(path: Path) -> None:
         path.unlink()
     except OSError:
         pass
+
+
+def _log() -> Any:
+    import logging  # only when something goes wrong: not before the first paint
+
+    return logging.getLogger(__name__)
 
 
 def _text(value: Any) -> str:

@@ -23,8 +23,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ffdesk.services.window import CatalogueEntry
-from ffdesk.ui.catalogue_cache import FirstScreen, FormRow, PaneSnapshot
+from ffdesk.services.catalogue_entry import CatalogueEntry
+from ffdesk.ui.catalogue_cache import FirstScreen, FormRow, PaneSnapshot, without_password
 from ffdesk.ui.catalogue_view import CatalogueView
 from ffdesk.ui.icons import IconCache
 from ffdesk.ui.integration_header import IntegrationHeader
@@ -232,6 +232,7 @@ def snapshot(window: MainWindow) -> FirstScreen | None:
         company=str(system.env.company.name),
         entries=entries,
         pane=shown,
+        database=without_password(system.db.url),
     )
 
 

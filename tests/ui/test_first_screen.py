@@ -20,6 +20,7 @@ from ffdesk.ui.catalogue_cache import (
     PaneSnapshot,
     cache_file,
     read_first_screen,
+    without_password,
     write_first_screen,
 )
 from ffdesk.ui.main_window import LAST_INTEGRATION_KEY, MainWindow
@@ -239,10 +240,17 @@ def test_another_company_than_the_cached_one_is_not_drawn_from_it(
 
 
 def test_the_cache_file_is_per_database_and_never_holds_a_password(tmp_path: Path) -> None:
-    with_password = cache_file("postgresql+psycopg://admin:s3cret@db.example:5432/ffdesk", tmp_path)
+    url = "postgresql+psycopg://admin:s3cret@db.example:5432/ffdesk"
+    with_password = cache_file(url, tmp_path)
     without = cache_file("postgresql+psycopg://admin@db.example:5432/ffdesk", tmp_path)
     other = cache_file("postgresql+psycopg://admin@db.example:5432/other", tmp_path)
     assert with_password == without != other
     write_first_screen(with_password, FirstScreen("id", "My Company", [GHOST]))
     assert "s3cret" not in with_password.read_text()
     assert json.loads(with_password.read_text())["entries"][0]["identifier"] == "payment_ghost"
+    # A file of another database (same name by chance, or copied) is not drawn from.
+    other_url = "postgresql+psycopg://admin@db.example:5432/other"
+    assert read_first_screen(with_password, other_url) is None
+    stored = FirstScreen("id", "My Company", [GHOST], database=without_password(url))
+    write_first_screen(with_password, stored)
+    assert read_first_screen(with_password, url) == stored
