@@ -351,7 +351,7 @@ def run_app(argv: Sequence[str]) -> int:
     app.setQuitOnLastWindowClosed(False)  # the main coroutine decides when to stop
     first_screen_file, screen = _first_screen(args)
     window = show_window(app, screen)
-    _setup_logging()
+    gc.enable()  # off since ffdesk.__main__, for the first paint    _setup_logging()
     import asyncio
     import signal
 
