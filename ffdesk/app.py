@@ -140,7 +140,9 @@ class App:
             return await self._show_startup_error(exc)
         await self.show_system(self.system)
         log.info("main window shown")
-        reason = getattr(self.system.secrets, "unavailable_reason", lambda: None)()
+        # A D-Bus round trip to the Secret Service: on a worker thread, the window keeps turning.
+        probe = getattr(self.system.secrets, "unavailable_reason", lambda: None)
+        reason = await asyncio.get_running_loop().run_in_executor(None, probe)
         if reason:
             self.warnings.append(reason)
         if self.warnings:
@@ -282,6 +284,14 @@ def _first_screen(args: StartOptions) -> tuple[Path | None, FirstScreen | None]:
 def _import_heavy_modules() -> None:
     for name in HEAVY_MODULES:
         importlib.import_module(name)
+    try:
+        import keyring
+
+        # keyring picks its backend on first use by loading every backend it knows (its
+        # macOS one probes for system libraries even on Linux, 43 ms): here, off the loop.
+        keyring.get_keyring()
+    except Exception as exc:  # the probe after start-up says what is wrong, in words
+        log.info("no keyring backend yet: %s", exc)
 
 
 def startup_report(exc: BaseException) -> ErrorReport:
@@ -351,7 +361,8 @@ def run_app(argv: Sequence[str]) -> int:
     app.setQuitOnLastWindowClosed(False)  # the main coroutine decides when to stop
     first_screen_file, screen = _first_screen(args)
     window = show_window(app, screen)
-    gc.enable()  # off since ffdesk.__main__, for the first paint    _setup_logging()
+    gc.enable()  # off since ffdesk.__main__, for the first paint
+    _setup_logging()
     import asyncio
     import signal
 
