@@ -145,7 +145,10 @@ else:
     # The `ffdesk` command itself: main() with two probes, on the main window's show() and
     # on the end of show_window() (which paints the first frame).
     import gc
-    gc.disable()  # as ffdesk.__main__.main() does before it imports the window
+    import ffdesk.__main__
+    with open(ffdesk.__main__.__file__) as source:
+        if "gc.disable()" in source.read():
+            gc.disable()  # as ffdesk.__main__.main() does before it imports the window
     from ffdesk import app as ffdesk_app
     from ffdesk.ui.main_window import MainWindow
     def show(window):

@@ -68,14 +68,58 @@
 <context>
     <name>App</name>
     <message>
-        <location filename="../../app.py" line="+140"/>
+        <location filename="../../app.py" line="+169"/>
         <source>Check the --database option or FFDESK_DATABASE_URL (now {url}), then start ffdesk again.</source>
+        <extracomment>Where the window keeps what it shows, to draw the next start at once.</extracomment>
         <translation>Prüfen Sie die Option --database oder FFDESK_DATABASE_URL (jetzt {url}) und starten Sie ffdesk dann erneut.</translation>
     </message>
     <message>
-        <location line="+80"/>
+        <location line="+138"/>
         <source>The database could not be opened: {reason}</source>
         <translation>Die Datenbank konnte nicht geöffnet werden: {reason}</translation>
+    </message>
+</context>
+<context>
+    <name>BackgroundSyncs</name>
+    <message>
+        <location filename="../../ui/background_syncs.py" line="+140"/>
+        <source>{count} records could not be synced.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Scheduled sync of {name} failed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Open its history to see why.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>Schedule of {name} paused</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>It failed several times in a row. Open its history to see why.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+35"/>
+        <source>{count} scheduled syncs will start now.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>All schedules paused.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>All schedules resumed.</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -153,7 +197,7 @@
 <context>
     <name>CompanySwitcher</name>
     <message>
-        <location filename="../../ui/company_switcher.py" line="+11"/>
+        <location filename="../../ui/company_switcher.py" line="+12"/>
         <source>New company…</source>
         <translation>Neue Firma…</translation>
     </message>
@@ -171,6 +215,11 @@
         <location line="+1"/>
         <source>Active company</source>
         <translation>Aktive Firma</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Type to find a company</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -368,6 +417,7 @@
     <name>FieldEditor</name>
     <message>
         <location filename="../../ui/field_editors.py" line="+35"/>
+        <location filename="../../ui/first_screen.py" line="+38"/>
         <source>set — type to replace</source>
         <extracomment>A secret editor&apos;s value when the user typed nothing: the stored secret stays as it is.</extracomment>
         <translation>gesetzt — zum Ersetzen tippen</translation>
@@ -379,6 +429,7 @@
     </message>
     <message>
         <location line="+1"/>
+        <location filename="../../ui/first_screen.py" line="+1"/>
         <source>not set</source>
         <translation>nicht gesetzt</translation>
     </message>
@@ -728,7 +779,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../ui/main_window.py" line="+86"/>
+        <location filename="../../ui/main_window.py" line="+92"/>
         <source>Search integrations (Ctrl+F)</source>
         <translation>Integrationen suchen (Strg+F)</translation>
     </message>
@@ -768,7 +819,7 @@
         <translation>Datenbank wird geöffnet…</translation>
     </message>
     <message>
-        <location line="+22"/>
+        <location line="+24"/>
         <source>&amp;Help</source>
         <translation>&amp;Hilfe</translation>
     </message>
@@ -783,7 +834,7 @@
         <translation>Schlüsselbund, Datenbank, Datenordner, Netzwerk, Module und Uhr prüfen</translation>
     </message>
     <message>
-        <location line="+53"/>
+        <location line="+57"/>
         <source>Module problems</source>
         <translation>Modulprobleme</translation>
     </message>
@@ -793,12 +844,38 @@
         <translation>Aktivität</translation>
     </message>
     <message>
-        <location line="+73"/>
+        <location line="+399"/>
+        <source>A sync is running</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>A sync is still running. Keep syncing in the tray?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>ffdesk stays in the tray until the sync ends; quit it from the tray menu.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Keep syncing in the tray</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Stop the sync and quit</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/first_screen.py" line="+134"/>
+        <location filename="../../ui/main_window.py" line="-329"/>
         <source>Company: {name}</source>
         <translation>Firma: {name}</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location filename="../../ui/main_window.py" line="+13"/>
         <source>Problems ({count})</source>
         <translation>Probleme ({count})</translation>
     </message>
@@ -818,7 +895,7 @@
         <translation>Keine Modulprobleme</translation>
     </message>
     <message>
-        <location line="+93"/>
+        <location line="+117"/>
         <source>New company</source>
         <translation>Neue Firma</translation>
     </message>
@@ -919,6 +996,14 @@
     </message>
 </context>
 <context>
+    <name>PanePreview</name>
+    <message>
+        <location filename="../../ui/first_screen.py" line="-111"/>
+        <source>Opening the database…</source>
+        <translation>Datenbank wird geöffnet…</translation>
+    </message>
+</context>
+<context>
     <name>PreviewPage</name>
     <message>
         <location filename="../../ui/sync_tools.py" line="+57"/>
@@ -1001,6 +1086,34 @@
         <location line="+31"/>
         <source>Finished {when} ({seconds} s)</source>
         <translation>Beendet {when} ({seconds} s)</translation>
+    </message>
+</context>
+<context>
+    <name>ScheduleStatus</name>
+    <message>
+        <location filename="../../ui/schedule_status.py" line="+24"/>
+        <source>Run schedules in the background…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Install the ffdesk scheduler as a service, so schedules run without the window</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>not yet</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Scheduled syncs run in the background on {host} (last check {when})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Scheduled syncs run only while this window is open.</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -1087,10 +1200,48 @@
 <context>
     <name>SyncController</name>
     <message>
-        <location filename="../../ui/sync_controller.py" line="+76"/>
+        <location filename="../../ui/sync_controller.py" line="+81"/>
         <source>The sync was stopped.</source>
         <extracomment>Progress is reported at most this often (a sync may count thousands of records a second).</extracomment>
         <translation>Die Synchronisierung wurde angehalten.</translation>
+    </message>
+</context>
+<context>
+    <name>TrayIcon</name>
+    <message>
+        <location filename="../../ui/tray.py" line="+50"/>
+        <source>Open ffdesk</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Sync all now</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Pause all schedules</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Quit</source>
+        <translation type="unfinished">Beenden</translation>
+    </message>
+    <message>
+        <location line="+35"/>
+        <source>ffdesk: no sync running</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>ffdesk: syncing…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>ffdesk: a scheduled sync failed</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
