@@ -181,6 +181,7 @@ class Stamps:
     settled: float
     cpu_filled: float
     cpu_first: float
+    cpu_settled: float
 
 
 def start_once(mode: str, env: dict[str, str], args: list[str]) -> Stamps:
@@ -199,13 +200,13 @@ def start_once(mode: str, env: dict[str, str], args: list[str]) -> Stamps:
         if key in ("FIRST", "FILLED", "SETTLED") and len(values) == 2:
             stamps[key] = (float(values[0]) - started, float(values[1]))
     if mode == "warmup":
-        return Stamps(0, 0, 0, 0, 0)
+        return Stamps(0, 0, 0, 0, 0, 0)
     if "FIRST" not in stamps or (mode != "bare" and "SETTLED" not in stamps):
         raise RuntimeError(f"{mode}: no paint reported\n{result.stdout}\n{result.stderr[-3000:]}")
     first = stamps["FIRST"]
     filled = stamps.get("FILLED", first)
     settled = stamps.get("SETTLED", first)
-    return Stamps(first[0], filled[0], settled[0], filled[1], first[1])
+    return Stamps(first[0], filled[0], settled[0], filled[1], first[1], settled[1])
 
 
 @dataclass
@@ -234,6 +235,7 @@ def measure(scenario: Scenario, runs: int) -> dict[str, float]:
         "settled": statistics.median(o.settled for o in ours),
         "cpu_filled": statistics.median(o.cpu_filled for o in ours),
         "cpu_bare": statistics.median(b.cpu_first for b in bare),
+        "cpu_settled": statistics.median(o.cpu_settled for o in ours),
         "cpu_ratio": statistics.median(
             o.cpu_filled / b.cpu_first for o, b in zip(ours, bare, strict=True)
         ),
@@ -248,7 +250,8 @@ def measure(scenario: Scenario, runs: int) -> dict[str, float]:
         f"  {scenario.label:<18} bare {figures['bare'] * 1000:5.0f} ms (cpu "
         f"{figures['cpu_bare'] * 1000:3.0f}) | ffdesk first paint {figures['first'] * 1000:5.0f},"
         f" filled {figures['filled'] * 1000:5.0f} (cpu {figures['cpu_filled'] * 1000:4.0f}),"
-        f" settled {figures['settled'] * 1000:5.0f} ms | filled/bare "
+        f" settled {figures['settled'] * 1000:5.0f} (cpu {figures['cpu_settled'] * 1000:4.0f})"
+        f" ms | filled/bare "
         f"{figures['ratio_filled']:.2f}x (cpu {figures['cpu_ratio']:.2f}x), settled/bare "
         f"{figures['ratio_settled']:.2f}x  (median of {runs} pairs)",
         flush=True,
