@@ -140,13 +140,11 @@ class App:
             return await self._show_startup_error(exc)
         await self.show_system(self.system)
         log.info("main window shown")
-        # A D-Bus round trip to the Secret Service: on a worker thread, the window keeps turning.
+        # The keyring's first answer is a D-Bus round trip: asked on a worker thread, the
+        # window keeps turning (the store keeps the answer for the warning below).
         probe = getattr(self.system.secrets, "unavailable_reason", lambda: None)
-        reason = await asyncio.get_running_loop().run_in_executor(None, probe)
-        if reason:
-            self.warnings.append(reason)
-        if self.warnings:
-            window.show_message("warning", " ".join(self.warnings))
+        await asyncio.get_running_loop().run_in_executor(None, probe)
+        show_startup_warnings(window, self.system, self.warnings)
         from ffdesk.ui.background_syncs import BackgroundSyncs
         from ffdesk.ui.tray import TrayIcon
 
@@ -258,6 +256,17 @@ class App:
         report = report_error(value.with_traceback(tb), "handling an event")
         if isinstance(self.window, MainWindow):
             self.window.show_message("error", report.message, report.details)
+
+
+def show_startup_warnings(window: MainWindow, system: System, warnings: list[str]) -> None:
+    """What the user must know at once; an unusable keyring stays said while it is so."""
+    unusable = getattr(system.secrets, "unavailable_reason", lambda: None)
+    reason = unusable()
+    if reason:
+        warnings.append(reason)
+        window.keep_warning(reason, lambda: unusable() is not None)
+    if warnings:
+        window.show_message("warning", " ".join(warnings))
 
 
 def _default_database_url() -> str:
