@@ -113,7 +113,7 @@ class App:
         import asyncio
 
         self.app = app
-        #: Where the window keeps what it shows, to draw the next start at once.
+        # Where the window keeps what it shows, to draw the next start at once.
         self.first_screen_file = first_screen_file
         self.args = args
         self.main_window = window

@@ -86,9 +86,8 @@
 <context>
     <name>App</name>
     <message>
-        <location filename="../../app.py" line="+173"/>
+        <location filename="../../app.py" line="+167"/>
         <source>Check the --database option or FFDESK_DATABASE_URL (now {url}), then start ffdesk again.</source>
-        <extracomment>Where the window keeps what it shows, to draw the next start at once.</extracomment>
         <translation>Prüfen Sie die Option --database oder FFDESK_DATABASE_URL (jetzt {url}) und starten Sie ffdesk dann erneut.</translation>
     </message>
     <message>
