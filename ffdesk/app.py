@@ -121,6 +121,9 @@ class App:
             self.warnings.append(reason)
         if self.warnings:
             window.show_message("warning", " ".join(self.warnings))
+        from ffdesk.ui.closed_runs_notice import tell_runs_stopped_by_closing
+
+        tell_runs_stopped_by_closing(window)  # once: syncs the last closing stopped
         from ffdesk.ui.background_syncs import BackgroundSyncs
         from ffdesk.ui.tray import TrayIcon
 
