@@ -415,9 +415,10 @@ def _transport_reason(exc: httpx.RequestError, timeout: httpx.Timeout, url: http
         return "sending the request timed out"
     if isinstance(exc, httpx.PoolTimeout):
         return "no free connection in time"
-    if isinstance(exc, httpx.RemoteProtocolError):
+    if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError):
+        # Closed (FIN) or reset (RST): which one the client sees is a matter of timing.
         return "the connection was closed before an answer arrived"
-    return str(exc).strip() or type(exc).__name__
+    return str(exc).strip() or "the connection failed"
 
 
 def _connect_reason(exc: httpx.RequestError, timeout: httpx.Timeout, url: httpx.URL) -> str:

@@ -14,25 +14,34 @@ STOP_AND_QUIT = "stop"
 KEEP_OPEN = "open"
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("CloseGuard", text)
-
-
 def running_sentence(names: Sequence[str], *, tray: bool) -> str:
-    """ "A Stripe sync is running: stop it and quit, or keep the window open?" (and the tray's
-    choice when there is one)."""
+    """The question: "A Stripe sync is running: stop it and quit, or keep the window open?"
+    (with the tray's choice when there is a tray); whole sentences, so each translates well."""
+    translate = QCoreApplication.translate
     if len(names) == 1:
-        what = _tr("A {name} sync is running").format(name=names[0])
-        it = _tr("it")
-    else:
-        shown = ", ".join(names[:-1]) + " " + _tr("and") + " " + names[-1]
-        what = _tr("{names} syncs are running").format(names=shown)
-        it = _tr("them")
+        if tray:
+            text = translate(
+                "CloseGuard",
+                "A {name} sync is running: stop it and quit, keep syncing in the tray, "
+                "or keep the window open?",
+            )
+        else:
+            text = translate(
+                "CloseGuard", "A {name} sync is running: stop it and quit, or keep the window open?"
+            )
+        return text.format(name=names[0])
     if tray:
-        question = _tr("stop {it} and quit, keep syncing in the tray, or keep the window open?")
+        text = translate(
+            "CloseGuard",
+            "{count} syncs are running ({names}): stop them and quit, keep syncing in the "
+            "tray, or keep the window open?",
+        )
     else:
-        question = _tr("stop {it} and quit, or keep the window open?")
-    return f"{what}: {question.format(it=it)}"
+        text = translate(
+            "CloseGuard",
+            "{count} syncs are running ({names}): stop them and quit, or keep the window open?",
+        )
+    return text.format(count=len(names), names=", ".join(names))
 
 
 def ask_close_during_sync(
@@ -44,21 +53,31 @@ def ask_close_during_sync(
     box = QMessageBox(parent)
     box.setObjectName("keepSyncingDialog")
     box.setIcon(QMessageBox.Icon.Question)
-    box.setWindowTitle(_tr("A sync is running"))
+    box.setWindowTitle(QCoreApplication.translate("CloseGuard", "A sync is running"))
     box.setText(running_sentence(names, tray=tray))
     box.setInformativeText(
-        _tr(
+        QCoreApplication.translate(
+            "CloseGuard",
             "Stopping keeps what was synced so far; the history says it stopped because ffdesk "
-            "was closed."
+            "was closed.",
         )
     )
     keep_tray = (
-        box.addButton(_tr("Keep syncing in the tray"), QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(
+            QCoreApplication.translate("CloseGuard", "Keep syncing in the tray"),
+            QMessageBox.ButtonRole.AcceptRole,
+        )
         if tray
         else None
     )
-    stop = box.addButton(_tr("Stop the sync and quit"), QMessageBox.ButtonRole.DestructiveRole)
-    keep_open = box.addButton(_tr("Keep the window open"), QMessageBox.ButtonRole.RejectRole)
+    stop = box.addButton(
+        QCoreApplication.translate("CloseGuard", "Stop the sync and quit"),
+        QMessageBox.ButtonRole.DestructiveRole,
+    )
+    keep_open = box.addButton(
+        QCoreApplication.translate("CloseGuard", "Keep the window open"),
+        QMessageBox.ButtonRole.RejectRole,
+    )
     box.setDefaultButton(keep_tray or keep_open)
     box.setEscapeButton(keep_open)
 
