@@ -17,27 +17,26 @@ KEEP_OPEN = "open"
 def running_sentence(names: Sequence[str], *, tray: bool) -> str:
     """The question: "A Stripe sync is running: stop it and quit, or keep the window open?"
     (with the tray's choice when there is a tray); whole sentences, so each translates well."""
-    translate = QCoreApplication.translate
     if len(names) == 1:
         if tray:
-            text = translate(
+            text = QCoreApplication.translate(
                 "CloseGuard",
                 "A {name} sync is running: stop it and quit, keep syncing in the tray, "
                 "or keep the window open?",
             )
         else:
-            text = translate(
+            text = QCoreApplication.translate(
                 "CloseGuard", "A {name} sync is running: stop it and quit, or keep the window open?"
             )
         return text.format(name=names[0])
     if tray:
-        text = translate(
+        text = QCoreApplication.translate(
             "CloseGuard",
             "{count} syncs are running ({names}): stop them and quit, keep syncing in the "
             "tray, or keep the window open?",
         )
     else:
-        text = translate(
+        text = QCoreApplication.translate(
             "CloseGuard",
             "{count} syncs are running ({names}): stop them and quit, or keep the window open?",
         )
