@@ -14,8 +14,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
 from ffdesk.engine.system import System
-from ffdesk.sync.runner import CLOSED_TEXT, RunState
-from ffdesk.ui.closed_runs_notice import ClosedRunsNotice, tell_runs_stopped_by_closing
+from ffdesk.sync.runner import RunState
 from ffdesk.ui.main_window import MainWindow
 from tests.fakes.stripe import FakeStripe
 from tests.ui.conftest import find_dialog
@@ -67,6 +66,9 @@ def test_closing_during_a_sync_asks_records_and_tells_once(
     click(qtbot, button(box, "Stop the sync and quit"))
     qtbot.waitUntil(lambda: closed == [True], timeout=3000)
     qtbot.waitUntil(lambda: not window.controller.busy, timeout=15000)
+
+    from ffdesk.sync.runner import CLOSED_TEXT
+    from ffdesk.ui.closed_runs_notice import ClosedRunsNotice, tell_runs_stopped_by_closing
 
     run = latest_run(arun, system)
     assert (run.state, run.stop_reason, run.error) == (RunState.CANCELLED, "closed", CLOSED_TEXT)
