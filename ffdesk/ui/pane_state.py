@@ -66,7 +66,9 @@ class PaneStates(QObject):
 
     changed = Signal(int, str)
 
-    def __init__(self, controller: SyncController | None = None, parent: QObject | None = None):
+    def __init__(
+        self, controller: SyncController | None = None, parent: QObject | None = None
+    ) -> None:
         super().__init__(parent)
         self._states: dict[Key, PaneState] = {}
         self._controller = controller

@@ -125,3 +125,28 @@ def test_a_dismissed_result_stays_dismissed(
     open_integration(qtbot, window, "payment_adyen")
     open_integration(qtbot, window, "payment_stripe")
     assert message(window) == ""
+
+
+def test_a_test_result_stays_with_its_company(
+    qtbot: Any, window: MainWindow, arun: Any, silent_stripe: HeldSocket
+) -> None:
+    stripe_and_adyen(arun, window)
+    first = window.system.env.cid
+    second = int(arun(window.system.add_company("Second Company")).id)
+    open_integration(qtbot, window, "payment_stripe")
+    click(qtbot, window.pane.header.test_button)
+    qtbot.waitUntil(lambda: silent_stripe.accepted == 1, timeout=5000)
+
+    arun(window.switch_company(second))  # Stripe of the other company: idle, nothing said
+    header = window.pane.header
+    assert window.pane.identifier == "payment_stripe"
+    assert header.test_button.isEnabled() and not header.cancel_button.isVisible()
+    assert message(window) == ""
+    assert activity(window, "payment_stripe") == ""
+
+    silent_stripe.release()
+    qtbot.waitUntil(lambda: not window.pane.states.state((first, "payment_stripe")).busy)
+    assert message(window) == ""
+
+    arun(window.switch_company(first))
+    qtbot.waitUntil(lambda: "could not be reached" in message(window))
