@@ -448,9 +448,7 @@ def _socket_failure(exc: BaseException, host: str, proxy: str | None) -> str:
         if isinstance(cause, OSError) and cause.errno in _UNREACHABLE_ERRNOS:
             return "the network or the host is unreachable"
         cause = cause.__cause__ or cause.__context__
-    text = str(exc)
-    if "refused" in text.lower() or "All connection attempts failed" in text:
-        # anyio reports a refused connection on every address of the host this way.
+    if "refused" in str(exc).lower():
         return "the proxy refused the connection" if proxy else "the connection was refused"
     return "the connection failed"
 
