@@ -42,7 +42,7 @@ class Role(IntEnum):
     IS_HEADER = Qt.ItemDataRole.UserRole + 6
     CATEGORY = Qt.ItemDataRole.UserRole + 7
     SEARCH_TEXT = Qt.ItemDataRole.UserRole + 8
-    #: What the integration is doing now ("Testing…", "Syncing…"), "" when idle.
+    # What the integration is doing now ("Testing…", "Syncing…"), "" when idle.
     ACTIVITY = Qt.ItemDataRole.UserRole + 9
 
 

@@ -15,9 +15,9 @@ if TYPE_CHECKING:
     from ffdesk.engine.system import System
     from ffdesk.ui.main_window import MainWindow
 
-#: The newest run already told about (QSettings): each stopped run is told at one start only.
+# The newest run already told about (QSettings): each stopped run is told at one start only.
 TOLD_KEY = "runs/closedToldUpTo"
-#: Looking further back than this many stopped runs is not worth a start-up query.
+# Looking further back than this many stopped runs is not worth a start-up query.
 LOOK_BACK = 50
 
 

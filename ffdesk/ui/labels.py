@@ -18,7 +18,7 @@ _RUN_STATES = {
     "failed": QT_TRANSLATE_NOOP("States", "Failed"),
     "cancelled": QT_TRANSLATE_NOOP("States", "Cancelled"),
 }
-#: A cancelled run that nobody cancelled, by `SyncRun.stop_reason`.
+# A cancelled run that nobody cancelled, by `SyncRun.stop_reason`.
 _STOP_REASONS = {"closed": QT_TRANSLATE_NOOP("States", "Stopped")}
 _TRIGGERS = {
     "manual": QT_TRANSLATE_NOOP("States", "Manual"),

@@ -22,10 +22,10 @@ if TYPE_CHECKING:
     from ffdesk.ui.catalogue_model import CatalogueModel
     from ffdesk.ui.sync_controller import SyncController
 
-#: (company id, module identifier) of one integration.
+# (company id, module identifier) of one integration.
 Key = tuple[int, str]
 
-#: What the catalogue row says while a task runs (tasks not listed say nothing there).
+# What the catalogue row says while a task runs (tasks not listed say nothing there).
 TASK_LABELS = {
     "test": QT_TRANSLATE_NOOP("PaneStates", "Testing…"),
     "enable": QT_TRANSLATE_NOOP("PaneStates", "Enabling…"),

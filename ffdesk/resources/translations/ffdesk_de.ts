@@ -68,20 +68,63 @@
 <context>
     <name>App</name>
     <message>
-        <location filename="../../app.py" line="+140"/>
+        <location filename="../../app.py" line="+145"/>
         <source>Check the --database option or FFDESK_DATABASE_URL (now {url}), then start ffdesk again.</source>
         <translation>Prüfen Sie die Option --database oder FFDESK_DATABASE_URL (jetzt {url}) und starten Sie ffdesk dann erneut.</translation>
     </message>
     <message>
-        <location line="+80"/>
+        <location line="+82"/>
         <source>The database could not be opened: {reason}</source>
         <translation>Die Datenbank konnte nicht geöffnet werden: {reason}</translation>
     </message>
 </context>
 <context>
+    <name>BackgroundSyncs</name>
+    <message>
+        <location filename="../../ui/background_syncs.py" line="+140"/>
+        <source>{count} records could not be synced.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Scheduled sync of {name} failed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Open its history to see why.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>Schedule of {name} paused</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>It failed several times in a row. Open its history to see why.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+35"/>
+        <source>{count} scheduled syncs will start now.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>All schedules paused.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>All schedules resumed.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>CatalogueModel</name>
     <message>
-        <location filename="../../ui/catalogue_model.py" line="+179"/>
+        <location filename="../../ui/catalogue_model.py" line="+196"/>
         <source>Problem: {problem}</source>
         <translation>Problem: {problem}</translation>
     </message>
@@ -89,7 +132,7 @@
 <context>
     <name>CatalogueView</name>
     <message>
-        <location line="-152"/>
+        <location line="-169"/>
         <source>All</source>
         <extracomment>The state filter&apos;s choices: label shown (translated by the view), state matched (None: all).</extracomment>
         <translation>Alle</translation>
@@ -151,9 +194,85 @@
     </message>
 </context>
 <context>
+    <name>CloseGuard</name>
+    <message>
+        <location filename="../../ui/close_guard.py" line="+22"/>
+        <source>A {name} sync is running: stop it and quit, keep syncing in the tray, or keep the window open?</source>
+        <translation>Eine Synchronisierung von {name} läuft: anhalten und beenden, im Infobereich weiter synchronisieren oder das Fenster offen lassen?</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>A {name} sync is running: stop it and quit, or keep the window open?</source>
+        <translation>Eine Synchronisierung von {name} läuft: anhalten und beenden oder das Fenster offen lassen?</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>{count} syncs are running ({names}): stop them and quit, keep syncing in the tray, or keep the window open?</source>
+        <translation>{count} Synchronisierungen laufen ({names}): anhalten und beenden, im Infobereich weiter synchronisieren oder das Fenster offen lassen?</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>{count} syncs are running ({names}): stop them and quit, or keep the window open?</source>
+        <translation>{count} Synchronisierungen laufen ({names}): anhalten und beenden oder das Fenster offen lassen?</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>A sync is running</source>
+        <translation>Eine Synchronisierung läuft</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Stopping keeps what was synced so far; the history says it stopped because ffdesk was closed.</source>
+        <translation>Beim Anhalten bleibt das bisher Synchronisierte erhalten; der Verlauf vermerkt, dass ffdesk geschlossen wurde.</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Keep syncing in the tray</source>
+        <translation>Im Infobereich weiter synchronisieren</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Stop the sync and quit</source>
+        <translation>Synchronisierung anhalten und beenden</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Keep the window open</source>
+        <translation>Fenster offen lassen</translation>
+    </message>
+</context>
+<context>
+    <name>ClosedRunsNotice</name>
+    <message>
+        <location filename="../../ui/closed_runs_notice.py" line="+85"/>
+        <source>Sync now</source>
+        <translation>Jetzt synchronisieren</translation>
+    </message>
+    <message>
+        <location line="+31"/>
+        <source>The {name} sync of {company} was stopped because ffdesk was closed; what was synced until then is kept.</source>
+        <translation>Die Synchronisierung von {name} in {company} wurde angehalten, weil ffdesk geschlossen wurde; das bis dahin Synchronisierte bleibt erhalten.</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>{count} syncs were stopped because ffdesk was closed: {runs}. What was synced until then is kept.</source>
+        <translation>{count} Synchronisierungen wurden angehalten, weil ffdesk geschlossen wurde: {runs}. Das bis dahin Synchronisierte bleibt erhalten.</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Run these syncs again now</source>
+        <translation>Diese Synchronisierungen jetzt erneut ausführen</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Sync it again now</source>
+        <translation>Jetzt erneut synchronisieren</translation>
+    </message>
+</context>
+<context>
     <name>CompanySwitcher</name>
     <message>
-        <location filename="../../ui/company_switcher.py" line="+11"/>
+        <location filename="../../ui/company_switcher.py" line="+12"/>
         <source>New company…</source>
         <translation>Neue Firma…</translation>
     </message>
@@ -171,6 +290,11 @@
         <location line="+1"/>
         <source>Active company</source>
         <translation>Aktive Firma</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Type to find a company</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -559,12 +683,12 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+393"/>
+        <location line="+427"/>
         <source>Provider unreachable</source>
         <translation>Anbieter nicht erreichbar</translation>
     </message>
     <message>
-        <location line="-329"/>
+        <location line="-362"/>
         <source>No sync has run yet.</source>
         <translation>Es lief noch keine Synchronisierung.</translation>
     </message>
@@ -599,7 +723,7 @@
         <translation>Wählen Sie links eine Integration, um ihre Einstellungen zu sehen.</translation>
     </message>
     <message>
-        <location line="+91"/>
+        <location line="+106"/>
         <source>Sync history ({count})</source>
         <translation>Synchronisierungsverlauf ({count})</translation>
     </message>
@@ -619,7 +743,7 @@
         <translation>Dieses Modul kann nicht installiert werden: {problem}</translation>
     </message>
     <message>
-        <location line="+76"/>
+        <location line="+93"/>
         <source>Correct the highlighted fields before saving.</source>
         <translation>Korrigieren Sie vor dem Speichern die markierten Felder.</translation>
     </message>
@@ -660,9 +784,9 @@
         <translation>Außerdem: {modules}.</translation>
     </message>
     <message>
-        <location line="+26"/>
-        <source>{name} could not be reached.</source>
-        <translation>{name} war nicht erreichbar.</translation>
+        <location line="+27"/>
+        <source>Enable {name} anyway?</source>
+        <translation>{name} trotzdem aktivieren?</translation>
     </message>
     <message>
         <location line="+1"/>
@@ -670,57 +794,57 @@
         <translation>Trotzdem aktivieren</translation>
     </message>
     <message>
-        <location line="+2"/>
-        <source>Enable it anyway?</source>
-        <translation>Trotzdem aktivieren?</translation>
-    </message>
-    <message>
-        <location line="+11"/>
+        <location line="+13"/>
         <source>{name} is enabled.</source>
         <translation>{name} ist aktiviert.</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+14"/>
         <source>{name} is disabled.</source>
         <translation>{name} ist deaktiviert.</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+11"/>
         <source>Testing the connection to {name}…</source>
         <translation>Verbindung zu {name} wird getestet…</translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+13"/>
+        <source>Connection test cancelled.</source>
+        <translation>Verbindungstest abgebrochen.</translation>
+    </message>
+    <message>
+        <location line="+20"/>
         <source>Syncing with the saved settings; your unsaved changes are not used.</source>
         <translation>Synchronisiert wird mit den gespeicherten Einstellungen; Ihre ungespeicherten Änderungen werden nicht verwendet.</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+13"/>
         <source>Previewing a sync of {name}…</source>
         <translation>Vorschau der Synchronisierung von {name}…</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+13"/>
         <source>Preview failed: {error}</source>
         <translation>Vorschau fehlgeschlagen: {error}</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+7"/>
         <source>Preview: {created} to create, {updated} to update; nothing was sent or saved.</source>
         <translation>Vorschau: {created} anzulegen, {updated} zu aktualisieren; nichts wurde gesendet oder gespeichert.</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+11"/>
         <source>Resyncing {model} #{local_id}…</source>
         <translation>{model} #{local_id} wird erneut synchronisiert…</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+15"/>
         <source>Cancelling: the sync stops after the current record.</source>
         <translation>Wird abgebrochen: Die Synchronisierung hält nach dem aktuellen Datensatz an.</translation>
     </message>
     <message>
-        <location line="+27"/>
+        <location filename="../../ui/pane_state.py" line="+162"/>
         <source>Waiting for {provider}&apos;s rate limit, resumes in {seconds} s.</source>
         <translation>Warte auf das Anfragelimit von {provider}, weiter in {seconds} s.</translation>
     </message>
@@ -728,7 +852,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../ui/main_window.py" line="+86"/>
+        <location filename="../../ui/main_window.py" line="+92"/>
         <source>Search integrations (Ctrl+F)</source>
         <translation>Integrationen suchen (Strg+F)</translation>
     </message>
@@ -768,7 +892,7 @@
         <translation>Datenbank wird geöffnet…</translation>
     </message>
     <message>
-        <location line="+22"/>
+        <location line="+24"/>
         <source>&amp;Help</source>
         <translation>&amp;Hilfe</translation>
     </message>
@@ -788,12 +912,12 @@
         <translation>Modulprobleme</translation>
     </message>
     <message>
-        <location line="+91"/>
+        <location line="+94"/>
         <source>Activity</source>
         <translation>Aktivität</translation>
     </message>
     <message>
-        <location line="+73"/>
+        <location line="+77"/>
         <source>Company: {name}</source>
         <translation>Firma: {name}</translation>
     </message>
@@ -818,7 +942,7 @@
         <translation>Keine Modulprobleme</translation>
     </message>
     <message>
-        <location line="+93"/>
+        <location line="+117"/>
         <source>New company</source>
         <translation>Neue Firma</translation>
     </message>
@@ -919,6 +1043,29 @@
     </message>
 </context>
 <context>
+    <name>PaneStates</name>
+    <message>
+        <location filename="../../ui/pane_state.py" line="-132"/>
+        <source>Testing…</source>
+        <translation>Wird getestet…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Enabling…</source>
+        <translation>Wird aktiviert…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Syncing…</source>
+        <translation>Wird synchronisiert…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Previewing…</source>
+        <translation>Vorschau läuft…</translation>
+    </message>
+</context>
+<context>
     <name>PreviewPage</name>
     <message>
         <location filename="../../ui/sync_tools.py" line="+57"/>
@@ -1004,6 +1151,34 @@
     </message>
 </context>
 <context>
+    <name>ScheduleStatus</name>
+    <message>
+        <location filename="../../ui/schedule_status.py" line="+24"/>
+        <source>Run schedules in the background…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Install the ffdesk scheduler as a service, so schedules run without the window</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>not yet</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Scheduled syncs run in the background on {host} (last check {when})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Scheduled syncs run only while this window is open.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>StartupErrorWindow</name>
     <message>
         <location filename="../../ui/startup_error.py" line="+22"/>
@@ -1070,6 +1245,11 @@
     </message>
     <message>
         <location line="+3"/>
+        <source>Stopped</source>
+        <translation>Angehalten</translation>
+    </message>
+    <message>
+        <location line="+2"/>
         <source>Manual</source>
         <translation>Manuell</translation>
     </message>
@@ -1087,10 +1267,48 @@
 <context>
     <name>SyncController</name>
     <message>
-        <location filename="../../ui/sync_controller.py" line="+76"/>
+        <location filename="../../ui/sync_controller.py" line="+93"/>
         <source>The sync was stopped.</source>
         <extracomment>Progress is reported at most this often (a sync may count thousands of records a second).</extracomment>
         <translation>Die Synchronisierung wurde angehalten.</translation>
+    </message>
+</context>
+<context>
+    <name>TrayIcon</name>
+    <message>
+        <location filename="../../ui/tray.py" line="+50"/>
+        <source>Open ffdesk</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Sync all now</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Pause all schedules</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Quit</source>
+        <translation type="unfinished">Beenden</translation>
+    </message>
+    <message>
+        <location line="+35"/>
+        <source>ffdesk: no sync running</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>ffdesk: syncing…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>ffdesk: a scheduled sync failed</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
