@@ -83,42 +83,42 @@
     <message>
         <location filename="../../ui/background_syncs.py" line="+140"/>
         <source>{count} records could not be synced.</source>
-        <translation type="unfinished"></translation>
+        <translation>{count} Datensätze konnten nicht synchronisiert werden.</translation>
     </message>
     <message>
         <location line="+4"/>
         <source>Scheduled sync of {name} failed</source>
-        <translation type="unfinished"></translation>
+        <translation>Geplante Synchronisierung von {name} fehlgeschlagen</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Open its history to see why.</source>
-        <translation type="unfinished"></translation>
+        <translation>Der Verlauf zeigt den Grund.</translation>
     </message>
     <message>
         <location line="+16"/>
         <source>Schedule of {name} paused</source>
-        <translation type="unfinished"></translation>
+        <translation>Zeitplan von {name} pausiert</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>It failed several times in a row. Open its history to see why.</source>
-        <translation type="unfinished"></translation>
+        <translation>Sie ist mehrmals nacheinander fehlgeschlagen. Der Verlauf zeigt den Grund.</translation>
     </message>
     <message>
         <location line="+35"/>
         <source>{count} scheduled syncs will start now.</source>
-        <translation type="unfinished"></translation>
+        <translation>{count} geplante Synchronisierungen starten jetzt.</translation>
     </message>
     <message>
         <location line="+14"/>
         <source>All schedules paused.</source>
-        <translation type="unfinished"></translation>
+        <translation>Alle Zeitpläne pausiert.</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>All schedules resumed.</source>
-        <translation type="unfinished"></translation>
+        <translation>Alle Zeitpläne fortgesetzt.</translation>
     </message>
 </context>
 <context>
@@ -294,7 +294,7 @@
     <message>
         <location line="+8"/>
         <source>Type to find a company</source>
-        <translation type="unfinished"></translation>
+        <translation>Tippen, um eine Firma zu finden</translation>
     </message>
 </context>
 <context>
@@ -1155,27 +1155,27 @@
     <message>
         <location filename="../../ui/schedule_status.py" line="+24"/>
         <source>Run schedules in the background…</source>
-        <translation type="unfinished"></translation>
+        <translation>Zeitpläne im Hintergrund ausführen…</translation>
     </message>
     <message>
         <location line="+7"/>
         <source>Install the ffdesk scheduler as a service, so schedules run without the window</source>
-        <translation type="unfinished"></translation>
+        <translation>Den ffdesk-Planer als Dienst installieren, damit Zeitpläne ohne das Fenster laufen</translation>
     </message>
     <message>
         <location line="+16"/>
         <source>not yet</source>
-        <translation type="unfinished"></translation>
+        <translation>noch nicht</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Scheduled syncs run in the background on {host} (last check {when})</source>
-        <translation type="unfinished"></translation>
+        <translation>Geplante Synchronisierungen laufen im Hintergrund auf {host} (letzte Prüfung {when})</translation>
     </message>
     <message>
         <location line="+7"/>
         <source>Scheduled syncs run only while this window is open.</source>
-        <translation type="unfinished"></translation>
+        <translation>Geplante Synchronisierungen laufen nur, solange dieses Fenster offen ist.</translation>
     </message>
 </context>
 <context>
@@ -1278,37 +1278,37 @@
     <message>
         <location filename="../../ui/tray.py" line="+50"/>
         <source>Open ffdesk</source>
-        <translation type="unfinished"></translation>
+        <translation>ffdesk öffnen</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Sync all now</source>
-        <translation type="unfinished"></translation>
+        <translation>Alle jetzt synchronisieren</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Pause all schedules</source>
-        <translation type="unfinished"></translation>
+        <translation>Alle Zeitpläne pausieren</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Quit</source>
-        <translation type="unfinished">Beenden</translation>
+        <translation>Beenden</translation>
     </message>
     <message>
         <location line="+35"/>
         <source>ffdesk: no sync running</source>
-        <translation type="unfinished"></translation>
+        <translation>ffdesk: keine Synchronisierung läuft</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>ffdesk: syncing…</source>
-        <translation type="unfinished"></translation>
+        <translation>ffdesk: synchronisiert…</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>ffdesk: a scheduled sync failed</source>
-        <translation type="unfinished"></translation>
+        <translation>ffdesk: eine geplante Synchronisierung ist fehlgeschlagen</translation>
     </message>
 </context>
 <context>
