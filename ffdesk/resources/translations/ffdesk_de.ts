@@ -972,7 +972,7 @@
         <translation>&amp;Hilfe</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
         <source>&amp;Doctor…</source>
         <translation>&amp;Diagnose…</translation>
     </message>
@@ -997,7 +997,7 @@
         <translation>Modulprobleme</translation>
     </message>
     <message>
-        <location line="+94"/>
+        <location line="+95"/>
         <source>Acti&amp;vity</source>
         <translation>A&amp;ktivität</translation>
     </message>
