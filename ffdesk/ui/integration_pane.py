@@ -35,6 +35,7 @@ from ffdesk.ui.history_tables import (
 from ffdesk.ui.icons import IconCache
 from ffdesk.ui.integration_header import IntegrationHeader, describe_last_synced
 from ffdesk.ui.pane_state import Key, PaneStates, StateMessageBar
+from ffdesk.ui.records_data_tab import DataTab
 from ffdesk.ui.sync_controller import SyncController
 from ffdesk.ui.sync_tools import MappingsPage, PreviewPage
 from ffdesk.ui.tasks import spawn
@@ -128,6 +129,8 @@ class IntegrationPane(QWidget):
         self.activity_page.table.setObjectName("integrationActivity")
         self.tabs.addTab(self.activity_page, self.tr("Activity"))
         self.tabs.addTab(self.preview_page, self.tr("Preview"))
+        self.data_tab = DataTab(system, self.tabs)
+        self.tabs.addTab(self.data_tab, self.tr("Data"))
         self.pause_notice = QLabel()
         self.pause_notice.setObjectName("schedulePause")
         self.pause_notice.setWordWrap(True)
@@ -275,6 +278,7 @@ class IntegrationPane(QWidget):
                 ).format(count=pause.failed_runs, reason=pause.reason)
             )
         self.preview_page.show_outcome(self._previews.get(int(record.id)))  # type: ignore[arg-type]
+        self.data_tab.show_integration(details.identifier, installed=details.state != NOT_INSTALLED)
         if details.problem and details.state == NOT_INSTALLED and not self.message.text:
             self.message.show_message(
                 "warning",

@@ -230,7 +230,10 @@ class MainWindow(QMainWindow):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self.message_holder)
-        layout.addWidget(self.splitter, 1)
+        from ffdesk.ui.records_area import add_records_area
+
+        self.areas = add_records_area(self, system, self.splitter)  # Integrations | Records
+        layout.addWidget(self.areas, 1)
         self.setCentralWidget(central)  # deletes "Opening…"
 
         self.problems = ProblemsView()

@@ -4,7 +4,7 @@
 <context>
     <name></name>
     <message>
-        <location filename="../../ui/integration_pane.py" line="+58"/>
+        <location filename="../../ui/integration_pane.py" line="+59"/>
         <source>{created} created, {updated} updated, {skipped} skipped, {failed} failed</source>
         <translation>{created} angelegt, {updated} aktualisiert, {skipped} übersprungen, {failed} fehlgeschlagen</translation>
     </message>
@@ -94,6 +94,19 @@
         <location line="+93"/>
         <source>The database could not be opened: {reason}</source>
         <translation>Die Datenbank konnte nicht geöffnet werden: {reason}</translation>
+    </message>
+</context>
+<context>
+    <name>AreaTabs</name>
+    <message>
+        <location filename="../../ui/records_area.py" line="+116"/>
+        <source>Integrations</source>
+        <translation>Integrationen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Records</source>
+        <translation>Datensätze</translation>
     </message>
 </context>
 <context>
@@ -642,6 +655,29 @@
     </message>
 </context>
 <context>
+    <name>ImportReportDialog</name>
+    <message>
+        <location filename="../../ui/records_dialogs.py" line="+434"/>
+        <source>Contacts imported</source>
+        <translation>Kontakte importiert</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>{file}: {created} created, {updated} updated, {unchanged} unchanged, {bad} bad row(s) skipped.</source>
+        <translation>{file}: {created} angelegt, {updated} aktualisiert, {unchanged} unverändert, {bad} fehlerhafte Zeile(n) übersprungen.</translation>
+    </message>
+    <message>
+        <location line="+18"/>
+        <source>Bad rows</source>
+        <translation>Fehlerhafte Zeilen</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Rows not imported:</source>
+        <translation>Nicht importierte Zeilen:</translation>
+    </message>
+</context>
+<context>
     <name>IntegrationHeader</name>
     <message>
         <location filename="../../ui/integration_header.py" line="+29"/>
@@ -733,12 +769,12 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+427"/>
+        <location line="+430"/>
         <source>Provider unreachable</source>
         <translation>Anbieter nicht erreichbar</translation>
     </message>
     <message>
-        <location line="-362"/>
+        <location line="-365"/>
         <source>No sync has run yet.</source>
         <translation>Es lief noch keine Synchronisierung.</translation>
     </message>
@@ -768,6 +804,11 @@
         <translation>Vorschau</translation>
     </message>
     <message>
+        <location line="+2"/>
+        <source>Data</source>
+        <translation>Daten</translation>
+    </message>
+    <message>
         <location line="+26"/>
         <source>Select an integration on the left to see its settings.</source>
         <translation>Wählen Sie links eine Integration, um ihre Einstellungen zu sehen.</translation>
@@ -788,7 +829,7 @@
         <translation>Geplante Synchronisierung nach {count} fehlgeschlagenen Läufen angehalten: {reason}. Ein erfolgreiches „Jetzt synchronisieren“ setzt sie fort.</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+9"/>
         <source>This module cannot be installed: {problem}</source>
         <translation>Dieses Modul kann nicht installiert werden: {problem}</translation>
     </message>
@@ -992,7 +1033,7 @@
         <translation>Ü&amp;ber ffdesk</translation>
     </message>
     <message>
-        <location line="+53"/>
+        <location line="+56"/>
         <source>Module problems</source>
         <translation>Modulprobleme</translation>
     </message>
@@ -1188,6 +1229,199 @@
     </message>
 </context>
 <context>
+    <name>RecordDetailPanel</name>
+    <message>
+        <location filename="../../ui/records_detail.py" line="+37"/>
+        <location line="+54"/>
+        <source>Select a record to see how it is synced.</source>
+        <translation>Wählen Sie einen Datensatz, um zu sehen, wie er synchronisiert wird.</translation>
+    </message>
+    <message>
+        <location line="-49"/>
+        <location line="+12"/>
+        <source>Integration</source>
+        <translation>Integration</translation>
+    </message>
+    <message>
+        <location line="-8"/>
+        <source>&amp;Resync</source>
+        <translation>E&amp;rneut synchronisieren</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Send or fetch this record again now</source>
+        <translation>Diesen Datensatz jetzt erneut senden oder abrufen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Open in provider &amp;dashboard</source>
+        <translation>Im &amp;Dashboard des Anbieters öffnen</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Remote ID</source>
+        <translation>Externe ID</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Last synced</source>
+        <translation>Zuletzt synchronisiert</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Last error</source>
+        <translation>Letzter Fehler</translation>
+    </message>
+    <message>
+        <location line="+36"/>
+        <source>{title} is not linked to any integration yet.</source>
+        <translation>{title} ist noch mit keiner Integration verknüpft.</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>—</source>
+        <translation>—</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>{integration}: how this record is synced</source>
+        <translation>{integration}: wie dieser Datensatz synchronisiert wird</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>not sent yet</source>
+        <translation>noch nicht gesendet</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>never</source>
+        <translation>nie</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>none</source>
+        <translation>keiner</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>{integration} has no page for this record</source>
+        <translation>{integration} hat keine Seite für diesen Datensatz</translation>
+    </message>
+</context>
+<context>
+    <name>RecordFormDialog</name>
+    <message>
+        <location filename="../../ui/records_dialogs.py" line="-324"/>
+        <source>New {record}</source>
+        <translation>Neu: {record}</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Edit {record}</source>
+        <translation>Bearbeiten: {record}</translation>
+    </message>
+    <message>
+        <location line="+30"/>
+        <source>&amp;Create</source>
+        <translation>&amp;Anlegen</translation>
+    </message>
+</context>
+<context>
+    <name>RecordsArea</name>
+    <message>
+        <location filename="../../ui/records_area.py" line="-78"/>
+        <source>Record types</source>
+        <translation>Datensatzarten</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Record t&amp;ypes</source>
+        <translation>Datensatz&amp;arten</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Install an integration to see the records it syncs.</source>
+        <translation>Installieren Sie eine Integration, um die Datensätze zu sehen, die sie synchronisiert.</translation>
+    </message>
+</context>
+<context>
+    <name>RecordsBrowser</name>
+    <message>
+        <location filename="../../ui/records_browser.py" line="+92"/>
+        <source>Record type</source>
+        <extracomment>How long typing pauses before the search or the filter is applied. A column&apos;s share of the table&apos;s width by the type of its field. The filter text of the result shown (the last one that was valid).</extracomment>
+        <translation>Datensatzart</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Search</source>
+        <translation>Suchen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Search records</source>
+        <translation>Datensätze durchsuchen</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Filter, e.g. Q(state=&apos;done&apos;) &amp; Q(amount__gt=100)</source>
+        <translation>Filter, z. B. Q(state=&apos;done&apos;) &amp; Q(amount__gt=100)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Filter (Q-expression)</source>
+        <translation>Filter (Q-Ausdruck)</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>&amp;New…</source>
+        <translation>&amp;Neu…</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&amp;Edit…</source>
+        <translation>&amp;Bearbeiten…</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&amp;Import CSV…</source>
+        <translation>CSV &amp;importieren…</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Send test &amp;SMS…</source>
+        <translation>Test-&amp;SMS senden…</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&amp;Track a shipment…</source>
+        <translation>Sendung &amp;verfolgen…</translation>
+    </message>
+    <message>
+        <location line="+25"/>
+        <source>Records</source>
+        <translation>Datensätze</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+157"/>
+        <source>%n record(s)</source>
+        <translation>
+            <numerusform>%n Datensatz</numerusform>
+            <numerusform>%n Datensätze</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../../ui/records_dialogs.py" line="+302"/>
+        <source>Import contacts from CSV</source>
+        <translation>Kontakte aus CSV importieren</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>CSV files (*.csv);;All files (*)</source>
+        <translation>CSV-Dateien (*.csv);;Alle Dateien (*)</translation>
+    </message>
+</context>
+<context>
     <name>RunsModel</name>
     <message>
         <location filename="../../ui/history_tables.py" line="-58"/>
@@ -1261,6 +1495,64 @@
         <location line="+7"/>
         <source>Scheduled syncs run only while this window is open.</source>
         <translation>Geplante Synchronisierungen laufen nur, solange dieses Fenster offen ist.</translation>
+    </message>
+</context>
+<context>
+    <name>SendSmsDialog</name>
+    <message>
+        <location filename="../../ui/records_dialogs.py" line="-224"/>
+        <source>Send test SMS</source>
+        <translation>Test-SMS senden</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>The message is queued and sent by Twilio&apos;s next sync, or at once with Send now.</source>
+        <translation>Die Nachricht wird vorgemerkt und bei der nächsten Twilio-Synchronisierung gesendet, oder sofort mit „Jetzt senden“.</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>+14155550100</source>
+        <translation>+14155550100</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>To</source>
+        <translation>An</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Message</source>
+        <translation>Nachricht</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>&amp;To</source>
+        <translation>&amp;An</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&amp;Message</source>
+        <translation>&amp;Nachricht</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>&amp;Queue</source>
+        <translation>&amp;Vormerken</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Send &amp;now</source>
+        <translation>&amp;Jetzt senden</translation>
+    </message>
+    <message>
+        <location line="+53"/>
+        <source>Test SMS to {to}: {status}.</source>
+        <translation>Test-SMS an {to}: {status}.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Test SMS to {to} queued; the next sync sends it.</source>
+        <translation>Test-SMS an {to} vorgemerkt; die nächste Synchronisierung sendet sie.</translation>
     </message>
 </context>
 <context>
@@ -1420,6 +1712,44 @@
         <source>The sync was stopped.</source>
         <extracomment>Progress is reported at most this often (a sync may count thousands of records a second).</extracomment>
         <translation>Die Synchronisierung wurde angehalten.</translation>
+    </message>
+</context>
+<context>
+    <name>TrackShipmentDialog</name>
+    <message>
+        <location filename="../../ui/records_dialogs.py" line="+32"/>
+        <source>Track a shipment</source>
+        <translation>Sendung verfolgen</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>1Z999AA10123456784</source>
+        <translation>1Z999AA10123456784</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Tracking number</source>
+        <translation>Sendungsnummer</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Tracking &amp;number</source>
+        <translation>Sendungs&amp;nummer</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>UPS&apos;s next sync fetches its status.</source>
+        <translation>Die nächste UPS-Synchronisierung ruft ihren Status ab.</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>&amp;Add</source>
+        <translation>&amp;Hinzufügen</translation>
+    </message>
+    <message>
+        <location line="+23"/>
+        <source>Shipment {number} added; UPS&apos;s next sync fetches its status.</source>
+        <translation>Sendung {number} hinzugefügt; die nächste UPS-Synchronisierung ruft ihren Status ab.</translation>
     </message>
 </context>
 <context>
