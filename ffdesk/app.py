@@ -145,6 +145,9 @@ class App:
         probe = getattr(self.system.secrets, "unavailable_reason", lambda: None)
         await asyncio.get_running_loop().run_in_executor(None, probe)
         show_startup_warnings(window, self.system, self.warnings)
+        from ffdesk.ui.closed_runs_notice import tell_runs_stopped_by_closing
+
+        tell_runs_stopped_by_closing(window)  # once: syncs the last closing stopped
         from ffdesk.ui.background_syncs import BackgroundSyncs
         from ffdesk.ui.tray import TrayIcon
 
