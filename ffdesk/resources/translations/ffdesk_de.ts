@@ -4,7 +4,7 @@
 <context>
     <name></name>
     <message>
-        <location filename="../../ui/integration_pane.py" line="+69"/>
+        <location filename="../../ui/integration_pane.py" line="+70"/>
         <source>{created} created, {updated} updated, {skipped} skipped, {failed} failed</source>
         <translation>{created} angelegt, {updated} aktualisiert, {skipped} übersprungen, {failed} fehlgeschlagen</translation>
     </message>
@@ -86,12 +86,12 @@
 <context>
     <name>App</name>
     <message>
-        <location filename="../../app.py" line="+138"/>
+        <location filename="../../app.py" line="+170"/>
         <source>Check the --database option or FFDESK_DATABASE_URL (now {url}), then start ffdesk again.</source>
         <translation>Prüfen Sie die Option --database oder FFDESK_DATABASE_URL (jetzt {url}) und starten Sie ffdesk dann erneut.</translation>
     </message>
     <message>
-        <location line="+93"/>
+        <location line="+149"/>
         <source>The database could not be opened: {reason}</source>
         <translation>Die Datenbank konnte nicht geöffnet werden: {reason}</translation>
     </message>
@@ -155,7 +155,7 @@
 <context>
     <name>CatalogueModel</name>
     <message>
-        <location filename="../../ui/catalogue_model.py" line="+179"/>
+        <location filename="../../ui/catalogue_model.py" line="+196"/>
         <source>Problem: {problem}</source>
         <translation>Problem: {problem}</translation>
     </message>
@@ -163,7 +163,7 @@
 <context>
     <name>CatalogueView</name>
     <message>
-        <location line="-152"/>
+        <location line="-169"/>
         <source>All</source>
         <extracomment>The state filter&apos;s choices: label shown (translated by the view), state matched (None: all).</extracomment>
         <translation>Alle</translation>
@@ -222,6 +222,82 @@
         <location line="+2"/>
         <source>No integration modules were found.</source>
         <translation>Es wurden keine Integrationsmodule gefunden.</translation>
+    </message>
+</context>
+<context>
+    <name>CloseGuard</name>
+    <message>
+        <location filename="../../ui/close_guard.py" line="+22"/>
+        <source>A {name} sync is running: stop it and quit, keep syncing in the tray, or keep the window open?</source>
+        <translation>Eine Synchronisierung von {name} läuft: anhalten und beenden, im Infobereich weiter synchronisieren oder das Fenster offen lassen?</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>A {name} sync is running: stop it and quit, or keep the window open?</source>
+        <translation>Eine Synchronisierung von {name} läuft: anhalten und beenden oder das Fenster offen lassen?</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>{count} syncs are running ({names}): stop them and quit, keep syncing in the tray, or keep the window open?</source>
+        <translation>{count} Synchronisierungen laufen ({names}): anhalten und beenden, im Infobereich weiter synchronisieren oder das Fenster offen lassen?</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>{count} syncs are running ({names}): stop them and quit, or keep the window open?</source>
+        <translation>{count} Synchronisierungen laufen ({names}): anhalten und beenden oder das Fenster offen lassen?</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>A sync is running</source>
+        <translation>Eine Synchronisierung läuft</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Stopping keeps what was synced so far; the history says it stopped because ffdesk was closed.</source>
+        <translation>Beim Anhalten bleibt das bisher Synchronisierte erhalten; der Verlauf vermerkt, dass ffdesk geschlossen wurde.</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Keep syncing in the tray</source>
+        <translation>Im Infobereich weiter synchronisieren</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Stop the sync and quit</source>
+        <translation>Synchronisierung anhalten und beenden</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Keep the window open</source>
+        <translation>Fenster offen lassen</translation>
+    </message>
+</context>
+<context>
+    <name>ClosedRunsNotice</name>
+    <message>
+        <location filename="../../ui/closed_runs_notice.py" line="+85"/>
+        <source>Sync now</source>
+        <translation>Jetzt synchronisieren</translation>
+    </message>
+    <message>
+        <location line="+31"/>
+        <source>The {name} sync of {company} was stopped because ffdesk was closed; what was synced until then is kept.</source>
+        <translation>Die Synchronisierung von {name} in {company} wurde angehalten, weil ffdesk geschlossen wurde; das bis dahin Synchronisierte bleibt erhalten.</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>{count} syncs were stopped because ffdesk was closed: {runs}. What was synced until then is kept.</source>
+        <translation>{count} Synchronisierungen wurden angehalten, weil ffdesk geschlossen wurde: {runs}. Das bis dahin Synchronisierte bleibt erhalten.</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Run these syncs again now</source>
+        <translation>Diese Synchronisierungen jetzt erneut ausführen</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Sync it again now</source>
+        <translation>Jetzt erneut synchronisieren</translation>
     </message>
 </context>
 <context>
@@ -475,6 +551,7 @@
     <name>FieldEditor</name>
     <message>
         <location filename="../../ui/field_editors.py" line="+36"/>
+        <location filename="../../ui/first_screen.py" line="+38"/>
         <source>set — type to replace</source>
         <extracomment>A secret editor&apos;s value when the user typed nothing: the stored secret stays as it is.</extracomment>
         <translation>gesetzt — zum Ersetzen tippen</translation>
@@ -486,6 +563,7 @@
     </message>
     <message>
         <location line="+1"/>
+        <location filename="../../ui/first_screen.py" line="+1"/>
         <source>not set</source>
         <translation>nicht gesetzt</translation>
     </message>
@@ -727,18 +805,18 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+460"/>
+        <location line="+498"/>
         <source>Provider unreachable</source>
         <translation>Anbieter nicht erreichbar</translation>
     </message>
     <message>
-        <location line="-457"/>
+        <location line="-495"/>
         <source>Check the settings</source>
         <extracomment>A test stopped by the typed settings themselves: nothing was sent, nothing was rejected.</extracomment>
         <translation>Einstellungen prüfen</translation>
     </message>
     <message>
-        <location line="+63"/>
+        <location line="+64"/>
         <source>No sync has run yet.</source>
         <translation>Es lief noch keine Synchronisierung.</translation>
     </message>
@@ -778,7 +856,7 @@
         <translation>Wählen Sie links eine Integration, um ihre Einstellungen zu sehen.</translation>
     </message>
     <message>
-        <location line="+94"/>
+        <location line="+109"/>
         <source>Sync history ({count})</source>
         <translation>Synchronisierungsverlauf ({count})</translation>
     </message>
@@ -798,7 +876,7 @@
         <translation>Dieses Modul kann nicht installiert werden: {problem}</translation>
     </message>
     <message>
-        <location line="+91"/>
+        <location line="+112"/>
         <source>{fields} need attention; each says why under it.</source>
         <translation>{fields} sind zu prüfen; unter jedem Feld steht, warum.</translation>
     </message>
@@ -854,9 +932,9 @@
         <translation>Deinstalliert außerdem {modules}.</translation>
     </message>
     <message>
-        <location line="+30"/>
-        <source>{name} could not be reached.</source>
-        <translation>{name} war nicht erreichbar.</translation>
+        <location line="+31"/>
+        <source>Enable {name} anyway?</source>
+        <translation>{name} trotzdem aktivieren?</translation>
     </message>
     <message>
         <location line="+1"/>
@@ -864,57 +942,57 @@
         <translation>Trotzdem aktivieren</translation>
     </message>
     <message>
-        <location line="+2"/>
-        <source>Enable it anyway?</source>
-        <translation>Trotzdem aktivieren?</translation>
-    </message>
-    <message>
-        <location line="+11"/>
+        <location line="+17"/>
         <source>{name} is enabled.</source>
         <translation>{name} ist aktiviert.</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+14"/>
         <source>{name} is disabled.</source>
         <translation>{name} ist deaktiviert.</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+11"/>
         <source>Testing the connection to {name}…</source>
         <translation>Verbindung zu {name} wird getestet…</translation>
     </message>
     <message>
-        <location line="+23"/>
+        <location line="+13"/>
+        <source>Connection test cancelled.</source>
+        <translation>Verbindungstest abgebrochen.</translation>
+    </message>
+    <message>
+        <location line="+28"/>
         <source>Syncing with the saved settings; your unsaved changes are not used.</source>
         <translation>Synchronisiert wird mit den gespeicherten Einstellungen; Ihre ungespeicherten Änderungen werden nicht verwendet.</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+13"/>
         <source>Previewing a sync of {name}…</source>
         <translation>Vorschau der Synchronisierung von {name}…</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+13"/>
         <source>Preview failed: {error}</source>
         <translation>Vorschau fehlgeschlagen: {error}</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+7"/>
         <source>Preview: {created} to create, {updated} to update; nothing was sent or saved.</source>
         <translation>Vorschau: {created} anzulegen, {updated} zu aktualisieren; nichts wurde gesendet oder gespeichert.</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+11"/>
         <source>Resyncing {model} #{local_id}…</source>
         <translation>{model} #{local_id} wird erneut synchronisiert…</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+15"/>
         <source>Cancelling: the sync stops after the current record.</source>
         <translation>Wird abgebrochen: Die Synchronisierung hält nach dem aktuellen Datensatz an.</translation>
     </message>
     <message>
-        <location line="+27"/>
+        <location filename="../../ui/pane_state.py" line="+162"/>
         <source>Waiting for {provider}&apos;s rate limit, resumes in {seconds} s.</source>
         <translation>Warte auf das Anfragelimit von {provider}, weiter in {seconds} s.</translation>
     </message>
@@ -1012,12 +1090,12 @@
         <translation>Ü&amp;ber ffdesk</translation>
     </message>
     <message>
-        <location line="+56"/>
+        <location line="+60"/>
         <source>Module problems</source>
         <translation>Modulprobleme</translation>
     </message>
     <message>
-        <location line="+93"/>
+        <location line="+96"/>
         <source>Acti&amp;vity</source>
         <translation>A&amp;ktivität</translation>
     </message>
@@ -1042,37 +1120,13 @@
         <translation>&amp;Umbenennen</translation>
     </message>
     <message>
-        <location line="+171"/>
-        <source>A sync is running</source>
-        <translation>Eine Synchronisierung läuft</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>A sync is still running. Keep syncing in the tray?</source>
-        <translation>Eine Synchronisierung läuft noch. Im Infobereich weiter synchronisieren?</translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>ffdesk stays in the tray until the sync ends; quit it from the tray menu.</source>
-        <translation>ffdesk bleibt im Infobereich, bis die Synchronisierung endet; beenden Sie es über dessen Menü.</translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>Keep syncing in the tray</source>
-        <translation>Im Infobereich weiter synchronisieren</translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>Stop the sync and quit</source>
-        <translation>Synchronisierung stoppen und beenden</translation>
-    </message>
-    <message>
-        <location line="-378"/>
+        <location filename="../../ui/first_screen.py" line="+134"/>
+        <location filename="../../ui/main_window.py" line="-200"/>
         <source>Company: {name}</source>
         <translation>Firma: {name}</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location filename="../../ui/main_window.py" line="+13"/>
         <source>Problems ({count})</source>
         <translation>Probleme ({count})</translation>
     </message>
@@ -1183,6 +1237,37 @@
         <location line="+1"/>
         <source>, </source>
         <translation>, </translation>
+    </message>
+</context>
+<context>
+    <name>PanePreview</name>
+    <message>
+        <location filename="../../ui/first_screen.py" line="-111"/>
+        <source>Opening the database…</source>
+        <translation>Datenbank wird geöffnet…</translation>
+    </message>
+</context>
+<context>
+    <name>PaneStates</name>
+    <message>
+        <location filename="../../ui/pane_state.py" line="-132"/>
+        <source>Testing…</source>
+        <translation>Wird getestet…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Enabling…</source>
+        <translation>Wird aktiviert…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Syncing…</source>
+        <translation>Wird synchronisiert…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Previewing…</source>
+        <translation>Vorschau läuft…</translation>
     </message>
 </context>
 <context>
@@ -1733,6 +1818,11 @@
     </message>
     <message>
         <location line="+3"/>
+        <source>Stopped</source>
+        <translation>Angehalten</translation>
+    </message>
+    <message>
+        <location line="+2"/>
         <source>Manual</source>
         <translation>Manuell</translation>
     </message>
@@ -1750,7 +1840,7 @@
 <context>
     <name>SyncController</name>
     <message>
-        <location filename="../../ui/sync_controller.py" line="+81"/>
+        <location filename="../../ui/sync_controller.py" line="+93"/>
         <source>The sync was stopped.</source>
         <extracomment>Progress is reported at most this often (a sync may count thousands of records a second).</extracomment>
         <translation>Die Synchronisierung wurde angehalten.</translation>
