@@ -91,6 +91,20 @@ class IntegrationDetails:
     activity: list[dict[str, Any]] = field(default_factory=list)
     #: Why scheduled runs skip this integration (None: they run).
     schedule_pause: SchedulePause | None = None
+    #: When it syncs by itself (None: it is not enabled, or nothing schedules it).
+    schedule: ScheduleInfo | None = None
+    #: Not installed: the names of the modules installing it also installs.
+    also_installs: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ScheduleInfo:
+    """An enabled integration's own schedule: every `frequency` `unit`, next at `next_due`."""
+
+    frequency: int
+    unit: str
+    next_due: datetime | None
+    active: bool
 
 
 def state_of(module_installed: bool, enabled: bool) -> str:
@@ -208,6 +222,45 @@ async def integration_details(system: System, identifier: str) -> IntegrationDet
         mappings=await mapped_records(system, record),
         activity=await audit_rows(system, record, limit=HISTORY_LIMIT),
         schedule_pause=pause if state == ENABLED else None,
+        schedule=await schedule_of(record) if state == ENABLED else None,
+        also_installs=also_installs(system, identifier) if state == NOT_INSTALLED else [],
+    )
+
+
+def also_installs(system: System, identifier: str) -> list[str]:
+    """The names of the modules not yet installed that installing `identifier` brings."""
+    from ffdesk.engine.discovery import dependencies_closure
+
+    try:
+        closure = dependencies_closure(system.discovered, identifier)
+    except UserError:  # broken or unknown: the pane says why it cannot be installed
+        return []
+    names = []
+    for other in closure:
+        if other != identifier and other not in system.installed:
+            manifest = system.discovered[other].manifest
+            names.append(manifest.name if manifest is not None else other)
+    return sorted(names, key=str.casefold)
+
+
+async def schedule_of(record: Model) -> ScheduleInfo | None:
+    """The schedule of an enabled integration (made now if the scheduler has not yet)."""
+    from ffdesk.engine.env import current_env
+    from ffdesk.sync.schedules import SCHEDULE_MODEL, ensure_schedules, has_schedules
+
+    if record.id is None or not has_schedules():
+        return None
+    schedules = current_env().registry[SCHEDULE_MODEL]
+    found = await schedules.filter(integration=record.id).first()
+    if found is None and await ensure_schedules():
+        found = await schedules.filter(integration=record.id).first()
+    if found is None:
+        return None
+    return ScheduleInfo(
+        frequency=int(found.frequency or 1),
+        unit=str(found.frequency_unit or "Hours"),
+        next_due=found.next_due,
+        active=bool(found.active),
     )
 
 

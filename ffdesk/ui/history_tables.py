@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from ffdesk.services.window import MappingRow, RunRow
-from ffdesk.ui.labels import run_state_label, trigger_label
+from ffdesk.ui.labels import RUN_STATES, TRIGGERS, run_state_label, trigger_label
 from ffdesk.ui.style import theme
 
 Index = QModelIndex | QPersistentModelIndex
@@ -195,17 +195,32 @@ class TablePage(QStackedWidget):
 
 
 def size_run_columns(table: QTableView) -> None:
-    """Fixed widths that fit their content, the error column takes the rest."""
+    """Widths that fit their content in the user's language (a state or trigger is never
+    elided), the error column takes the rest."""
     metrics = table.fontMetrics()
+    # The cell's padding (style sheet) and Qt's text margins come on top of the text.
+    padding = 2 * 8 + 2 * (
+        table.style().pixelMetric(table.style().PixelMetric.PM_FocusFrameHMargin) + 1
+    )
+    bold = table.horizontalHeader().fontMetrics()
+
+    def fits(*texts: str) -> int:
+        return max(metrics.horizontalAdvance(text) for text in texts) + padding + 4
+
+    model = table.model()
+    header = [
+        bold.horizontalAdvance(str(model.headerData(c, Qt.Orientation.Horizontal)))
+        for c in range(7)
+    ]
     widths = {
-        0: metrics.horizontalAdvance("2026-12-31 23:59  "),
-        1: metrics.horizontalAdvance("Command line  "),
-        2: metrics.horizontalAdvance("Cancelled  "),
+        0: fits("2026-12-31 23:59", format_when(datetime.now())),
+        1: fits(*(trigger_label(t) for t in TRIGGERS)),
+        2: fits(*(run_state_label(s) for s in RUN_STATES)),
     }
     for column in range(3, 7):
-        widths[column] = metrics.horizontalAdvance("Updated  ") + 8
+        widths[column] = fits("99999")
     for column, width in widths.items():
-        table.setColumnWidth(column, width + 12)
+        table.setColumnWidth(column, max(width, header[column] + padding + 4))
 
 
 def size_mapping_columns(table: QTableView) -> None:

@@ -18,7 +18,12 @@ from ffdesk.engine.env import env_ctx
 from ffdesk.engine.model import Model
 from ffdesk.engine.system import System
 from ffdesk.services import integrations
-from ffdesk.services.window import NOT_INSTALLED, IntegrationDetails, integration_details
+from ffdesk.services.window import (
+    ENABLED,
+    NOT_INSTALLED,
+    IntegrationDetails,
+    integration_details,
+)
 from ffdesk.sync.results import ConnectionUnreachable
 from ffdesk.sync.runner import RecordRef, RunOutcome, RunState
 from ffdesk.ui import dialogs
@@ -33,9 +38,13 @@ from ffdesk.ui.history_tables import (
     size_run_columns,
 )
 from ffdesk.ui.icons import IconCache
+from ffdesk.ui.install_card import InstallCard
 from ffdesk.ui.integration_header import IntegrationHeader, describe_last_synced
+from ffdesk.ui.message_bar import MessageSlot
+from ffdesk.ui.names import join_names
 from ffdesk.ui.pane_state import Key, PaneStates, StateMessageBar
 from ffdesk.ui.records_data_tab import DataTab
+from ffdesk.ui.schedule_note import describe_schedule
 from ffdesk.ui.sync_controller import SyncController
 from ffdesk.ui.sync_tools import MappingsPage, PreviewPage
 from ffdesk.ui.tasks import spawn
@@ -48,6 +57,8 @@ CONNECTION_TITLES = {
     "rejected": QT_TRANSLATE_NOOP("IntegrationPane", "Connection rejected"),
     "unreachable": QT_TRANSLATE_NOOP("IntegrationPane", "Provider unreachable"),
 }
+#: A test stopped by the typed settings themselves: nothing was sent, nothing was rejected.
+SETTINGS_TITLE = QT_TRANSLATE_NOOP("IntegrationPane", "Check the settings")
 
 
 def describe_outcome(outcome: RunOutcome) -> tuple[str, str]:
@@ -135,6 +146,11 @@ class IntegrationPane(QWidget):
         self.pause_notice.setObjectName("schedulePause")
         self.pause_notice.setWordWrap(True)
         self.pause_notice.hide()
+        self.schedule_note = QLabel()
+        self.schedule_note.setObjectName("scheduleNote")
+        self.schedule_note.setWordWrap(True)
+        self.schedule_note.hide()
+        self._schedule_host = ""  # the background service's host when it runs the schedules
 
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.setChildrenCollapsible(False)
@@ -153,9 +169,14 @@ class IntegrationPane(QWidget):
         layout.setContentsMargins(20, 18, 20, 14)
         layout.setSpacing(12)
         layout.addWidget(self.header)
-        layout.addWidget(self.message)
+        layout.addWidget(MessageSlot(self.message))  # keeps its room: the form never moves
         layout.addWidget(self.pause_notice)
+        layout.addWidget(self.schedule_note)
         layout.addWidget(self.splitter, 1)
+        # A module that is not installed shows what it offers, not a form that cannot be used.
+        self.install_card = InstallCard(icons)
+        self.install_card.hide()
+        layout.addWidget(self.install_card, 1)
         self.placeholder = QLabel(self.tr("Select an integration on the left to see its settings."))
         self.placeholder.setObjectName("emptyHint")
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -167,6 +188,7 @@ class IntegrationPane(QWidget):
         outer.addWidget(self.stack)
 
         self.header.install_requested.connect(self._on_header_install_requested)
+        self.install_card.install_requested.connect(self._on_header_install_requested)
         self.header.uninstall_requested.connect(self._on_header_uninstall_requested)
         self.header.enable_requested.connect(self._on_header_enable_requested)
         self.header.disable_requested.connect(self._on_header_disable_requested)
@@ -253,6 +275,8 @@ class IntegrationPane(QWidget):
         if not keep_form:
             self.form.set_record(record)
             self._fit_splitter()
+        else:
+            self.form.refresh_stored()
         meta = details.category
         if details.state != NOT_INSTALLED:
             meta += " · " + describe_last_synced(details.last_synced)
@@ -277,6 +301,21 @@ class IntegrationPane(QWidget):
                     "A successful Sync now resumes it."
                 ).format(count=pause.failed_runs, reason=pause.reason)
             )
+        self._render_schedule()
+        installed = details.state != NOT_INSTALLED
+        self.splitter.setVisible(installed)
+        self.install_card.setVisible(not installed)
+        # The card says what the module does; the header does not say it twice.
+        self.header.description.setVisible(installed and bool(record.description))
+        if not installed:
+            self.install_card.show_module(
+                record.name,
+                details.image,
+                record.description or "",
+                details.also_installs,
+                details.problem,
+                self._busy,
+            )
         self.preview_page.show_outcome(self._previews.get(int(record.id)))  # type: ignore[arg-type]
         self.data_tab.show_integration(details.identifier, installed=details.state != NOT_INSTALLED)
         if details.problem and details.state == NOT_INSTALLED and not self.message.text:
@@ -291,6 +330,19 @@ class IntegrationPane(QWidget):
             self.header.show_progress(*self.controller.progress(int(record.id)))  # type: ignore[arg-type]
         self.stack.setCurrentIndex(1)
         self.state_changed.emit(details.identifier, details.state)
+
+    def _render_schedule(self) -> None:
+        details = self.details
+        shown = details is not None and details.state == ENABLED and not details.schedule_pause
+        self.schedule_note.setVisible(shown)
+        if shown and details is not None:
+            self.schedule_note.setText(describe_schedule(details.schedule, self._schedule_host))
+
+    @Slot(str)
+    def set_schedule_runner(self, host: str) -> None:
+        """Who runs the schedules now: a background service on `host`, or ("") the window."""
+        self._schedule_host = host
+        self._render_schedule()
 
     def _render_actions(self) -> None:
         details = self.details
@@ -310,6 +362,7 @@ class IntegrationPane(QWidget):
             self.header.set_state(details.state, "Syncing")
         else:
             self.header.set_state(details.state)
+        self.install_card.install_button.setEnabled(details.problem is None and not self._busy)
         key = self._key()
         if not running and key is not None and self.states.state(key).task == "test":
             self.header.cancel_button.setVisible(True)  # a slow Test can be stopped too
@@ -349,6 +402,10 @@ class IntegrationPane(QWidget):
         try:
             return await work()
         except Exception as exc:
+            problems = getattr(exc, "problems", None)
+            if problems and key == self._key():  # fields to fix: marked where they are typed
+                self._show_field_problems(str(exc), problems)
+                return None
             report = report_error(exc, action)
             self._say(key, "error", report.message, report.details)
             return None
@@ -365,8 +422,25 @@ class IntegrationPane(QWidget):
             self.states.say(key, kind, text, details)
 
     def _show_error(self, exc: BaseException, action: str) -> None:
+        problems = getattr(exc, "problems", None)
+        if problems:
+            self._show_field_problems(str(exc), problems)
+            return
         report = report_error(exc, action)
         self.message.show_report(report)
+
+    def _show_field_problems(self, text: str, problems: dict[str, str], title: str = "") -> None:
+        """Mark every field found wrong (focus on the first) and sum them up in the bar."""
+        labels = self.form.mark_problems(problems)
+        if len(labels) > 1 and title:
+            text = self.tr("{fields} need attention; each says why under it.").format(
+                fields=join_names(labels)
+            )
+        elif len(labels) > 1:
+            text = self.tr(
+                "{name} cannot be enabled yet: {fields} need attention; each says why under it."
+            ).format(name=self._name(), fields=join_names(labels))
+        self.message.show_message("error", f"{title}: {text}" if title else text)
 
     async def save(self) -> bool:
         """Save the form's edits; False (with the reason shown) when they cannot be saved."""
@@ -416,7 +490,9 @@ class IntegrationPane(QWidget):
             self.modules_changed.emit()
             return
         await self._after_modules_changed(
-            self.tr("{name} installed.").format(name=self._name()), installed
+            self.tr("{name} installed.").format(name=self._name()),
+            installed,
+            self.tr("Also installs {modules}."),
         )
 
     @Slot()
@@ -433,6 +509,7 @@ class IntegrationPane(QWidget):
                 "Synced data and settings stay in the database."
             ),
             name="uninstallDialog",
+            destructive=True,
         )
 
     async def _uninstall(self) -> None:
@@ -444,14 +521,14 @@ class IntegrationPane(QWidget):
         )
         if removed is not None:
             await self._after_modules_changed(
-                self.tr("{name} uninstalled.").format(name=self._name()), removed
+                self.tr("{name} uninstalled.").format(name=self._name()),
+                removed,
+                self.tr("Also uninstalls {modules}."),
             )
 
-    async def _after_modules_changed(self, message: str, modules: list[str]) -> None:
-        others = [m for m in modules if m != self.identifier]
-        suffix = (
-            " " + self.tr("Also: {modules}.").format(modules=", ".join(others)) if others else ""
-        )
+    async def _after_modules_changed(self, message: str, modules: list[str], also: str) -> None:
+        others = [self._module_name(m) for m in modules if m != self.identifier]
+        suffix = " " + also.format(modules=join_names(sorted(others))) if others else ""
         self.message.show_message("success", message + suffix)
         self.status_reported.emit(message)
         self.form.set_record(None)
@@ -486,6 +563,10 @@ class IntegrationPane(QWidget):
                 )
             return
         except Exception as exc:
+            problems = getattr(exc, "problems", None)
+            if problems and key == self._key():  # fields to fix: marked where they are typed
+                self._show_field_problems(str(exc), problems)
+                return
             report = report_error(exc, f"enabling {record.name}")
             self._say(key, "error", report.message, report.details)
             return
@@ -538,6 +619,14 @@ class IntegrationPane(QWidget):
         finally:
             if key is not None:
                 self.states.end(key)
+        if result.problems and key == self._key():  # the typed settings, not the provider
+            self._show_field_problems(
+                result.message, dict(result.problems), self.tr(SETTINGS_TITLE)
+            )
+            return
+        if result.problems:
+            self._say(key, "error", f"{self.tr(SETTINGS_TITLE)}: {result.message}")
+            return
         title = self.tr(CONNECTION_TITLES[result.outcome])
         self._say(key, CONNECTION_KINDS[result.outcome], f"{title}: {result.message}")
 
@@ -652,6 +741,12 @@ class IntegrationPane(QWidget):
     @Slot(str, str)
     def _on_message_details_requested(self, message: str, details: str) -> None:
         dialogs.show_details(self, message, details)
+
+    def _module_name(self, identifier: str) -> str:
+        """A module as people know it ("Online Payment"), not by its identifier."""
+        found = self.system.discovered.get(identifier)
+        manifest = found.manifest if found is not None else None
+        return manifest.name if manifest is not None else identifier
 
     def _name(self) -> str:
         record = self.record

@@ -27,6 +27,11 @@ _TRIGGERS = {
 }
 
 
+#: The run states and triggers the tables can show (their widths are measured on these).
+RUN_STATES = tuple(_RUN_STATES)
+TRIGGERS = tuple(_TRIGGERS)
+
+
 def state_label(state: str) -> str:
     """An integration state ("Enabled", ...) in the user's language."""
     return QCoreApplication.translate("States", state)

@@ -84,7 +84,7 @@ class MainWindow(QMainWindow):
         self._lasting_warnings: list[tuple[str, Callable[[], bool]]] = []
         # Set by the tray's owner: closing during a sync may then keep syncing in the tray.
         self.tray_available = False
-        self.setWindowTitle(TITLE)
+        self.setWindowTitle(TITLE + "[*]")  # [*]: Qt shows "*" while there are unsaved edits
         self.setWindowIcon(app_icon())
         self.setObjectName("mainWindow")
 
@@ -261,6 +261,7 @@ class MainWindow(QMainWindow):
         self.pane.modules_changed.connect(self._on_pane_modules_changed)
         self.pane.status_reported.connect(self._on_pane_status_reported)
         self.pane.dirty_changed.connect(self._on_pane_dirty_changed)
+        self.schedule_status.runner_changed.connect(self.pane.set_schedule_runner)
         self.controller.sync_finished.connect(self._on_controller_sync_finished)
         from ffdesk.ui.pane_state import show_activities_in
 
@@ -412,7 +413,7 @@ class MainWindow(QMainWindow):
             self.recent_companies(),
         )
         name = next((str(c.name) for c in companies if c.id == cid), "")
-        self.setWindowTitle(f"{TITLE} — {name}" if name else TITLE)
+        self.setWindowTitle((f"{TITLE} — {name}" if name else TITLE) + "[*]")
         self.company_status.setText(self.tr("Company: {name}").format(name=name))
 
     async def refresh_catalogue(self) -> None:

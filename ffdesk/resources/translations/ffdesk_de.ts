@@ -4,7 +4,7 @@
 <context>
     <name></name>
     <message>
-        <location filename="../../ui/integration_pane.py" line="+59"/>
+        <location filename="../../ui/integration_pane.py" line="+70"/>
         <source>{created} created, {updated} updated, {skipped} skipped, {failed} failed</source>
         <translation>{created} angelegt, {updated} aktualisiert, {skipped} übersprungen, {failed} fehlgeschlagen</translation>
     </message>
@@ -450,7 +450,7 @@
 <context>
     <name>Dialogs</name>
     <message>
-        <location filename="../../ui/dialogs.py" line="+31"/>
+        <location filename="../../ui/dialogs.py" line="+32"/>
         <source>Unsaved changes</source>
         <translation>Ungespeicherte Änderungen</translation>
     </message>
@@ -465,7 +465,7 @@
         <translation>Vor dem Fortfahren speichern?</translation>
     </message>
     <message>
-        <location line="+59"/>
+        <location line="+68"/>
         <source>OK</source>
         <translation>OK</translation>
     </message>
@@ -617,18 +617,24 @@
 <context>
     <name>FormWidget</name>
     <message>
-        <location filename="../../ui/form_widget.py" line="+75"/>
+        <location filename="../../ui/form_widget.py" line="+84"/>
         <source>{label} (required)</source>
         <translation>{label} (Pflichtfeld)</translation>
     </message>
     <message>
-        <location line="+58"/>
-        <location line="+194"/>
+        <location line="+67"/>
+        <source>{marker} needed to enable</source>
+        <extracomment>The module&apos;s checks of what is typed, as the user types (they do not stop Save). What Enable or Test found wrong, shown until the field is changed.</extracomment>
+        <translation>{marker} zum Aktivieren nötig</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <location line="+247"/>
         <source>Unsaved changes</source>
         <translation>Ungespeicherte Änderungen</translation>
     </message>
     <message>
-        <location line="-191"/>
+        <location line="-244"/>
         <source>&amp;Save</source>
         <translation>&amp;Speichern</translation>
     </message>
@@ -643,7 +649,7 @@
         <translation>Änderungen speichern (Strg+S)</translation>
     </message>
     <message>
-        <location line="+186"/>
+        <location line="+239"/>
         <source>Fix the highlighted fields to save</source>
         <translation>Zum Speichern die markierten Felder korrigieren</translation>
     </message>
@@ -677,6 +683,34 @@
         <location line="+6"/>
         <source>Rows not imported:</source>
         <translation>Nicht importierte Zeilen:</translation>
+    </message>
+</context>
+<context>
+    <name>InstallCard</name>
+    <message>
+        <location filename="../../ui/install_card.py" line="+77"/>
+        <source>No description.</source>
+        <translation>Keine Beschreibung.</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Installing it also installs {modules}.</source>
+        <translation>Die Installation installiert außerdem {modules}.</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>It needs no other module.</source>
+        <translation>Es braucht kein weiteres Modul.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>It cannot be installed: {problem}</source>
+        <translation>Es kann nicht installiert werden: {problem}</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>I&amp;nstall {name}</source>
+        <translation>{name} i&amp;nstallieren</translation>
     </message>
 </context>
 <context>
@@ -760,7 +794,7 @@
 <context>
     <name>IntegrationPane</name>
     <message>
-        <location filename="../../ui/integration_pane.py" line="-27"/>
+        <location filename="../../ui/integration_pane.py" line="-29"/>
         <source>Connection ok</source>
         <translation>Verbindung in Ordnung</translation>
     </message>
@@ -771,12 +805,18 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+430"/>
+        <location line="+498"/>
         <source>Provider unreachable</source>
         <translation>Anbieter nicht erreichbar</translation>
     </message>
     <message>
-        <location line="-365"/>
+        <location line="-495"/>
+        <source>Check the settings</source>
+        <extracomment>A test stopped by the typed settings themselves: nothing was sent, nothing was rejected.</extracomment>
+        <translation>Einstellungen prüfen</translation>
+    </message>
+    <message>
+        <location line="+64"/>
         <source>No sync has run yet.</source>
         <translation>Es lief noch keine Synchronisierung.</translation>
     </message>
@@ -811,12 +851,12 @@
         <translation>Daten</translation>
     </message>
     <message>
-        <location line="+26"/>
+        <location line="+36"/>
         <source>Select an integration on the left to see its settings.</source>
         <translation>Wählen Sie links eine Integration, um ihre Einstellungen zu sehen.</translation>
     </message>
     <message>
-        <location line="+106"/>
+        <location line="+109"/>
         <source>Sync history ({count})</source>
         <translation>Synchronisierungsverlauf ({count})</translation>
     </message>
@@ -831,12 +871,22 @@
         <translation>Geplante Synchronisierung nach {count} fehlgeschlagenen Läufen angehalten: {reason}. Ein erfolgreiches „Jetzt synchronisieren“ setzt sie fort.</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+24"/>
         <source>This module cannot be installed: {problem}</source>
         <translation>Dieses Modul kann nicht installiert werden: {problem}</translation>
     </message>
     <message>
-        <location line="+93"/>
+        <location line="+112"/>
+        <source>{fields} need attention; each says why under it.</source>
+        <translation>{fields} sind zu prüfen; unter jedem Feld steht, warum.</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>{name} cannot be enabled yet: {fields} need attention; each says why under it.</source>
+        <translation>{name} kann noch nicht aktiviert werden: {fields} sind zu prüfen; unter jedem Feld steht, warum.</translation>
+    </message>
+    <message>
+        <location line="+11"/>
         <source>Correct the highlighted fields before saving.</source>
         <translation>Korrigieren Sie vor dem Speichern die markierten Felder.</translation>
     </message>
@@ -849,6 +899,11 @@
         <location line="+29"/>
         <source>{name} installed.</source>
         <translation>{name} installiert.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Also installs {modules}.</source>
+        <translation>Installiert außerdem {modules}.</translation>
     </message>
     <message>
         <location line="+8"/>
@@ -867,17 +922,17 @@
         <translation>Seine Integrationen werden in jeder Firma deaktiviert. Synchronisierte Daten und Einstellungen bleiben in der Datenbank.</translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="+16"/>
         <source>{name} uninstalled.</source>
         <translation>{name} deinstalliert.</translation>
     </message>
     <message>
-        <location line="+6"/>
-        <source>Also: {modules}.</source>
-        <translation>Außerdem: {modules}.</translation>
+        <location line="+2"/>
+        <source>Also uninstalls {modules}.</source>
+        <translation>Deinstalliert außerdem {modules}.</translation>
     </message>
     <message>
-        <location line="+27"/>
+        <location line="+31"/>
         <source>Enable {name} anyway?</source>
         <translation>{name} trotzdem aktivieren?</translation>
     </message>
@@ -887,7 +942,7 @@
         <translation>Trotzdem aktivieren</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+17"/>
         <source>{name} is enabled.</source>
         <translation>{name} ist aktiviert.</translation>
     </message>
@@ -907,7 +962,7 @@
         <translation>Verbindungstest abgebrochen.</translation>
     </message>
     <message>
-        <location line="+20"/>
+        <location line="+28"/>
         <source>Syncing with the saved settings; your unsaved changes are not used.</source>
         <translation>Synchronisiert wird mit den gespeicherten Einstellungen; Ihre ungespeicherten Änderungen werden nicht verwendet.</translation>
     </message>
@@ -1040,7 +1095,7 @@
         <translation>Modulprobleme</translation>
     </message>
     <message>
-        <location line="+95"/>
+        <location line="+96"/>
         <source>Acti&amp;vity</source>
         <translation>A&amp;ktivität</translation>
     </message>
@@ -1156,7 +1211,7 @@
 <context>
     <name>MessageBar</name>
     <message>
-        <location filename="../../ui/message_bar.py" line="+35"/>
+        <location filename="../../ui/message_bar.py" line="+43"/>
         <source>Details…</source>
         <translation>Details…</translation>
     </message>
@@ -1169,6 +1224,19 @@
         <location line="+1"/>
         <source>Dismiss message</source>
         <translation>Meldung schließen</translation>
+    </message>
+</context>
+<context>
+    <name>Names</name>
+    <message>
+        <location filename="../../ui/names.py" line="+15"/>
+        <source>{first} and {last}</source>
+        <translation>{first} und {last}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>, </source>
+        <translation>, </translation>
     </message>
 </context>
 <context>
@@ -1481,9 +1549,62 @@
     </message>
 </context>
 <context>
+    <name>ScheduleNote</name>
+    <message>
+        <location filename="../../ui/schedule_note.py" line="+14"/>
+        <source>every minute</source>
+        <translation>jede Minute</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>every {n} minutes</source>
+        <translation>alle {n} Minuten</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>every hour</source>
+        <translation>jede Stunde</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>every {n} hours</source>
+        <translation>alle {n} Stunden</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>every day</source>
+        <translation>jeden Tag</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>every {n} days</source>
+        <translation>alle {n} Tage</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>every month</source>
+        <translation>jeden Monat</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>every {n} months</source>
+        <translation>alle {n} Monate</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>every year</source>
+        <translation>jedes Jahr</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>every {n} years</source>
+        <translation>alle {n} Jahre</translation>
+    </message>
+</context>
+<context>
     <name>ScheduleStatus</name>
     <message>
-        <location filename="../../ui/schedule_status.py" line="+24"/>
+        <location filename="../../ui/schedule_status.py" line="+26"/>
         <source>Run schedules in the bac&amp;kground…</source>
         <translation>Zeitpläne im &amp;Hintergrund ausführen…</translation>
     </message>
@@ -1493,7 +1614,7 @@
         <translation>Den ffdesk-Planer als Dienst installieren, damit Zeitpläne ohne das Fenster laufen</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+17"/>
         <source>not yet</source>
         <translation>noch nicht</translation>
     </message>
@@ -1503,7 +1624,7 @@
         <translation>Geplante Synchronisierungen laufen im Hintergrund auf {host} (letzte Prüfung {when})</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+8"/>
         <source>Scheduled syncs run only while this window is open.</source>
         <translation>Geplante Synchronisierungen laufen nur, solange dieses Fenster offen ist.</translation>
     </message>
