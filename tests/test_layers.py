@@ -40,7 +40,7 @@ ENGINE_LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("fields and Q-expressions", ("fields", "q")),
     ("records", ("audit", "company_values", "query", "model")),
     ("registry and schema", ("registry", "schema", "core_models")),
-    ("views and forms", ("views", "forms", "view_service")),
+    ("views and forms", ("views", "forms", "field_checks", "view_service")),
     ("modules", ("manifest", "discovery", "loader", "data_files")),
     ("system", ("system",)),
     ("public API", ("base",)),

@@ -13,6 +13,7 @@ CHAIN = {
     "enable_integration",
     "disable_integration",
     "check_connection",
+    "check_credentials",
     "sync_capability",
     "sync_integration",
     "get_state",

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from ffdesk.engine.env import env_ctx, get_model
 from ffdesk.engine.errors import MissingError, UserError, ValidationError
+from ffdesk.engine.field_checks import check_fields
 from ffdesk.engine.fields import (
     JSON,
     Boolean,
@@ -46,6 +47,7 @@ __all__ = [
     "Text",
     "UserError",
     "ValidationError",
+    "check_fields",
     "datetime",
     "env_ctx",
     "get_model",

@@ -165,6 +165,8 @@ class SyncRun(Model):
     directions = JSON(description="Counts by Direction", default=dict)
     #: Failed records with their reasons ({"record", "reason", "direction"}), bounded.
     failures = JSON(description="Failed Records", default=list)
+    # Why a cancelled run stopped when nobody pressed Cancel ("closed": ffdesk was closed).
+    stop_reason = Char(description="Stop Reason", max_length=32)
 
 
 class AuditEntry(Model):

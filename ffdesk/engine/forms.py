@@ -96,7 +96,8 @@ class _CompiledField:
             "label": element.properties.get("label") or field.label,
             "widget": widget,
             "type_name": field.type_name,
-            "hint": field.hint,
+            # A view may word the hint for its form ("hint" or "help"); else the field's.
+            "hint": element.properties.get("hint") or element.properties.get("help") or field.hint,
             "company_scoped": field.company_scoped,
             # Company-scoped values live in the keyring: never shown, whatever the widget;
             # unless the field says secret=False (then it is a readable per-company value).

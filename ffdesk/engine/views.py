@@ -36,7 +36,7 @@ _ELEMENT_KEYS = frozenset({"type", "name", "title", "anchor", "content", "proper
 # Visibility-like properties are a boolean or a Q-expression string; the Q text itself is
 # parsed by the Q module when the view is loaded, not here.
 _CONDITION_PROPERTIES = ("visible", "readonly", "required")
-_TEXT_PROPERTIES = ("widget", "label")
+_TEXT_PROPERTIES = ("widget", "label", "hint", "help")
 _POSITION_KINDS = ("after", "before", "inside", "replace", "attributes")
 _OPERATION_ACTIONS = ("add", "modify", "remove")
 _OPERATION_POSITIONS = ("after", "before", "inside")

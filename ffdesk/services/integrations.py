@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from ffdesk.engine.env import env_ctx
 from ffdesk.engine.errors import UserError, ValidationError
+from ffdesk.engine.field_checks import check_fields
 from ffdesk.engine.forms import FormField
 from ffdesk.engine.model import Model
 from ffdesk.engine.system import System
 from ffdesk.sync.errors import CredentialsRejected, ProviderError, ProviderUnavailable
 from ffdesk.sync.pause import SchedulePause, schedule_pause
+from ffdesk.sync.probe import probing
 from ffdesk.sync.results import ConnectionResult
 from ffdesk.sync.runner import RecordRef, RunOutcome, run_sync
 
@@ -72,9 +75,19 @@ async def set_values(system: System, record: Model, texts: dict[str, str]) -> No
 
 
 async def test_connection(record: Model) -> ConnectionResult:
-    """Ask the provider; any failure becomes one of the three outcomes with a message."""
+    """Ask the provider once, quickly (no retry of a refused connection: someone is waiting);
+    any failure becomes one of the three outcomes with a message.
+
+    Fields that are wrong as typed (the module's checks, as Enable makes them) answer
+    "rejected" with their problems, before anything is sent.
+    """
     try:
-        result = await record.check_connection()
+        check_fields(record, env_ctx.get().form(record), required=False)
+    except UserError as exc:
+        return ConnectionResult("rejected", str(exc), exc.problems)
+    try:
+        with probing():
+            result = await record.check_connection()
     except CredentialsRejected as exc:
         return ConnectionResult("rejected", str(exc))
     except (ProviderUnavailable, ProviderError) as exc:
@@ -85,10 +98,12 @@ async def test_connection(record: Model) -> ConnectionResult:
 
 
 async def enable(record: Model, *, anyway: bool = False) -> str:
-    """Run the enable chain; returns the new state."""
+    """Run the enable chain; returns the new state (a refusal names every field at once, in
+    UserError.problems)."""
     record._enable_anyway = anyway  # type: ignore[attr-defined]
     try:
-        await record.enable_integration()
+        with probing():  # its connection check is asked for by someone waiting, like a Test
+            await record.enable_integration()
     except CredentialsRejected as exc:
         raise UserError(str(exc)) from None
     finally:

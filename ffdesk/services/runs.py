@@ -39,6 +39,8 @@ class RunDetail:
     skipped: int
     failed: int
     error: str | None
+    #: Why a cancelled run stopped when nobody pressed Cancel ("closed": ffdesk was closed).
+    stop_reason: str | None = None
     #: {"push": {"created": n, "updated": n, "skipped": n, "failed": n}, "pull": {...}}
     directions: dict[str, dict[str, int]] = field(default_factory=dict)
     failures: tuple[RecordFailure, ...] = ()
@@ -97,6 +99,7 @@ def detail_of(run: Model, integration_name: str | None = None) -> RunDetail:
         skipped=run.skipped or 0,
         failed=run.failed or 0,
         error=run.error,
+        stop_reason=run.stop_reason,
         directions=_directions(getattr(run, "directions", None)),
         failures=_failures(getattr(run, "failures", None)),
         log=tuple(str(line) for line in (run.log or [])),
@@ -133,6 +136,7 @@ def summary_row(detail: RunDetail) -> dict[str, Any]:
         "skipped": detail.skipped,
         "failed": detail.failed,
         "error": detail.error,
+        "stop_reason": detail.stop_reason,
         "pushed": detail.directions.get("push", dict.fromkeys(COUNT_KINDS, 0)),
         "pulled": detail.directions.get("pull", dict.fromkeys(COUNT_KINDS, 0)),
         "failures": [

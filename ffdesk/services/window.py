@@ -11,24 +11,24 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ffdesk.engine.errors import UserError, ValidationError
-from ffdesk.services.integrations import schedule_status
-from ffdesk.sync.pause import SchedulePause
-from ffdesk.sync.runner import reap_interrupted
+from ffdesk.services.catalogue_entry import (  # noqa: F401 (kept importable from here)
+    ENABLED,
+    INSTALLED,
+    NOT_INSTALLED,
+    STATES,
+    UNAVAILABLE,
+    CatalogueEntry,
+    shown_state,
+)
 
 if TYPE_CHECKING:  # the window imports this module before the engine is loaded (start-up)
     from ffdesk.engine.forms import FormField
     from ffdesk.engine.model import Model
     from ffdesk.engine.system import System
+    from ffdesk.sync.pause import SchedulePause
 
 INTEGRATION_MODEL = "Integration"
 
-NOT_INSTALLED = "Not Installed"
-INSTALLED = "Installed"
-ENABLED = "Enabled"
-#: Shown (never stored) for a module that cannot be installed: its manifest, code or data is
-#: broken, or its manifest cannot be read at all.
-UNAVAILABLE = "Unavailable"
-STATES = (NOT_INSTALLED, INSTALLED, ENABLED)
 #: Categories in the order the catalogue shows them; anything else comes after, by name.
 CATEGORY_ORDER = ("Online Payment", "Messaging", "Shipping")
 OTHER_CATEGORY = "Other"
@@ -37,19 +37,6 @@ HISTORY_LIMIT = 50
 # once seen stays right (a module discovered later simply is not in the map yet).
 _module_ids: weakref.WeakKeyDictionary[System, dict[str, int]] = weakref.WeakKeyDictionary()
 MAPPINGS_LIMIT = 500
-
-
-@dataclass(frozen=True)
-class CatalogueEntry:
-    """One integration module as the catalogue lists it, with its state in the active company."""
-
-    identifier: str
-    name: str
-    description: str
-    category: str
-    image: str | None
-    state: str
-    problem: str | None = None
 
 
 @dataclass(frozen=True)
@@ -68,6 +55,8 @@ class RunRow:
     error: str | None
     #: "record: reason" of the run's first failed record (None: none failed or not recorded).
     first_failure: str | None = None
+    #: Why a cancelled run stopped without a Cancel ("closed": ffdesk was closed).
+    stop_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -106,6 +95,20 @@ class IntegrationDetails:
     activity: list[dict[str, Any]] = field(default_factory=list)
     #: Why scheduled runs skip this integration (None: they run).
     schedule_pause: SchedulePause | None = None
+    #: When it syncs by itself (None: it is not enabled, or nothing schedules it).
+    schedule: ScheduleInfo | None = None
+    #: Not installed: the names of the modules installing it also installs.
+    also_installs: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ScheduleInfo:
+    """An enabled integration's own schedule: every `frequency` `unit`, next at `next_due`."""
+
+    frequency: int
+    unit: str
+    next_due: datetime | None
+    active: bool
 
 
 def state_of(module_installed: bool, enabled: bool) -> str:
@@ -113,12 +116,6 @@ def state_of(module_installed: bool, enabled: bool) -> str:
     if not module_installed:
         return NOT_INSTALLED
     return ENABLED if enabled else INSTALLED
-
-
-def shown_state(state: str, problem: str | None) -> str:
-    """The one state word the catalogue and the pane both show: a module that is not installed
-    and cannot be (it has a problem) is "Unavailable"."""
-    return UNAVAILABLE if problem and state == NOT_INSTALLED else state
 
 
 def unreadable_problem(system: System, identifier: str) -> str | None:
@@ -235,6 +232,7 @@ async def integration_details(system: System, identifier: str) -> IntegrationDet
     from ffdesk.services.audit import audit_rows
 
     """The integration record of the active company with its state, runs and mappings."""
+    from ffdesk.services.integrations import schedule_status
 
     record = await find_integration(system, identifier)
     state = str(await record.get_state())
@@ -264,6 +262,45 @@ async def integration_details(system: System, identifier: str) -> IntegrationDet
         mappings=await mapped_records(system, record),
         activity=await audit_rows(system, record, limit=HISTORY_LIMIT),
         schedule_pause=pause if state == ENABLED else None,
+        schedule=await schedule_of(record) if state == ENABLED else None,
+        also_installs=also_installs(system, identifier) if state == NOT_INSTALLED else [],
+    )
+
+
+def also_installs(system: System, identifier: str) -> list[str]:
+    """The names of the modules not yet installed that installing `identifier` brings."""
+    from ffdesk.engine.discovery import dependencies_closure
+
+    try:
+        closure = dependencies_closure(system.discovered, identifier)
+    except UserError:  # broken or unknown: the pane says why it cannot be installed
+        return []
+    names = []
+    for other in closure:
+        if other != identifier and other not in system.installed:
+            manifest = system.discovered[other].manifest
+            names.append(manifest.name if manifest is not None else other)
+    return sorted(names, key=str.casefold)
+
+
+async def schedule_of(record: Model) -> ScheduleInfo | None:
+    """The schedule of an enabled integration (made now if the scheduler has not yet)."""
+    from ffdesk.engine.env import current_env
+    from ffdesk.sync.schedules import SCHEDULE_MODEL, ensure_schedules, has_schedules
+
+    if record.id is None or not has_schedules():
+        return None
+    schedules = current_env().registry[SCHEDULE_MODEL]
+    found = await schedules.filter(integration=record.id).first()
+    if found is None and await ensure_schedules():
+        found = await schedules.filter(integration=record.id).first()
+    if found is None:
+        return None
+    return ScheduleInfo(
+        frequency=int(found.frequency or 1),
+        unit=str(found.frequency_unit or "Hours"),
+        next_due=found.next_due,
+        active=bool(found.active),
     )
 
 
@@ -323,7 +360,7 @@ def _latest(
 
 
 RUN_COLUMNS = ("trigger", "state", "started", "finished", "created", "updated", "skipped")
-RUN_COLUMNS += ("failed", "error", "failures")
+RUN_COLUMNS += ("failed", "error", "failures", "stop_reason")
 
 
 def _first_failure(failures: Any) -> str | None:
@@ -337,6 +374,8 @@ async def sync_history(system: System, record: Model, limit: int = HISTORY_LIMIT
     """The latest runs of an integration, newest first."""
     if "integration" not in system.registry["SyncRun"]._fields or record.id is None:
         return []
+    from ffdesk.sync.runner import reap_interrupted
+
     # As the command line's `runs` does: a run of a dead process shows as interrupted at once.
     await reap_interrupted(int(record.id))
     return [
@@ -352,6 +391,7 @@ async def sync_history(system: System, record: Model, limit: int = HISTORY_LIMIT
             failed=run["failed"] or 0,
             error=run["error"],
             first_failure=_first_failure(run["failures"]),
+            stop_reason=run["stop_reason"],
         )
         for run in _latest(system, "SyncRun", RUN_COLUMNS, int(record.id), limit)
     ]

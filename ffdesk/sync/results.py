@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Literal
 
 from ffdesk.engine.errors import UserError
@@ -18,6 +18,9 @@ class ConnectionResult:
 
     outcome: Outcome
     message: str
+    #: Fields found wrong before anything was sent ({field: sentence}); empty when the
+    #: provider was asked. A "rejected" with problems is the typed settings, not the provider.
+    problems: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:

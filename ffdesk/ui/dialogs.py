@@ -8,7 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QCoreApplication, Qt
-from PySide6.QtWidgets import QInputDialog, QLineEdit, QMessageBox, QWidget
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QInputDialog, QLineEdit, QMessageBox, QPushButton, QWidget
 
 SAVE, DISCARD, CANCEL = "save", "discard", "cancel"
 Button = QMessageBox.StandardButton
@@ -36,6 +37,8 @@ def ask_unsaved_changes(
     box.setStandardButtons(Button.Save | Button.Discard | Button.Cancel)
     box.setDefaultButton(Button.Save)
     box.setEscapeButton(Button.Cancel)
+    mark_destructive(box.button(Button.Discard))
+    _plain_buttons(box)
     answers = {Button.Save: SAVE, Button.Discard: DISCARD, Button.Cancel: CANCEL}
     box.finished.connect(lambda _result: on_answer(_answer_of(box, answers, CANCEL)))
     _open(box)
@@ -51,8 +54,12 @@ def confirm(
     *,
     informative: str = "",
     name: str = "confirmDialog",
+    destructive: bool = False,
 ) -> QMessageBox:
-    """A question with `confirm_label` and Cancel; calls `on_confirmed` only on confirmation."""
+    """A question with `confirm_label` and Cancel; calls `on_confirmed` only on confirmation.
+
+    `destructive`: confirming removes or stops something, and its button says so by its look.
+    """
     box = QMessageBox(parent)
     box.setObjectName(name)
     box.setIcon(QMessageBox.Icon.Warning)
@@ -64,6 +71,9 @@ def confirm(
     box.addButton(Button.Cancel)
     box.setDefaultButton(Button.Cancel)
     box.setEscapeButton(Button.Cancel)
+    if destructive:
+        mark_destructive(yes)
+    _plain_buttons(box)
 
     def finished(_result: int) -> None:
         if box.clickedButton() is yes:
@@ -108,6 +118,19 @@ def show_details(parent: QWidget, message: str, details: str) -> QMessageBox:
     box.setStandardButtons(Button.Close)
     _open(box)
     return box
+
+
+def mark_destructive(button: QPushButton) -> None:
+    """The style of a button that removes or stops something (style.py: destructive)."""
+    button.setProperty("destructive", True)
+    button.style().unpolish(button)
+    button.style().polish(button)
+
+
+def _plain_buttons(box: QMessageBox) -> None:
+    """No stock icons on the answers (some themes put a red X on Cancel): the words say it."""
+    for button in box.buttons():
+        button.setIcon(QIcon())
 
 
 def _open(dialog: QMessageBox | QInputDialog) -> None:

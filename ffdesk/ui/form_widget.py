@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from ffdesk.engine.errors import ValidationError
+from ffdesk.engine.field_checks import field_problems
 from ffdesk.engine.forms import FormField
 from ffdesk.engine.model import Model
 from ffdesk.engine.system import System
@@ -35,7 +36,7 @@ _LABEL_ALIGNMENT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 
 
 class FieldRow:
-    """An editor with its label and the line under it that shows a wrong value."""
+    """An editor with its label, its hint under it and the line that shows a wrong value."""
 
     def __init__(self, item: FormField, editor: FieldEditor) -> None:
         self.item = item
@@ -49,6 +50,12 @@ class FieldRow:
         self.label.setBuddy(editor.widget)
         if item.hint:
             self.label.setToolTip(item.hint)
+        # The hint stays readable under an editable field, not only in a tooltip.
+        self.hint = QLabel(item.hint or "")
+        self.hint.setObjectName("fieldHint")
+        self.hint.setWordWrap(True)
+        self.hint.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.hint.hide()
         self.error = QLabel()
         self.error.setObjectName("fieldError")
         self.error.setWordWrap(True)
@@ -59,6 +66,7 @@ class FieldRow:
         box.setSpacing(2)
         box.addWidget(editor.widget)
         box.addWidget(self.error)
+        box.addWidget(self.hint)
         self.apply(item)
 
     def apply(self, item: FormField) -> None:
@@ -69,6 +77,7 @@ class FieldRow:
         if (required, readonly, item.label) == self._shown:
             return
         self._shown = (required, readonly, item.label)
+        self.hint.setVisible(bool(item.hint) and not readonly)
         marker = f' <span style="color:{theme().danger}">*</span>' if required else ""
         self.label.setText(f"{_escape(item.label)}{marker}")
         self.label.setAccessibleName(
@@ -83,6 +92,10 @@ class FieldRow:
         self._shown = None
         self.apply(self.item)
         self.editor.restyle()
+
+    @property
+    def error_text(self) -> str:
+        return self.error.text() if not self.error.isHidden() else ""
 
     def show_error(self, message: str | None) -> None:
         if (message or "") == self.error.text():
@@ -114,6 +127,10 @@ class FormWidget(QWidget):
         self.rows: dict[str, FieldRow] = {}
         self.edits: dict[str, Any] = {}
         self.invalid: dict[str, str] = {}
+        #: The module's checks of what is typed, as the user types (they do not stop Save).
+        self.checks: dict[str, str] = {}
+        #: What Enable or Test found wrong, shown until the field is changed.
+        self.marked: dict[str, str] = {}
         self._originals: dict[str, Any] = {}
         self._signature: tuple[tuple[str, str, str, tuple[str, ...]], ...] | None = None
         self._groups: list[tuple[QGroupBox, QFormLayout]] = []
@@ -130,6 +147,14 @@ class FormWidget(QWidget):
         self.scroll.setWidget(self.body)
         self.scroll.setFrameShape(QScrollArea.Shape.NoFrame)
 
+        self.required_legend = QLabel(
+            self.tr("{marker} needed to enable").format(
+                marker=f'<span style="color:{theme().danger}">*</span>'
+            )
+        )
+        self.required_legend.setObjectName("requiredLegend")
+        self.required_legend.setTextFormat(Qt.TextFormat.RichText)
+        self.required_legend.hide()
         self.dirty_label = QLabel(self.tr("Unsaved changes"))
         self.dirty_label.setObjectName("paneSubtitle")
         self.dirty_label.hide()
@@ -141,6 +166,8 @@ class FormWidget(QWidget):
         self.discard_button.setObjectName("discardButton")
         buttons = self.buttons = QHBoxLayout()
         buttons.setContentsMargins(0, 8, 8, 0)
+        buttons.addWidget(self.required_legend)
+        buttons.addSpacing(16)
         buttons.addWidget(self.dirty_label)
         buttons.addStretch(1)
         buttons.addWidget(self.discard_button)
@@ -184,6 +211,8 @@ class FormWidget(QWidget):
         self.record = record
         self.edits.clear()
         self.invalid.clear()
+        self.checks.clear()
+        self.marked.clear()
         if record is None:
             self._rebuild(())
             self._update_buttons()
@@ -200,11 +229,27 @@ class FormWidget(QWidget):
             value = item.display_value(record) if item.secret else getattr(record, item.name)
             row.editor.set_value(value)
         self._apply_form(form)
+        self._run_checks(form)
         self._update_buttons()
 
     def reload(self) -> None:
         """Show the record's values again (after a save or an action that saved it)."""
         self.set_record(self.record)
+
+    def refresh_stored(self) -> None:
+        """Read the stored values again under the unsaved edits: what the program changed
+        meanwhile (a sync's Last Synced On) shows in its read-only fields."""
+        with system_env(self.system):
+            record = self.record
+            if record is None or record.id is None:
+                return
+            reset_record(record)
+            apply_edits(record, self.edits)
+            for item in self.system.env.form(record):
+                row = self.rows.get(item.name)
+                stored = item.readonly and not item.secret and item.name not in self.edits
+                if row is not None and stored:
+                    row.editor.set_value(getattr(record, item.name))
 
     def discard(self) -> None:
         """Drop unsaved edits: the record is read again from the database and the keyring."""
@@ -269,6 +314,9 @@ class FormWidget(QWidget):
         for position, (group, _layout) in enumerate(self._groups):
             group.setVisible(visible_groups.get(position, False))
         editable = any(item.visible and not item.readonly for item in form)
+        self.required_legend.setVisible(
+            any(item.visible and item.required and not item.readonly for item in form)
+        )
         self.save_button.setVisible(editable)
         self.discard_button.setVisible(editable)
 
@@ -284,7 +332,6 @@ class FormWidget(QWidget):
         row = self.rows[name]
         if value is KEEP:
             self.invalid.pop(name, None)
-            row.show_error(None)
             self._drop_edit(name)
         else:
             try:
@@ -295,15 +342,46 @@ class FormWidget(QWidget):
                 self._changed(name)
                 return
             self.invalid.pop(name, None)
-            row.show_error(None)
             original = self._originals.get(name, _MISSING)
             if not row.item.secret and converted == original:
                 self._drop_edit(name)
             else:
                 self.edits[name] = converted
                 setattr(record, name, converted)
-        self._apply_form(self.system.env.form(record))
+        self.marked.pop(name, None)
+        form = self.system.env.form(record)
+        self._apply_form(form)
+        self._run_checks(form)
         self._changed(name)
+
+    def _run_checks(self, form: list[FormField]) -> None:
+        """The module's checks of the values as they stand, under their fields (an empty
+        field is not wrong yet: Enable says what is missing)."""
+        assert self.record is not None
+        self.checks = field_problems(self.record, form, typed_only=True)
+        self._show_errors()
+
+    def _show_errors(self) -> None:
+        for name, row in self.rows.items():
+            row.show_error(self.invalid.get(name) or self.checks.get(name) or self.marked.get(name))
+
+    def mark_problems(self, problems: dict[str, str]) -> list[str]:
+        """Show what Enable or Test found under each field and focus the first one; returns
+        the labels of the fields marked, in form order."""
+        with system_env(self.system):
+            self.marked = {
+                name: text
+                for name, row in self.rows.items()
+                if (text := problems.get(name)) and row.item.visible
+            }
+            self._show_errors()
+        marked = [self.rows[name] for name in self.marked]
+        editable = [row for row in marked if not row.item.readonly]
+        first = (editable or marked or [None])[0]
+        if first is not None:
+            self.scroll.ensureWidgetVisible(first.container)
+            first.editor.widget.setFocus(Qt.FocusReason.OtherFocusReason)
+        return [row.item.label for row in marked]
 
     def _drop_edit(self, name: str) -> None:
         """Forget one edit: reload the stored values and put the other edits back."""

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from ffdesk.services.window import MappingRow, RunRow
-from ffdesk.ui.labels import run_state_label, trigger_label
+from ffdesk.ui.labels import RUN_STATES, TRIGGERS, run_state_label, trigger_label
 from ffdesk.ui.style import theme
 
 Index = QModelIndex | QPersistentModelIndex
@@ -112,7 +112,7 @@ class RunsModel(_RowsModel):
             values = (
                 format_when(run.started),
                 trigger_label(run.trigger),
-                run_state_label(run.state),
+                run_state_label(run.state, run.stop_reason),
                 run.created,
                 run.updated,
                 run.skipped,
@@ -241,13 +241,18 @@ class RunColumnSizer(QObject):
         table = self.table
         header = table.horizontalHeader()
         metrics = table.fontMetrics()
+        # Every word a state or trigger cell can show, in the user's language: never elided.
         samples = {
-            0: QCoreApplication.translate("HistoryTables", "Today {time}").format(time="23:59:59"),
-            2: run_state_label("cancelled"),
+            0: [
+                QCoreApplication.translate("HistoryTables", "Today {time}").format(time="23:59:59")
+            ],
+            1: [trigger_label(t) for t in TRIGGERS],
+            2: [run_state_label(s) for s in RUN_STATES],
         }
         return max(
             header.sectionSizeFromContents(column).width(),
-            metrics.horizontalAdvance(samples.get(column, "")) + self.PADDING,
+            max((metrics.horizontalAdvance(t) for t in samples.get(column, [""])), default=0)
+            + self.PADDING,
             table.sizeHintForColumn(column),
         )
 

@@ -5,7 +5,7 @@ Async slots stay tiny: mark busy, await the service, render the result, unmark b
 
 from __future__ import annotations
 
-import math
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
@@ -19,6 +19,7 @@ from ffdesk.engine.model import Model
 from ffdesk.engine.system import System
 from ffdesk.services import integrations
 from ffdesk.services.window import (
+    ENABLED,
     NOT_INSTALLED,
     IntegrationDetails,
     integration_details,
@@ -39,10 +40,14 @@ from ffdesk.ui.history_tables import (
     size_run_columns,
 )
 from ffdesk.ui.icons import IconCache
+from ffdesk.ui.install_card import InstallCard
 from ffdesk.ui.integration_header import IntegrationHeader, describe_last_synced
-from ffdesk.ui.message_bar import MessageBar
+from ffdesk.ui.message_bar import MessageSlot
+from ffdesk.ui.names import join_names
+from ffdesk.ui.pane_state import Key, PaneStates, StateMessageBar
 from ffdesk.ui.records_data_tab import DataTab
 from ffdesk.ui.run_detail import RunDetailLauncher
+from ffdesk.ui.schedule_note import describe_schedule
 from ffdesk.ui.sync_controller import SyncController
 from ffdesk.ui.sync_tools import MappingsPage, PreviewPage
 from ffdesk.ui.tasks import spawn
@@ -55,6 +60,8 @@ CONNECTION_TITLES = {
     "rejected": QT_TRANSLATE_NOOP("IntegrationPane", "Connection rejected"),
     "unreachable": QT_TRANSLATE_NOOP("IntegrationPane", "Provider unreachable"),
 }
+#: A test stopped by the typed settings themselves: nothing was sent, nothing was rejected.
+SETTINGS_TITLE = QT_TRANSLATE_NOOP("IntegrationPane", "Check the settings")
 
 
 def describe_outcome(outcome: RunOutcome) -> tuple[str, str]:
@@ -107,13 +114,14 @@ class IntegrationPane(QWidget):
         self.controller = controller
         self.identifier: str | None = None
         self.details: IntegrationDetails | None = None
-        self._busy = False
         self._generation = 0
+        # Busy state and messages per (company, integration): a result lands on its own one.
+        self.states = PaneStates(controller, self)
         # The last preview of each integration (by record id): kept with what it describes.
         self._previews: dict[int, RunOutcome] = {}
 
         self.header = IntegrationHeader(icons)
-        self.message = MessageBar()
+        self.message = StateMessageBar(self.states, self._key)
         self.form = FormWidget(system)
         self.runs_model = RunsModel(self)
         self.mappings_model = MappingsModel(self)
@@ -142,6 +150,11 @@ class IntegrationPane(QWidget):
         self.pause_notice.setObjectName("schedulePause")
         self.pause_notice.setWordWrap(True)
         self.pause_notice.hide()
+        self.schedule_note = QLabel()
+        self.schedule_note.setObjectName("scheduleNote")
+        self.schedule_note.setWordWrap(True)
+        self.schedule_note.hide()
+        self._schedule_host = ""  # the background service's host when it runs the schedules
 
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.setChildrenCollapsible(False)
@@ -160,9 +173,14 @@ class IntegrationPane(QWidget):
         layout.setContentsMargins(20, 18, 20, 14)
         layout.setSpacing(12)
         layout.addWidget(self.header)
-        layout.addWidget(self.message)
+        layout.addWidget(MessageSlot(self.message))  # keeps its room: the form never moves
         layout.addWidget(self.pause_notice)
+        layout.addWidget(self.schedule_note)
         layout.addWidget(self.splitter, 1)
+        # A module that is not installed shows what it offers, not a form that cannot be used.
+        self.install_card = InstallCard(icons)
+        self.install_card.hide()
+        layout.addWidget(self.install_card, 1)
         self.placeholder = QLabel(self.tr("Select an integration on the left to see its settings."))
         self.placeholder.setObjectName("emptyHint")
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -174,6 +192,7 @@ class IntegrationPane(QWidget):
         outer.addWidget(self.stack)
 
         self.header.install_requested.connect(self._on_header_install_requested)
+        self.install_card.install_requested.connect(self._on_header_install_requested)
         self.header.uninstall_requested.connect(self._on_header_uninstall_requested)
         self.header.enable_requested.connect(self._on_header_enable_requested)
         self.header.disable_requested.connect(self._on_header_disable_requested)
@@ -188,9 +207,9 @@ class IntegrationPane(QWidget):
         self.message.details_requested.connect(self._on_message_details_requested)
         controller.sync_started.connect(self._on_controller_sync_started)
         controller.sync_progressed.connect(self._on_controller_sync_progressed)
-        controller.sync_waited.connect(self._on_controller_sync_waited)
         controller.sync_finished.connect(self._on_controller_sync_finished)
         controller.sync_failed.connect(self._on_controller_sync_failed)
+        self.states.changed.connect(self._on_states_changed)
 
     # -- state -------------------------------------------------------------------------
     @property
@@ -200,6 +219,18 @@ class IntegrationPane(QWidget):
     @property
     def dirty(self) -> bool:
         return self.form.dirty
+
+    def _key(self) -> Key | None:
+        """(company, integration) of what the pane shows: where its state is kept."""
+        if self.identifier is None:
+            return None
+        return (int(self.system.env.cid), self.identifier)  # type: ignore[arg-type]
+
+    @property
+    def _busy(self) -> bool:
+        """Whether a Test, Enable, Preview or other action runs on the shown integration."""
+        key = self._key()
+        return key is not None and self.states.state(key).busy
 
     @property
     def running(self) -> bool:
@@ -211,7 +242,7 @@ class IntegrationPane(QWidget):
         """Show another integration (or none); unsaved edits of the previous one are dropped."""
         self._generation += 1
         generation = self._generation
-        self.message.clear()
+        self.message.blank()  # kept for its integration, shown again when it is
         self.identifier = identifier
         self.placeholder.setText(self.tr("Select an integration on the left to see its settings."))
         if identifier is None:
@@ -238,6 +269,9 @@ class IntegrationPane(QWidget):
             return
         if generation == self._generation:
             self._render(details, keep_form=False)
+            key = self._key()
+            if key is not None:
+                self.message.show_state(self.states.state(key))
 
     async def reload(self) -> None:
         """Read the shown integration again; unsaved edits stay in the form."""
@@ -257,6 +291,8 @@ class IntegrationPane(QWidget):
         if not keep_form:
             self.form.set_record(record)
             self._fit_splitter()
+        else:
+            self.form.refresh_stored()
         meta = details.category
         if details.state != NOT_INSTALLED:
             meta += " · " + describe_last_synced(details.last_synced)
@@ -281,6 +317,21 @@ class IntegrationPane(QWidget):
                     "A successful Sync now resumes it."
                 ).format(count=pause.failed_runs, reason=pause.reason)
             )
+        self._render_schedule()
+        installed = details.state != NOT_INSTALLED
+        self.splitter.setVisible(installed)
+        self.install_card.setVisible(not installed)
+        # The card says what the module does; the header does not say it twice.
+        self.header.description.setVisible(installed and bool(record.description))
+        if not installed:
+            self.install_card.show_module(
+                record.name,
+                details.image,
+                record.description or "",
+                details.also_installs,
+                details.problem,
+                self._busy,
+            )
         self.preview_page.show_outcome(self._previews.get(int(record.id)))  # type: ignore[arg-type]
         self.data_tab.show_integration(details.identifier, installed=details.state != NOT_INSTALLED)
         if details.problem and details.state == NOT_INSTALLED and not self.message.text:
@@ -295,6 +346,19 @@ class IntegrationPane(QWidget):
             self.header.show_progress(*self.controller.progress(int(record.id)))  # type: ignore[arg-type]
         self.stack.setCurrentIndex(1)
         self.state_changed.emit(details.identifier, details.state)
+
+    def _render_schedule(self) -> None:
+        details = self.details
+        shown = details is not None and details.state == ENABLED and not details.schedule_pause
+        self.schedule_note.setVisible(shown)
+        if shown and details is not None:
+            self.schedule_note.setText(describe_schedule(details.schedule, self._schedule_host))
+
+    @Slot(str)
+    def set_schedule_runner(self, host: str) -> None:
+        """Who runs the schedules now: a background service on `host`, or ("") the window."""
+        self._schedule_host = host
+        self._render_schedule()
 
     def _render_actions(self) -> None:
         details = self.details
@@ -314,6 +378,10 @@ class IntegrationPane(QWidget):
             self.header.set_state(details.state, "Syncing")
         else:  # the catalogue's word: "Unavailable" when it cannot be installed
             self.header.set_state(details.state, shown_state(details.state, details.problem))
+        self.install_card.install_button.setEnabled(details.problem is None and not self._busy)
+        key = self._key()
+        if not running and key is not None and self.states.state(key).task == "test":
+            self.header.cancel_button.setVisible(True)  # a slow Test can be stopped too
         can_resync = details.sync_available and not running and not self._busy
         self.mappings_tab.set_allowed(can_resync, "" if can_resync else details.sync_reason)
 
@@ -337,23 +405,58 @@ class IntegrationPane(QWidget):
         self._user_sized = True
 
     # -- actions -----------------------------------------------------------------------
-    async def _act(self, action: str, work: Callable[[], Awaitable[T]]) -> T | None:
-        """Run one service call with the buttons disabled; errors are shown in the pane."""
+    async def _act(
+        self, action: str, work: Callable[[], Awaitable[T]], task: str = "work"
+    ) -> T | None:
+        """Run one service call with the integration's buttons disabled; errors are kept for
+        (and shown on) the integration it was started on."""
         env_ctx.set(self.system.env)
-        self._busy = True
-        self._render_actions()
+        key = self._key()
+        if key is None:
+            return None
+        self.states.begin(key, task)
         try:
             return await work()
         except Exception as exc:
-            self._show_error(exc, action)
+            problems = getattr(exc, "problems", None)
+            if problems and key == self._key():  # fields to fix: marked where they are typed
+                self._show_field_problems(str(exc), problems)
+                return None
+            report = report_error(exc, action)
+            self._say(key, "error", report.message, report.details)
             return None
         finally:
-            self._busy = False
-            self._render_actions()
+            self.states.end(key)
+
+    def _say(self, key: Key | None, kind: str, text: str, details: str | None = None) -> None:
+        """Show `text` if `key` is shown, else keep it for when it is."""
+        if key is None:
+            return
+        if key == self._key():
+            self.message.show_message(kind, text, details)
+        else:
+            self.states.say(key, kind, text, details)
 
     def _show_error(self, exc: BaseException, action: str) -> None:
+        problems = getattr(exc, "problems", None)
+        if problems:
+            self._show_field_problems(str(exc), problems)
+            return
         report = report_error(exc, action)
         self.message.show_report(report)
+
+    def _show_field_problems(self, text: str, problems: dict[str, str], title: str = "") -> None:
+        """Mark every field found wrong (focus on the first) and sum them up in the bar."""
+        labels = self.form.mark_problems(problems)
+        if len(labels) > 1 and title:
+            text = self.tr("{fields} need attention; each says why under it.").format(
+                fields=join_names(labels)
+            )
+        elif len(labels) > 1:
+            text = self.tr(
+                "{name} cannot be enabled yet: {fields} need attention; each says why under it."
+            ).format(name=self._name(), fields=join_names(labels))
+        self.message.show_message("error", f"{title}: {text}" if title else text)
 
     async def save(self) -> bool:
         """Save the form's edits; False (with the reason shown) when they cannot be saved."""
@@ -403,7 +506,9 @@ class IntegrationPane(QWidget):
             self.modules_changed.emit()
             return
         await self._after_modules_changed(
-            self.tr("{name} installed.").format(name=self._name()), installed
+            self.tr("{name} installed.").format(name=self._name()),
+            installed,
+            self.tr("Also installs {modules}."),
         )
 
     @Slot()
@@ -420,6 +525,7 @@ class IntegrationPane(QWidget):
                 "Synced data and settings stay in the database."
             ),
             name="uninstallDialog",
+            destructive=True,
         )
 
     async def _uninstall(self) -> None:
@@ -431,14 +537,14 @@ class IntegrationPane(QWidget):
         )
         if removed is not None:
             await self._after_modules_changed(
-                self.tr("{name} uninstalled.").format(name=self._name()), removed
+                self.tr("{name} uninstalled.").format(name=self._name()),
+                removed,
+                self.tr("Also uninstalls {modules}."),
             )
 
-    async def _after_modules_changed(self, message: str, modules: list[str]) -> None:
-        others = [m for m in modules if m != self.identifier]
-        suffix = (
-            " " + self.tr("Also: {modules}.").format(modules=", ".join(others)) if others else ""
-        )
+    async def _after_modules_changed(self, message: str, modules: list[str], also: str) -> None:
+        others = [self._module_name(m) for m in modules if m != self.identifier]
+        suffix = " " + also.format(modules=join_names(sorted(others))) if others else ""
         self.message.show_message("success", message + suffix)
         self.status_reported.emit(message)
         self.form.set_record(None)
@@ -449,36 +555,43 @@ class IntegrationPane(QWidget):
     async def _on_header_enable_requested(self) -> None:
         await self._enable(anyway=False)
 
-    async def _enable(self, *, anyway: bool) -> None:
-        record = self.record
-        if record is None:
+    async def _enable(self, *, anyway: bool, record: Model | None = None) -> None:
+        record = record or self.record
+        key = self._key()
+        if record is None or key is None:
             return
         env_ctx.set(self.system.env)
-        self._busy = True
-        self._render_actions()
+        self.states.begin(key, "enable")
         try:
             await integrations.enable(record, anyway=anyway)
         except ConnectionUnreachable as exc:
-            self.message.show_message("warning", exc.result.message)
-            dialogs.confirm(
-                self,
-                self.tr("Provider unreachable"),
-                self.tr("{name} could not be reached.").format(name=record.name),
-                self.tr("Enable anyway"),
-                lambda: spawn(self._enable(anyway=True)),
-                informative=exc.result.message + "\n\n" + self.tr("Enable it anyway?"),
-                name="enableAnywayDialog",
-            )
+            self._say(key, "warning", exc.result.message)
+            if key == self._key():  # the question belongs to the pane of that integration
+                dialogs.confirm(
+                    self,
+                    self.tr("Provider unreachable"),
+                    self.tr("Enable {name} anyway?").format(name=record.name),
+                    self.tr("Enable anyway"),
+                    lambda: spawn(self._enable(anyway=True, record=record)),
+                    # The reason, said once: its syncs will fail until it can be reached.
+                    informative=exc.result.message,
+                    name="enableAnywayDialog",
+                )
             return
         except Exception as exc:
-            self._show_error(exc, f"enabling {record.name}")
+            problems = getattr(exc, "problems", None)
+            if problems and key == self._key():  # fields to fix: marked where they are typed
+                self._show_field_problems(str(exc), problems)
+                return
+            report = report_error(exc, f"enabling {record.name}")
+            self._say(key, "error", report.message, report.details)
             return
         finally:
-            self._busy = False
-            self._render_actions()
-        self.form.mark_saved()
-        self.message.show_message("success", self.tr("{name} is enabled.").format(name=record.name))
-        await self.reload()
+            self.states.end(key)
+        self._say(key, "success", self.tr("{name} is enabled.").format(name=record.name))
+        if key == self._key():
+            self.form.mark_saved()
+            await self.reload()
 
     @asyncSlot()
     async def _on_header_disable_requested(self) -> None:
@@ -498,17 +611,40 @@ class IntegrationPane(QWidget):
         record = self.record
         if record is None:
             return
+        key = self._key()
         self.message.show_message(
             "info", self.tr("Testing the connection to {name}…").format(name=record.name)
         )
-        result = await self._act(
-            f"testing {record.name}", lambda: integrations.test_connection(record)
-        )
-        if result is not None:
-            title = self.tr(CONNECTION_TITLES[result.outcome])
-            self.message.show_message(
-                CONNECTION_KINDS[result.outcome], f"{title}: {result.message}"
+        # Its own task, so that Cancel stops the Test and nothing else.
+        test = asyncio.ensure_future(integrations.test_connection(record))
+        env_ctx.set(self.system.env)
+        if key is not None:
+            self.states.begin(key, "test", test.cancel)
+        try:
+            result = await test
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if not test.cancelled() or (current is not None and current.cancelling()):
+                raise
+            self._say(key, "info", self.tr("Connection test cancelled."))
+            return
+        except Exception as exc:
+            report = report_error(exc, f"testing {record.name}")
+            self._say(key, "error", report.message, report.details)
+            return
+        finally:
+            if key is not None:
+                self.states.end(key)
+        if result.problems and key == self._key():  # the typed settings, not the provider
+            self._show_field_problems(
+                result.message, dict(result.problems), self.tr(SETTINGS_TITLE)
             )
+            return
+        if result.problems:
+            self._say(key, "error", f"{self.tr(SETTINGS_TITLE)}: {result.message}")
+            return
+        title = self.tr(CONNECTION_TITLES[result.outcome])
+        self._say(key, CONNECTION_KINDS[result.outcome], f"{title}: {result.message}")
 
     @asyncSlot()
     async def _on_header_sync_requested(self) -> None:
@@ -529,28 +665,31 @@ class IntegrationPane(QWidget):
         record = self.record
         if record is None:
             return
+        key = self._key()
         self.message.show_message(
             "info", self.tr("Previewing a sync of {name}…").format(name=record.name)
         )
-        outcome = await self._act(f"previewing {record.name}", lambda: integrations.preview(record))
+        outcome = await self._act(
+            f"previewing {record.name}", lambda: integrations.preview(record), "preview"
+        )
         if outcome is None:
             return
         self._previews[int(record.id)] = outcome  # type: ignore[arg-type]
         if self._is_current(int(record.id)):  # type: ignore[arg-type]
             self.preview_page.show_outcome(outcome)
             self.tabs.setCurrentWidget(self.preview_page)
-            if outcome.state == RunState.FAILED:
-                self.message.show_message(
-                    "error", self.tr("Preview failed: {error}").format(error=outcome.error or "")
-                )
-            else:
-                self.message.show_message(
-                    "info",
-                    self.tr(
-                        "Preview: {created} to create, {updated} to update; "
-                        "nothing was sent or saved."
-                    ).format(created=outcome.created, updated=outcome.updated),
-                )
+        if outcome.state == RunState.FAILED:
+            self._say(
+                key, "error", self.tr("Preview failed: {error}").format(error=outcome.error or "")
+            )
+        else:
+            self._say(
+                key,
+                "info",
+                self.tr(
+                    "Preview: {created} to create, {updated} to update; nothing was sent or saved."
+                ).format(created=outcome.created, updated=outcome.updated),
+            )
 
     @asyncSlot(str, str)
     async def _on_mappings_tab_resync_requested(self, model: str, local_id: str) -> None:
@@ -567,7 +706,10 @@ class IntegrationPane(QWidget):
 
     @Slot()
     def _on_header_cancel_requested(self) -> None:
-        record = self.record
+        record, key = self.record, self._key()
+        if not self.running and key is not None and self.states.state(key).task == "test":
+            self.states.cancel(key)  # the Test's own task: it says "cancelled" when it stops
+            return
         if record is not None and self.controller.cancel(int(record.id)):  # type: ignore[arg-type]
             self.header.cancel_button.setEnabled(False)
             self.message.show_message(
@@ -591,38 +733,36 @@ class IntegrationPane(QWidget):
         if self._is_current(integration_id):
             self.header.show_progress(done, None if total < 0 else total)
 
-    @Slot(int, str, float)
-    def _on_controller_sync_waited(
-        self, integration_id: int, provider: str, seconds: float
-    ) -> None:
-        if self._is_current(integration_id):
-            self.message.show_message(
-                "info",
-                self.tr("Waiting for {provider}'s rate limit, resumes in {seconds} s.").format(
-                    provider=provider, seconds=max(1, math.ceil(seconds))
-                ),
-            )
-
     @asyncSlot(int, object)
     async def _on_controller_sync_finished(self, integration_id: int, outcome: RunOutcome) -> None:
-        if not self._is_current(integration_id):
-            return
-        kind, text = describe_outcome(outcome)
-        self.message.show_message(kind, text)
-        await self.reload()
+        # The message is kept by `states` for the integration that synced (shown if current).
+        if self._is_current(integration_id):
+            await self.reload()
 
     @asyncSlot(int, str, str)
     async def _on_controller_sync_failed(
         self, integration_id: int, message: str, details: str
     ) -> None:
-        if not self._is_current(integration_id):
+        if self._is_current(integration_id):
+            await self.reload()
+
+    @Slot(int, str)
+    def _on_states_changed(self, company_id: int, identifier: str) -> None:
+        """The busy state or message of an integration changed: render it if it is shown."""
+        if (company_id, identifier) != self._key():
             return
-        self.message.show_message("error", message, details or None)
-        await self.reload()
+        self.message.show_state(self.states.state((company_id, identifier)))
+        self._render_actions()
 
     @Slot(str, str)
     def _on_message_details_requested(self, message: str, details: str) -> None:
         dialogs.show_details(self, message, details)
+
+    def _module_name(self, identifier: str) -> str:
+        """A module as people know it ("Online Payment"), not by its identifier."""
+        found = self.system.discovered.get(identifier)
+        manifest = found.manifest if found is not None else None
+        return manifest.name if manifest is not None else identifier
 
     def _name(self) -> str:
         record = self.record

@@ -84,7 +84,7 @@ class MainWindow(QMainWindow):
         self._lasting_warnings: list[tuple[str, Callable[[], bool]]] = []
         # Set by the tray's owner: closing during a sync may then keep syncing in the tray.
         self.tray_available = False
-        self.setWindowTitle(TITLE)
+        self.setWindowTitle(TITLE + "[*]")  # [*]: Qt shows "*" while there are unsaved edits
         self.setWindowIcon(app_icon())
         self.setObjectName("mainWindow")
 
@@ -208,7 +208,11 @@ class MainWindow(QMainWindow):
         self.system = system
         self._bind_env()  # sync code of the window (forms, secrets) reads it
         self.controller = SyncController(system, self)
-        self.catalogue = CatalogueView(self.icons)
+        # Drawn from the last run's cache (app.show_window): the same catalogue widget stays,
+        # with the selection the user may already have made.
+        first_screen = getattr(self, "first_screen", None)
+        self.first_screen = None
+        self.catalogue = first_screen.release() if first_screen else CatalogueView(self.icons)
         self.catalogue.setMinimumWidth(300)
         self.pane = IntegrationPane(system, self.controller, self.icons)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -258,7 +262,11 @@ class MainWindow(QMainWindow):
         self.pane.modules_changed.connect(self._on_pane_modules_changed)
         self.pane.status_reported.connect(self._on_pane_status_reported)
         self.pane.dirty_changed.connect(self._on_pane_dirty_changed)
+        self.schedule_status.runner_changed.connect(self.pane.set_schedule_runner)
         self.controller.sync_finished.connect(self._on_controller_sync_finished)
+        from ffdesk.ui.pane_state import show_activities_in
+
+        show_activities_in(self.catalogue.model, self.pane.states, lambda: system.env.cid)
         self._add_database_menu(system)
 
     def _add_database_menu(self, system: System) -> None:
@@ -406,7 +414,7 @@ class MainWindow(QMainWindow):
             self.recent_companies(),
         )
         name = next((str(c.name) for c in companies if c.id == cid), "")
-        self.setWindowTitle(f"{TITLE} — {name}" if name else TITLE)
+        self.setWindowTitle((f"{TITLE} — {name}" if name else TITLE) + "[*]")
         self.company_status.setText(self.tr("Company: {name}").format(name=name))
 
     async def refresh_catalogue(self) -> None:
@@ -790,44 +798,35 @@ class MainWindow(QMainWindow):
             self.guard_unsaved(self._close_confirmed_now)
             return
         busy = self.controller is not None and self.controller.busy
-        if busy and self.tray_available and not self._close_confirmed:
+        if busy and not self._close_confirmed:
             event.ignore()
             self._ask_keep_syncing()
             return
         self.save_settings()
-        self.watch_timer.stop()  # a closed window watches nothing (and outlives its event loop)
+        if self.system is not None:  # closed while starting: nothing is watched yet
+            self.watch_timer.stop()  # a closed window watches nothing (outlives its loop)
         event.accept()
         self.closed.emit()
 
     def _ask_keep_syncing(self) -> None:
-        """A sync runs: keep it going with the window hidden in the tray, or stop and quit."""
-        from PySide6.QtWidgets import QMessageBox
+        """A sync runs: stop it and quit, keep it going in the tray (if any), or stay open."""
+        from ffdesk.ui.close_guard import KEEP_IN_TRAY, STOP_AND_QUIT, ask_close_during_sync
 
-        box = QMessageBox(self)
-        box.setObjectName("keepSyncingDialog")
-        box.setIcon(QMessageBox.Icon.Question)
-        box.setWindowTitle(self.tr("A sync is running"))
-        box.setText(self.tr("A sync is still running. Keep syncing in the tray?"))
-        box.setInformativeText(
-            self.tr("ffdesk stays in the tray until the sync ends; quit it from the tray menu.")
-        )
-        keep = box.addButton(self.tr("Keep syncing in the tray"), QMessageBox.ButtonRole.AcceptRole)
-        stop = box.addButton(
-            self.tr("Stop the sync and quit"), QMessageBox.ButtonRole.DestructiveRole
-        )
-        box.addButton(QMessageBox.StandardButton.Cancel)
-        box.setDefaultButton(keep)
+        controller = self.controller
+        assert controller is not None
 
-        def finished(_result: int) -> None:
-            if box.clickedButton() is keep:
+        def answered(answer: str) -> None:
+            if answer == KEEP_IN_TRAY:
                 self.save_settings()
                 self.hide()
                 self.hidden_to_tray.emit()
-            elif box.clickedButton() is stop:
+            elif answer == STOP_AND_QUIT:
+                controller.stop_for_closing()  # recorded as stopped by closing, not Cancel
                 self._close_confirmed_now()
 
-        box.finished.connect(finished)
-        dialogs._open(box)
+        ask_close_during_sync(
+            self, controller.running_names(), tray=self.tray_available, answered=answered
+        )
 
     def focusNextPrevChild(self, next: bool) -> bool:
         """Tab and Shift+Tab follow the screen (tab_order), not the order widgets were made in."""

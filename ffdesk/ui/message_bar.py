@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolButton, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ffdesk.ui.errors import ErrorReport
 from ffdesk.ui.icons import glyph
@@ -96,3 +104,22 @@ class MessageBar(QFrame):
     def _on_details_button_clicked(self) -> None:
         if self._details is not None:
             self.details_requested.emit(self.label.text(), self._details)
+
+
+class MessageSlot(QWidget):
+    """The room a MessageBar keeps (two lines of text) whether a message shows or not, so
+    showing or closing one never moves what is below it."""
+
+    LINES = 2
+
+    def __init__(self, bar: MessageBar, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("messageSlot")
+        self.bar = bar
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(bar, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addStretch(1)
+        margins = bar.layout().contentsMargins()
+        text = bar.label.fontMetrics().lineSpacing() * self.LINES
+        self.setMinimumHeight(text + margins.top() + margins.bottom() + 2 * bar.lineWidth() + 2)

@@ -11,10 +11,12 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 class ScheduleStatus(QWidget):
     """Says where scheduled syncs run; offers to install the background scheduler.
 
-    Emits `background_install_requested()`.
+    Emits `background_install_requested()` and `runner_changed(str host)` (the host whose
+    background service runs the schedules, "" when this window does).
     """
 
     background_install_requested = Signal()
+    runner_changed = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -36,6 +38,7 @@ class ScheduleStatus(QWidget):
         layout.addWidget(self.label)
         layout.addWidget(self.install_button)
         self.install_button.clicked.connect(self.background_install_requested)
+        self.host = ""
         self.show_window_only()
 
     @property
@@ -51,7 +54,14 @@ class ScheduleStatus(QWidget):
             )
         )
         self.install_button.hide()
+        self._set_host(host)
 
     def show_window_only(self) -> None:
         self.label.setText(self.tr("Scheduled syncs run only while this window is open."))
         self.install_button.show()
+        self._set_host("")
+
+    def _set_host(self, host: str) -> None:
+        if host != self.host:
+            self.host = host
+            self.runner_changed.emit(host)

@@ -226,7 +226,9 @@ QWidget#cataloguePanel, QWidget#integrationPane, QWidget#formBody {{
 QLabel#paneTitle {{ font-size: 15pt; font-weight: 600; color: {t.text}; }}
 QLabel#paneSubtitle, QLabel#catalogueCount, QLabel#emptyHint {{ color: {t.muted}; }}
 QLabel#fieldError {{ color: {t.danger}; }}
-QLabel#fieldHint {{ color: {t.muted}; }}
+QLabel#fieldHint, QLabel#requiredLegend {{ color: {t.muted}; }}
+QFrame#installCard {{ background: {t.surface}; border: 1px solid {t.border};
+    border-radius: 6px; }}
 QLabel#requiredMark {{ color: {t.danger}; }}
 QGroupBox {{ font-weight: 600; color: {t.text}; border: 1px solid {t.border}; border-radius: 6px;
     margin-top: 14px; padding: 14px 12px 8px 12px; background: {t.surface}; }}
@@ -265,6 +267,8 @@ QPushButton[danger="true"] {{ color: {t.danger}; }}
 QPushButton:focus {{ border: 2px solid {t.focus}; padding: 4px 11px; }}
 QToolButton:focus {{ border: 1px solid {t.focus}; border-radius: 3px; }}
 QPushButton[danger="true"]:disabled {{ color: {t.faint}; }}
+QPushButton[destructive="true"] {{ background: {t.danger}; color: {t.surface};
+    border-color: {t.danger}; }}
 QTabWidget::pane {{ border: 1px solid {t.border}; border-radius: 4px; top: -1px;
     background: {t.surface}; }}
 QTabBar::tab {{ padding: 6px 14px; color: {t.muted}; border: 1px solid transparent; }}

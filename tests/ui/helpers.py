@@ -52,3 +52,9 @@ def message(window: MainWindow) -> str:
 def click(qtbot: Any, button: Any) -> None:
     assert button.isVisible() and button.isEnabled(), f"{button.text()} cannot be clicked"
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def shown_title(window: MainWindow) -> str:
+    """The title as the window manager shows it: Qt puts "*" for [*] while there are unsaved
+    edits, and nothing otherwise."""
+    return window.windowTitle().replace("[*]", "*" if window.isWindowModified() else "")

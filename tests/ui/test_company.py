@@ -11,7 +11,7 @@ from ffdesk.ui.company_switcher import NEW_COMPANY, RENAME_COMPANY
 from ffdesk.ui.field_editors import SECRET_EMPTY, SECRET_SET
 from ffdesk.ui.main_window import MainWindow
 from tests.ui.conftest import find_dialog
-from tests.ui.helpers import badge, click, open_integration, type_into
+from tests.ui.helpers import badge, click, open_integration, shown_title, type_into
 
 
 def answer_text_dialog(qtbot: Any, window: MainWindow, name: str, text: str) -> None:
@@ -52,7 +52,7 @@ def test_new_company_and_switching_shows_its_own_values(
         choose(window, NEW_COMPANY)
         answer_text_dialog(qtbot, window, "newCompanyDialog", "Beta Ltd")
     assert window.switcher.currentText() == "Beta Ltd"
-    assert window.windowTitle() == "ffdesk — Beta Ltd"
+    assert shown_title(window) == "ffdesk — Beta Ltd"
     assert window.pane.identifier == "payment_stripe"
     form = window.pane.form
     assert form.record.company_id == window.system.env.cid != first
@@ -92,7 +92,7 @@ def test_rename_company(qtbot: Any, window: MainWindow) -> None:
     choose(window, RENAME_COMPANY)
     answer_text_dialog(qtbot, window, "renameCompanyDialog", "Acme Corp")
     qtbot.waitUntil(lambda: window.switcher.findText("Acme Corp") >= 0)
-    assert window.windowTitle() == "ffdesk — Acme Corp"
+    assert shown_title(window) == "ffdesk — Acme Corp"
     assert window.switcher.currentText() == "Acme Corp"
 
 

@@ -4,7 +4,7 @@
 <context>
     <name></name>
     <message>
-        <location filename="../../ui/integration_pane.py" line="+66"/>
+        <location filename="../../ui/integration_pane.py" line="+73"/>
         <source>{created} created, {updated} updated, {skipped} skipped, {failed} failed</source>
         <translation>{created} angelegt, {updated} aktualisiert, {skipped} übersprungen, {failed} fehlgeschlagen</translation>
     </message>
@@ -106,12 +106,12 @@
 <context>
     <name>App</name>
     <message>
-        <location filename="../../app.py" line="+138"/>
+        <location filename="../../app.py" line="+170"/>
         <source>Check the --database option or FFDESK_DATABASE_URL (now {url}), then start ffdesk again.</source>
         <translation>Prüfen Sie die Option --database oder FFDESK_DATABASE_URL (jetzt {url}) und starten Sie ffdesk dann erneut.</translation>
     </message>
     <message>
-        <location line="+93"/>
+        <location line="+149"/>
         <source>The database could not be opened: {reason}</source>
         <translation>Die Datenbank konnte nicht geöffnet werden: {reason}</translation>
     </message>
@@ -175,7 +175,7 @@
 <context>
     <name>CatalogueModel</name>
     <message>
-        <location filename="../../ui/catalogue_model.py" line="+180"/>
+        <location filename="../../ui/catalogue_model.py" line="+197"/>
         <source>Problem: {problem}</source>
         <translation>Problem: {problem}</translation>
     </message>
@@ -183,7 +183,7 @@
 <context>
     <name>CatalogueView</name>
     <message>
-        <location line="-153"/>
+        <location line="-170"/>
         <source>All</source>
         <extracomment>The state filter&apos;s choices: label shown (translated by the view), state matched (None: all).</extracomment>
         <translation>Alle</translation>
@@ -242,6 +242,82 @@
         <location line="+2"/>
         <source>No integration modules were found.</source>
         <translation>Es wurden keine Integrationsmodule gefunden.</translation>
+    </message>
+</context>
+<context>
+    <name>CloseGuard</name>
+    <message>
+        <location filename="../../ui/close_guard.py" line="+22"/>
+        <source>A {name} sync is running: stop it and quit, keep syncing in the tray, or keep the window open?</source>
+        <translation>Eine Synchronisierung von {name} läuft: anhalten und beenden, im Infobereich weiter synchronisieren oder das Fenster offen lassen?</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>A {name} sync is running: stop it and quit, or keep the window open?</source>
+        <translation>Eine Synchronisierung von {name} läuft: anhalten und beenden oder das Fenster offen lassen?</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>{count} syncs are running ({names}): stop them and quit, keep syncing in the tray, or keep the window open?</source>
+        <translation>{count} Synchronisierungen laufen ({names}): anhalten und beenden, im Infobereich weiter synchronisieren oder das Fenster offen lassen?</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>{count} syncs are running ({names}): stop them and quit, or keep the window open?</source>
+        <translation>{count} Synchronisierungen laufen ({names}): anhalten und beenden oder das Fenster offen lassen?</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>A sync is running</source>
+        <translation>Eine Synchronisierung läuft</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Stopping keeps what was synced so far; the history says it stopped because ffdesk was closed.</source>
+        <translation>Beim Anhalten bleibt das bisher Synchronisierte erhalten; der Verlauf vermerkt, dass ffdesk geschlossen wurde.</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Keep syncing in the tray</source>
+        <translation>Im Infobereich weiter synchronisieren</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Stop the sync and quit</source>
+        <translation>Synchronisierung anhalten und beenden</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Keep the window open</source>
+        <translation>Fenster offen lassen</translation>
+    </message>
+</context>
+<context>
+    <name>ClosedRunsNotice</name>
+    <message>
+        <location filename="../../ui/closed_runs_notice.py" line="+85"/>
+        <source>Sync now</source>
+        <translation>Jetzt synchronisieren</translation>
+    </message>
+    <message>
+        <location line="+31"/>
+        <source>The {name} sync of {company} was stopped because ffdesk was closed; what was synced until then is kept.</source>
+        <translation>Die Synchronisierung von {name} in {company} wurde angehalten, weil ffdesk geschlossen wurde; das bis dahin Synchronisierte bleibt erhalten.</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>{count} syncs were stopped because ffdesk was closed: {runs}. What was synced until then is kept.</source>
+        <translation>{count} Synchronisierungen wurden angehalten, weil ffdesk geschlossen wurde: {runs}. Das bis dahin Synchronisierte bleibt erhalten.</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Run these syncs again now</source>
+        <translation>Diese Synchronisierungen jetzt erneut ausführen</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Sync it again now</source>
+        <translation>Jetzt erneut synchronisieren</translation>
     </message>
 </context>
 <context>
@@ -394,7 +470,7 @@
 <context>
     <name>Dialogs</name>
     <message>
-        <location filename="../../ui/dialogs.py" line="+31"/>
+        <location filename="../../ui/dialogs.py" line="+32"/>
         <source>Unsaved changes</source>
         <translation>Ungespeicherte Änderungen</translation>
     </message>
@@ -409,7 +485,7 @@
         <translation>Vor dem Fortfahren speichern?</translation>
     </message>
     <message>
-        <location line="+59"/>
+        <location line="+68"/>
         <source>OK</source>
         <translation>OK</translation>
     </message>
@@ -495,6 +571,7 @@
     <name>FieldEditor</name>
     <message>
         <location filename="../../ui/field_editors.py" line="+36"/>
+        <location filename="../../ui/first_screen.py" line="+38"/>
         <source>set — type to replace</source>
         <extracomment>A secret editor&apos;s value when the user typed nothing: the stored secret stays as it is.</extracomment>
         <translation>gesetzt — zum Ersetzen tippen</translation>
@@ -506,6 +583,7 @@
     </message>
     <message>
         <location line="+1"/>
+        <location filename="../../ui/first_screen.py" line="+1"/>
         <source>not set</source>
         <translation>nicht gesetzt</translation>
     </message>
@@ -559,18 +637,24 @@
 <context>
     <name>FormWidget</name>
     <message>
-        <location filename="../../ui/form_widget.py" line="+75"/>
+        <location filename="../../ui/form_widget.py" line="+84"/>
         <source>{label} (required)</source>
         <translation>{label} (Pflichtfeld)</translation>
     </message>
     <message>
-        <location line="+58"/>
-        <location line="+194"/>
+        <location line="+67"/>
+        <source>{marker} needed to enable</source>
+        <extracomment>The module&apos;s checks of what is typed, as the user types (they do not stop Save). What Enable or Test found wrong, shown until the field is changed.</extracomment>
+        <translation>{marker} zum Aktivieren nötig</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <location line="+247"/>
         <source>Unsaved changes</source>
         <translation>Ungespeicherte Änderungen</translation>
     </message>
     <message>
-        <location line="-191"/>
+        <location line="-244"/>
         <source>&amp;Save</source>
         <translation>&amp;Speichern</translation>
     </message>
@@ -585,7 +669,7 @@
         <translation>Änderungen speichern (Strg+S)</translation>
     </message>
     <message>
-        <location line="+186"/>
+        <location line="+239"/>
         <source>Fix the highlighted fields to save</source>
         <translation>Zum Speichern die markierten Felder korrigieren</translation>
     </message>
@@ -594,7 +678,7 @@
     <name>HistoryTables</name>
     <message>
         <location filename="../../ui/history_tables.py" line="+43"/>
-        <location line="+202"/>
+        <location line="+204"/>
         <source>Today {time}</source>
         <extracomment>Columns hidden first when room runs out, in that order. Room the Error column keeps at least.</extracomment>
         <translation>Heute {time}</translation>
@@ -621,6 +705,34 @@
         <location line="+6"/>
         <source>Rows not imported:</source>
         <translation>Nicht importierte Zeilen:</translation>
+    </message>
+</context>
+<context>
+    <name>InstallCard</name>
+    <message>
+        <location filename="../../ui/install_card.py" line="+77"/>
+        <source>No description.</source>
+        <translation>Keine Beschreibung.</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Installing it also installs {modules}.</source>
+        <translation>Die Installation installiert außerdem {modules}.</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>It needs no other module.</source>
+        <translation>Es braucht kein weiteres Modul.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>It cannot be installed: {problem}</source>
+        <translation>Es kann nicht installiert werden: {problem}</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>I&amp;nstall {name}</source>
+        <translation>{name} i&amp;nstallieren</translation>
     </message>
 </context>
 <context>
@@ -704,7 +816,7 @@
 <context>
     <name>IntegrationPane</name>
     <message>
-        <location filename="../../ui/integration_pane.py" line="-27"/>
+        <location filename="../../ui/integration_pane.py" line="-29"/>
         <source>Connection ok</source>
         <translation>Verbindung in Ordnung</translation>
     </message>
@@ -715,12 +827,18 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+409"/>
+        <location line="+511"/>
         <source>Provider unreachable</source>
         <translation>Anbieter nicht erreichbar</translation>
     </message>
     <message>
-        <location line="-345"/>
+        <location line="-508"/>
+        <source>Check the settings</source>
+        <extracomment>A test stopped by the typed settings themselves: nothing was sent, nothing was rejected.</extracomment>
+        <translation>Einstellungen prüfen</translation>
+    </message>
+    <message>
+        <location line="+64"/>
         <source>No sync has run yet.</source>
         <translation>Es lief noch keine Synchronisierung.</translation>
     </message>
@@ -755,8 +873,8 @@
         <translation>Daten</translation>
     </message>
     <message>
-        <location line="+26"/>
-        <location line="+50"/>
+        <location line="+36"/>
+        <location line="+63"/>
         <source>Select an integration on the left to see its settings.</source>
         <translation>Wählen Sie links eine Integration, um ihre Einstellungen zu sehen.</translation>
     </message>
@@ -766,7 +884,7 @@
         <translation>{module} ist nicht verfügbar: {problem}</translation>
     </message>
     <message>
-        <location line="+41"/>
+        <location line="+46"/>
         <source>Sync history ({count})</source>
         <translation>Synchronisierungsverlauf ({count})</translation>
     </message>
@@ -781,12 +899,22 @@
         <translation>Geplante Synchronisierung nach {count} fehlgeschlagenen Läufen angehalten: {reason}. Ein erfolgreiches „Jetzt synchronisieren“ setzt sie fort.</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+24"/>
         <source>This module cannot be installed: {problem}</source>
         <translation>Dieses Modul kann nicht installiert werden: {problem}</translation>
     </message>
     <message>
-        <location line="+76"/>
+        <location line="+112"/>
+        <source>{fields} need attention; each says why under it.</source>
+        <translation>{fields} sind zu prüfen; unter jedem Feld steht, warum.</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>{name} cannot be enabled yet: {fields} need attention; each says why under it.</source>
+        <translation>{name} kann noch nicht aktiviert werden: {fields} sind zu prüfen; unter jedem Feld steht, warum.</translation>
+    </message>
+    <message>
+        <location line="+11"/>
         <source>Correct the highlighted fields before saving.</source>
         <translation>Korrigieren Sie vor dem Speichern die markierten Felder.</translation>
     </message>
@@ -799,6 +927,11 @@
         <location line="+29"/>
         <source>{name} installed.</source>
         <translation>{name} installiert.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Also installs {modules}.</source>
+        <translation>Installiert außerdem {modules}.</translation>
     </message>
     <message>
         <location line="+8"/>
@@ -817,19 +950,19 @@
         <translation>Seine Integrationen werden in jeder Firma deaktiviert. Synchronisierte Daten und Einstellungen bleiben in der Datenbank.</translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="+16"/>
         <source>{name} uninstalled.</source>
         <translation>{name} deinstalliert.</translation>
     </message>
     <message>
-        <location line="+6"/>
-        <source>Also: {modules}.</source>
-        <translation>Außerdem: {modules}.</translation>
+        <location line="+2"/>
+        <source>Also uninstalls {modules}.</source>
+        <translation>Deinstalliert außerdem {modules}.</translation>
     </message>
     <message>
-        <location line="+26"/>
-        <source>{name} could not be reached.</source>
-        <translation>{name} war nicht erreichbar.</translation>
+        <location line="+31"/>
+        <source>Enable {name} anyway?</source>
+        <translation>{name} trotzdem aktivieren?</translation>
     </message>
     <message>
         <location line="+1"/>
@@ -837,57 +970,57 @@
         <translation>Trotzdem aktivieren</translation>
     </message>
     <message>
-        <location line="+2"/>
-        <source>Enable it anyway?</source>
-        <translation>Trotzdem aktivieren?</translation>
-    </message>
-    <message>
-        <location line="+11"/>
+        <location line="+17"/>
         <source>{name} is enabled.</source>
         <translation>{name} ist aktiviert.</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+14"/>
         <source>{name} is disabled.</source>
         <translation>{name} ist deaktiviert.</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+11"/>
         <source>Testing the connection to {name}…</source>
         <translation>Verbindung zu {name} wird getestet…</translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+13"/>
+        <source>Connection test cancelled.</source>
+        <translation>Verbindungstest abgebrochen.</translation>
+    </message>
+    <message>
+        <location line="+28"/>
         <source>Syncing with the saved settings; your unsaved changes are not used.</source>
         <translation>Synchronisiert wird mit den gespeicherten Einstellungen; Ihre ungespeicherten Änderungen werden nicht verwendet.</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+13"/>
         <source>Previewing a sync of {name}…</source>
         <translation>Vorschau der Synchronisierung von {name}…</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+13"/>
         <source>Preview failed: {error}</source>
         <translation>Vorschau fehlgeschlagen: {error}</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+7"/>
         <source>Preview: {created} to create, {updated} to update; nothing was sent or saved.</source>
         <translation>Vorschau: {created} anzulegen, {updated} zu aktualisieren; nichts wurde gesendet oder gespeichert.</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+11"/>
         <source>Resyncing {model} #{local_id}…</source>
         <translation>{model} #{local_id} wird erneut synchronisiert…</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+15"/>
         <source>Cancelling: the sync stops after the current record.</source>
         <translation>Wird abgebrochen: Die Synchronisierung hält nach dem aktuellen Datensatz an.</translation>
     </message>
     <message>
-        <location line="+27"/>
+        <location filename="../../ui/pane_state.py" line="+162"/>
         <source>Waiting for {provider}&apos;s rate limit, resumes in {seconds} s.</source>
         <translation>Warte auf das Anfragelimit von {provider}, weiter in {seconds} s.</translation>
     </message>
@@ -985,12 +1118,12 @@
         <translation>Ü&amp;ber ffdesk</translation>
     </message>
     <message>
-        <location line="+56"/>
+        <location line="+60"/>
         <source>Module problems</source>
         <translation>Modulprobleme</translation>
     </message>
     <message>
-        <location line="+93"/>
+        <location line="+97"/>
         <source>Acti&amp;vity</source>
         <translation>A&amp;ktivität</translation>
     </message>
@@ -1020,37 +1153,13 @@
         <translation>{module} ist keine Integration: es hat keine Seite in der Liste.</translation>
     </message>
     <message>
-        <location line="+80"/>
-        <source>A sync is running</source>
-        <translation>Eine Synchronisierung läuft</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>A sync is still running. Keep syncing in the tray?</source>
-        <translation>Eine Synchronisierung läuft noch. Im Infobereich weiter synchronisieren?</translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>ffdesk stays in the tray until the sync ends; quit it from the tray menu.</source>
-        <translation>ffdesk bleibt im Infobereich, bis die Synchronisierung endet; beenden Sie es über dessen Menü.</translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>Keep syncing in the tray</source>
-        <translation>Im Infobereich weiter synchronisieren</translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>Stop the sync and quit</source>
-        <translation>Synchronisierung stoppen und beenden</translation>
-    </message>
-    <message>
-        <location line="-406"/>
+        <location filename="../../ui/first_screen.py" line="+134"/>
+        <location filename="../../ui/main_window.py" line="-319"/>
         <source>Company: {name}</source>
         <translation>Firma: {name}</translation>
     </message>
     <message>
-        <location line="+14"/>
+        <location filename="../../ui/main_window.py" line="+14"/>
         <source>Problems ({count})</source>
         <translation>Probleme ({count})</translation>
     </message>
@@ -1098,7 +1207,7 @@
 <context>
     <name>MappingsModel</name>
     <message>
-        <location filename="../../ui/history_tables.py" line="-86"/>
+        <location filename="../../ui/history_tables.py" line="-88"/>
         <source>Model</source>
         <translation>Modell</translation>
     </message>
@@ -1135,7 +1244,7 @@
 <context>
     <name>MessageBar</name>
     <message>
-        <location filename="../../ui/message_bar.py" line="+35"/>
+        <location filename="../../ui/message_bar.py" line="+43"/>
         <source>Details…</source>
         <translation>Details…</translation>
     </message>
@@ -1148,6 +1257,50 @@
         <location line="+1"/>
         <source>Dismiss message</source>
         <translation>Meldung schließen</translation>
+    </message>
+</context>
+<context>
+    <name>Names</name>
+    <message>
+        <location filename="../../ui/names.py" line="+15"/>
+        <source>{first} and {last}</source>
+        <translation>{first} und {last}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>, </source>
+        <translation>, </translation>
+    </message>
+</context>
+<context>
+    <name>PanePreview</name>
+    <message>
+        <location filename="../../ui/first_screen.py" line="-111"/>
+        <source>Opening the database…</source>
+        <translation>Datenbank wird geöffnet…</translation>
+    </message>
+</context>
+<context>
+    <name>PaneStates</name>
+    <message>
+        <location filename="../../ui/pane_state.py" line="-132"/>
+        <source>Testing…</source>
+        <translation>Wird getestet…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Enabling…</source>
+        <translation>Wird aktiviert…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Syncing…</source>
+        <translation>Wird synchronisiert…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Previewing…</source>
+        <translation>Vorschau läuft…</translation>
     </message>
 </context>
 <context>
@@ -1575,9 +1728,62 @@
     </message>
 </context>
 <context>
+    <name>ScheduleNote</name>
+    <message>
+        <location filename="../../ui/schedule_note.py" line="+14"/>
+        <source>every minute</source>
+        <translation>jede Minute</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>every {n} minutes</source>
+        <translation>alle {n} Minuten</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>every hour</source>
+        <translation>jede Stunde</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>every {n} hours</source>
+        <translation>alle {n} Stunden</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>every day</source>
+        <translation>jeden Tag</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>every {n} days</source>
+        <translation>alle {n} Tage</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>every month</source>
+        <translation>jeden Monat</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>every {n} months</source>
+        <translation>alle {n} Monate</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>every year</source>
+        <translation>jedes Jahr</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>every {n} years</source>
+        <translation>alle {n} Jahre</translation>
+    </message>
+</context>
+<context>
     <name>ScheduleStatus</name>
     <message>
-        <location filename="../../ui/schedule_status.py" line="+24"/>
+        <location filename="../../ui/schedule_status.py" line="+26"/>
         <source>Run schedules in the bac&amp;kground…</source>
         <translation>Zeitpläne im &amp;Hintergrund ausführen…</translation>
     </message>
@@ -1587,7 +1793,7 @@
         <translation>Den ffdesk-Planer als Dienst installieren, damit Zeitpläne ohne das Fenster laufen</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+17"/>
         <source>not yet</source>
         <translation>noch nicht</translation>
     </message>
@@ -1597,7 +1803,7 @@
         <translation>Geplante Synchronisierungen laufen im Hintergrund auf {host} (letzte Prüfung {when})</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+8"/>
         <source>Scheduled syncs run only while this window is open.</source>
         <translation>Geplante Synchronisierungen laufen nur, solange dieses Fenster offen ist.</translation>
     </message>
@@ -1791,6 +1997,11 @@
     </message>
     <message>
         <location line="+3"/>
+        <source>Stopped</source>
+        <translation>Angehalten</translation>
+    </message>
+    <message>
+        <location line="+2"/>
         <source>Manual</source>
         <translation>Manuell</translation>
     </message>
@@ -1808,7 +2019,7 @@
 <context>
     <name>SyncController</name>
     <message>
-        <location filename="../../ui/sync_controller.py" line="+81"/>
+        <location filename="../../ui/sync_controller.py" line="+93"/>
         <source>The sync was stopped.</source>
         <extracomment>Progress is reported at most this often (a sync may count thousands of records a second).</extracomment>
         <translation>Die Synchronisierung wurde angehalten.</translation>

@@ -77,16 +77,13 @@ class Integration(Model):
             raise UserError(f"Install {self.name} before enabling it.")
 
     async def enable_integration(self):
-        """Base of the enable chain: installed, required fields filled, connection not refused.
+        """Base of the enable chain: installed, fields filled and valid, connection not refused.
 
-        Provider modules check their own credentials first and then call super().
+        Every field that stops it is named at once: the required fields of the form and the
+        module's `check_credentials()`. Provider modules may check more first, then call super().
         """
         await self._check_installed()
-        missing = [f for f in env_ctx.get().form(self) if f.visible and f.required]
-        missing = [f for f in missing if getattr(self, f.name) in (None, "")]
-        if missing:
-            labels = ", ".join(f.label for f in missing)
-            raise UserError(f"Please fill in {labels} before enabling {self.name}.")
+        check_fields(self, env_ctx.get().form(self))
         try:
             result = await self.check_connection()
         except CredentialsRejected as exc:
@@ -105,6 +102,20 @@ class Integration(Model):
         """Base of the disable chain."""
         self.enabled = False
         await self.save()
+
+    def check_credentials(self):
+        """Local checks of what was typed, as {field name: sentence}; providers override.
+
+        Optional (a module without it still works): the form calls it as the user types, and
+        Test connection and Enable call it before anything is sent. It reads the record, unsaved
+        edits included, and never the network.
+        """
+        return {}
+
+    def module_identifier(self):
+        """The identifier of this integration's module, for checks that cannot await."""
+        module = self.module
+        return module.identifier if module is not None else None
 
     def record_dashboard_url(self, record, remote_id):
         """The provider's web page of one synced record (https), or None; providers that

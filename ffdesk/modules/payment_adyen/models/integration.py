@@ -86,43 +86,61 @@ class AdyenIntegration(Model):
 
     # -- credentials ------------------------------------------------------------------
     def _adyen_credential_problem(self):
+        """The first problem of the credentials, or None."""
+        return next(iter(self._adyen_credential_problems().values()), None)
+
+    def check_credentials(self):
+        problems = super().check_credentials()
+        if self.module_identifier() == IDENTIFIER:
+            problems.update(self._adyen_credential_problems())
+        return problems
+
+    def _adyen_credential_problems(self):
+        """{field: sentence} for what is wrong in the typed credentials (no network)."""
+        problems = {}
         key = (self.adyen_api_key or "").strip()
         if not key:
-            return "Please enter your Adyen API Key before enabling."
-        if key.startswith(("test_", "live_")):
-            return (
+            problems["adyen_api_key"] = "Please enter your Adyen API Key before enabling."
+        elif key.startswith(("test_", "live_")):
+            problems["adyen_api_key"] = (
                 "That is an Adyen client key (it starts with test_ or live_), which only works in "
                 "the shopper's browser: enter the API key of the same API credential instead "
                 "(Customer Area > Developers > API credentials; it usually starts with AQE)."
             )
-        if any(c.isspace() for c in key):
-            return "The Adyen API Key contains spaces or line breaks: copy it again in one piece."
+        elif any(c.isspace() for c in key):
+            problems["adyen_api_key"] = (
+                "The Adyen API Key contains spaces or line breaks: copy it again in one piece."
+            )
         merchant = (self.adyen_merchant_account or "").strip()
         if not merchant:
-            return "Please enter your Adyen Merchant Account before enabling."
-        if any(c.isspace() for c in merchant):
-            return (
+            problems["adyen_merchant_account"] = (
+                "Please enter your Adyen Merchant Account before enabling."
+            )
+        elif any(c.isspace() for c in merchant):
+            problems["adyen_merchant_account"] = (
                 "The Adyen Merchant Account is a code without spaces, e.g. YourCompanyECOM "
                 "(Customer Area > Settings > Merchant accounts)."
             )
         if self.sandbox_mode:
-            return None
+            return problems
         prefix = (self.adyen_live_url_prefix or "").strip()
+        found = _PREFIX_IN_URL.search(prefix)
         if not prefix:
-            return (
+            problems["adyen_live_url_prefix"] = (
                 "Live payments need the Adyen Live URL Prefix (e.g. 1797a841fbb37ca7-AdyenDemo, "
                 f"from {_API_URLS} in the live Customer Area); or turn Sandbox Mode on to use "
                 "Adyen's test platform."
             )
-        found = _PREFIX_IN_URL.search(prefix)
-        if found and found.group(1) != prefix:
-            return f"Enter only the Live URL Prefix ({found.group(1)}), not the whole address."
-        if not _PREFIX.fullmatch(prefix):
-            return (
+        elif found and found.group(1) != prefix:
+            problems["adyen_live_url_prefix"] = (
+                f"Enter only the Live URL Prefix ({found.group(1)}), not the whole address."
+            )
+        elif not _PREFIX.fullmatch(prefix):
+            problems["adyen_live_url_prefix"] = (
                 "The Adyen Live URL Prefix looks like 1797a841fbb37ca7-AdyenDemo: a random code, "
                 f"a hyphen and your company account name ({_API_URLS})."
             )
-        return None
+        return problems
 
     def _adyen_base_url(self):
         """The Checkout API root: the test host in Sandbox Mode, else the live prefix host."""
@@ -142,13 +160,6 @@ class AdyenIntegration(Model):
             rate_limit=rate_limit_for(IDENTIFIER, RATE_LIMIT),
             credential_label=CREDENTIAL_LABEL,
         )
-
-    async def enable_integration(self):
-        if await self._is_adyen():
-            problem = self._adyen_credential_problem()
-            if problem:
-                raise UserError(problem)
-        await super().enable_integration()
 
     async def check_connection(self):
         if not await self._is_adyen():

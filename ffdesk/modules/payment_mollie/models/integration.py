@@ -86,40 +86,45 @@ class MollieIntegration(Model):
 
     # -- credentials ------------------------------------------------------------------
     def _mollie_credential_problem(self):
+        """The first problem of the credentials, or None."""
+        return next(iter(self._mollie_credential_problems().values()), None)
+
+    def check_credentials(self):
+        problems = super().check_credentials()
+        if self.module_identifier() == IDENTIFIER:
+            problems.update(self._mollie_credential_problems())
+        return problems
+
+    def _mollie_credential_problems(self):
+        """{field: sentence} for what is wrong in the typed credentials (no network)."""
+        problems = {}
         key = (self.mollie_api_key or "").strip()
+        live = key.startswith(LIVE_PREFIX)
+        sandbox = bool(self.sandbox_mode)
         if not key:
-            return "Please enter your Mollie API Key before enabling."
-        if key.startswith("access_"):
-            return (
+            problems["mollie_api_key"] = "Please enter your Mollie API Key before enabling."
+        elif key.startswith("access_"):
+            problems["mollie_api_key"] = (
                 "That is an organization access token (access_...): enter the API key of "
                 "the website profile instead (test_... or live_..., Dashboard > Developers > "
                 "API keys)."
             )
-        if not key.startswith((TEST_PREFIX, LIVE_PREFIX)) or any(c.isspace() for c in key):
-            return (
+        elif not key.startswith((TEST_PREFIX, LIVE_PREFIX)) or any(c.isspace() for c in key):
+            problems["mollie_api_key"] = (
                 "The Mollie API Key must start with test_ or live_ "
                 "(copy it from Dashboard > Developers > API keys)."
             )
-        live = key.startswith(LIVE_PREFIX)
-        sandbox = bool(self.sandbox_mode)
-        if sandbox and live:
-            return (
+        elif sandbox and live:
+            problems["mollie_api_key"] = (
                 "The API Key is a live key (live_...) but Sandbox Mode is on: turn Sandbox "
                 "Mode off, or enter the test API key (test_...)."
             )
-        if not sandbox and not live:
-            return (
+        elif not sandbox and not live:
+            problems["mollie_api_key"] = (
                 "The API Key is a test key (test_...) but Sandbox Mode is off: turn Sandbox "
                 "Mode on, or enter the live API key (live_...)."
             )
-        return None
-
-    async def enable_integration(self):
-        if await self._is_mollie():
-            problem = self._mollie_credential_problem()
-            if problem:
-                raise UserError(problem)
-        await super().enable_integration()
+        return problems
 
     def _mollie_client(self):
         key = (self.mollie_api_key or "").strip()

@@ -146,42 +146,47 @@ class PayPalIntegration(Model):
 
     # -- credentials ------------------------------------------------------------------
     def _paypal_credential_problem(self):
+        """The first problem of the credentials, or None."""
+        return next(iter(self._paypal_credential_problems().values()), None)
+
+    def check_credentials(self):
+        problems = super().check_credentials()
+        if self.module_identifier() == IDENTIFIER:
+            problems.update(self._paypal_credential_problems())
+        return problems
+
+    def _paypal_credential_problems(self):
+        """{field: sentence} for what is wrong in the typed credentials (no network)."""
+        problems = {}
         client_id = (self.paypal_client_id or "").strip()
         secret = (self.paypal_client_secret or "").strip()
-        if not client_id:
-            return "Please enter your PayPal Client ID before enabling."
-        if not secret:
-            return "Please enter your PayPal Secret before enabling."
         where = "developer.paypal.com > Apps & Credentials"
-        if len(client_id) < MIN_ID_LENGTH or any(c.isspace() for c in client_id):
-            return (
+        if not client_id:
+            problems["paypal_client_id"] = "Please enter your PayPal Client ID before enabling."
+        elif len(client_id) < MIN_ID_LENGTH or any(c.isspace() for c in client_id):
+            problems["paypal_client_id"] = (
                 "The PayPal Client ID looks incomplete: it is a long string of letters, digits, "
                 f"dashes and underscores without spaces. Copy it again from {where}."
             )
-        if len(secret) < MIN_ID_LENGTH or any(c.isspace() for c in secret):
-            return (
+        if not secret:
+            problems["paypal_client_secret"] = "Please enter your PayPal Secret before enabling."
+        elif len(secret) < MIN_ID_LENGTH or any(c.isspace() for c in secret):
+            problems["paypal_client_secret"] = (
                 "The PayPal Secret looks incomplete: it is a long string of letters, digits, "
                 f"dashes and underscores without spaces. Copy it again from {where}."
             )
-        if client_id == secret:
-            return (
+        elif client_id == secret:
+            problems["paypal_client_secret"] = (
                 "The PayPal Client ID and Secret are the same: paste the Secret (shown under "
                 f"the Client ID in {where}) into the Secret field."
             )
         days = self.paypal_history_days
         if days is not None and not 1 <= days <= MAX_HISTORY_DAYS:
-            return (
+            problems["paypal_history_days"] = (
                 f"History (days) must be between 1 and {MAX_HISTORY_DAYS}: PayPal lists "
                 "transactions of the last three years only."
             )
-        return None
-
-    async def enable_integration(self):
-        if await self._is_paypal():
-            problem = self._paypal_credential_problem()
-            if problem:
-                raise UserError(problem)
-        await super().enable_integration()
+        return problems
 
     def _paypal_api(self):
         """One sync's (or test's) connection: the shared OAuth2 token and the API calls; a

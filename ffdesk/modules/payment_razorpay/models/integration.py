@@ -88,36 +88,43 @@ class RazorpayIntegration(Model):
 
     # -- credentials ------------------------------------------------------------------
     def _razorpay_credential_problem(self):
+        """The first problem of the credentials, or None."""
+        return next(iter(self._razorpay_credential_problems().values()), None)
+
+    def check_credentials(self):
+        problems = super().check_credentials()
+        if self.module_identifier() == IDENTIFIER:
+            problems.update(self._razorpay_credential_problems())
+        return problems
+
+    def _razorpay_credential_problems(self):
+        """{field: sentence} for what is wrong in the typed credentials (no network)."""
+        problems = {}
         key_id = (self.razorpay_key_id or "").strip()
+        live = key_id.startswith(LIVE_PREFIX)
+        sandbox = bool(self.sandbox_mode)
         if not key_id:
-            return "Please enter your Razorpay Key ID before enabling."
-        if not key_id.startswith((TEST_PREFIX, LIVE_PREFIX)):
-            return (
+            problems["razorpay_key_id"] = "Please enter your Razorpay Key ID before enabling."
+        elif not key_id.startswith((TEST_PREFIX, LIVE_PREFIX)):
+            problems["razorpay_key_id"] = (
                 "The Razorpay Key ID must start with rzp_test_ or rzp_live_ "
                 "(copy it from Dashboard > Account & Settings > API Keys)."
             )
-        live = key_id.startswith(LIVE_PREFIX)
-        sandbox = bool(self.sandbox_mode)
-        if sandbox and live:
-            return (
+        elif sandbox and live:
+            problems["razorpay_key_id"] = (
                 "The Key ID is a Live Mode key (rzp_live_...) but Sandbox Mode is on: turn "
                 "Sandbox Mode off, or enter a Test Mode Key ID (rzp_test_...) and its secret."
             )
-        if not sandbox and not live:
-            return (
+        elif not sandbox and not live:
+            problems["razorpay_key_id"] = (
                 "The Key ID is a Test Mode key (rzp_test_...) but Sandbox Mode is off: turn "
                 "Sandbox Mode on, or enter a Live Mode Key ID (rzp_live_...) and its secret."
             )
         if not (self.razorpay_key_secret or "").strip():
-            return "Please enter the Razorpay Key Secret that belongs to this Key ID."
-        return None
-
-    async def enable_integration(self):
-        if await self._is_razorpay():
-            problem = self._razorpay_credential_problem()
-            if problem:
-                raise UserError(problem)
-        await super().enable_integration()
+            problems["razorpay_key_secret"] = (
+                "Please enter the Razorpay Key Secret that belongs to this Key ID."
+            )
+        return problems
 
     def _razorpay_client(self):
         key_id = (self.razorpay_key_id or "").strip()

@@ -93,38 +93,47 @@ class SquareIntegration(Model):
 
     # -- credentials ------------------------------------------------------------------
     def _square_credential_problem(self):
+        """The first problem of the credentials, or None."""
+        return next(iter(self._square_credential_problems().values()), None)
+
+    def check_credentials(self):
+        problems = super().check_credentials()
+        if self.module_identifier() == IDENTIFIER:
+            problems.update(self._square_credential_problems())
+        return problems
+
+    def _square_credential_problems(self):
+        """{field: sentence} for what is wrong in the typed credentials (no network)."""
+        problems = {}
         token = (self.square_access_token or "").strip()
         if not token:
-            return "Please enter your Square Access Token before enabling."
-        if token.startswith(("sq0idp-", "sandbox-sq0idb-")):
-            return (
+            problems["square_access_token"] = (
+                "Please enter your Square Access Token before enabling."
+            )
+        elif token.startswith(("sq0idp-", "sandbox-sq0idb-")):
+            problems["square_access_token"] = (
                 "That is the Application ID, not an access token: copy the access token from "
                 "Developer Console > Applications > your app > Credentials."
             )
-        if token.startswith(("sq0csp-", "sandbox-sq0csb-")):
-            return (
+        elif token.startswith(("sq0csp-", "sandbox-sq0csb-")):
+            problems["square_access_token"] = (
                 "That is the Application secret, not an access token: copy the access token "
                 "from Developer Console > Applications > your app > Credentials."
             )
-        if any(c.isspace() for c in token):
-            return "Paste the Square access token alone, without 'Bearer' or spaces."
+        elif any(c.isspace() for c in token):
+            problems["square_access_token"] = (
+                "Paste the Square access token alone, without 'Bearer' or spaces."
+            )
         location = (self.square_location_id or "").strip()
         if location and not _LOCATION_ID.fullmatch(location):
-            return (
+            problems["square_location_id"] = (
                 "The Square Location ID has letters and digits only (e.g. L88917AVBK2S5); "
                 "leave it empty to sync the payments of every location."
             )
-        return None
+        return problems
 
     def _square_environment(self):
         return "Sandbox" if self.sandbox_mode else "Production"
-
-    async def enable_integration(self):
-        if await self._is_square():
-            problem = self._square_credential_problem()
-            if problem:
-                raise UserError(problem)
-        await super().enable_integration()
 
     def _square_client(self):
         token = (self.square_access_token or "").strip()

@@ -110,45 +110,52 @@ class StripeIntegration(Model):
 
     # -- credentials ------------------------------------------------------------------
     def _stripe_credential_problem(self):
+        """The first problem of the credentials, or None."""
+        return next(iter(self._stripe_credential_problems().values()), None)
+
+    def check_credentials(self):
+        problems = super().check_credentials()
+        if self.module_identifier() == IDENTIFIER:
+            problems.update(self._stripe_credential_problems())
+        return problems
+
+    def _stripe_credential_problems(self):
+        """{field: sentence} for what is wrong in the typed credentials (no network)."""
+        problems = {}
         key = (self.secret_key or "").strip()
+        sandbox = bool(self.sandbox_mode)
         if not key:
-            return "Please enter your Stripe Secret Key before enabling."
-        if not key.startswith(SECRET_PREFIXES):
-            return (
+            problems["secret_key"] = "Please enter your Stripe Secret Key before enabling."
+        elif not key.startswith(SECRET_PREFIXES):
+            problems["secret_key"] = (
                 "The Stripe Secret Key must start with sk_test_, sk_live_, rk_test_ or rk_live_ "
                 "(copy it from Dashboard > Developers > API keys)."
             )
-        sandbox = bool(self.sandbox_mode)
-        if sandbox and _is_live(key):
-            return (
+        elif sandbox and _is_live(key):
+            problems["secret_key"] = (
                 "The Secret Key is a live key but Sandbox Mode is on: turn Sandbox Mode off, "
                 "or enter a test key (sk_test_...)."
             )
-        if not sandbox and not _is_live(key):
-            return (
+        elif not sandbox and not _is_live(key):
+            problems["secret_key"] = (
                 "The Secret Key is a test key but Sandbox Mode is off: turn Sandbox Mode on, "
                 "or enter a live key (sk_live_...)."
             )
         publishable = (self.publishable_key or "").strip()
         if publishable:
             if not publishable.startswith(("pk_test_", "pk_live_")):
-                return "The Publishable Key must start with pk_test_ or pk_live_."
-            if _is_live(publishable) != _is_live(key):
-                return (
+                problems["publishable_key"] = (
+                    "The Publishable Key must start with pk_test_ or pk_live_."
+                )
+            elif key.startswith(SECRET_PREFIXES) and _is_live(publishable) != _is_live(key):
+                problems["publishable_key"] = (
                     "The Publishable Key and the Secret Key belong to different modes "
                     "(one test, one live): use the pair from the same mode."
                 )
         webhook = (self.webhook_secret or "").strip()
         if webhook and not webhook.startswith("whsec_"):
-            return "The Webhook Signing Secret must start with whsec_."
-        return None
-
-    async def enable_integration(self):
-        if await self._is_stripe():
-            problem = self._stripe_credential_problem()
-            if problem:
-                raise UserError(problem)
-        await super().enable_integration()
+            problems["webhook_secret"] = "The Webhook Signing Secret must start with whsec_."
+        return problems
 
     def _stripe_client(self):
         key = (self.secret_key or "").strip()

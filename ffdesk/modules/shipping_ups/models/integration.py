@@ -265,44 +265,49 @@ class UpsIntegration(Model):
 
     # -- credentials ------------------------------------------------------------------
     def _ups_credential_problem(self):
+        """The first problem of the credentials, or None."""
+        return next(iter(self._ups_credential_problems().values()), None)
+
+    def check_credentials(self):
+        problems = super().check_credentials()
+        if self.module_identifier() == IDENTIFIER:
+            problems.update(self._ups_credential_problems())
+        return problems
+
+    def _ups_credential_problems(self):
+        """{field: sentence} for what is wrong in the typed credentials (no network)."""
+        problems = {}
         client_id = (self.ups_client_id or "").strip()
         secret = (self.ups_client_secret or "").strip()
         account = (self.ups_account_number or "").strip()
         where = "developer.ups.com > My Apps"
         if not client_id:
-            return "Please enter your UPS Client ID before enabling."
+            problems["ups_client_id"] = "Please enter your UPS Client ID before enabling."
         if not secret:
-            return "Please enter your UPS Client Secret before enabling."
+            problems["ups_client_secret"] = "Please enter your UPS Client Secret before enabling."
         if not account:
-            return "Please enter your UPS account number before enabling."
-        if len(client_id) < MIN_ID_LENGTH or any(c.isspace() for c in client_id):
-            return (
+            problems["ups_account_number"] = "Please enter your UPS account number before enabling."
+        if client_id and (len(client_id) < MIN_ID_LENGTH or any(c.isspace() for c in client_id)):
+            problems["ups_client_id"] = (
                 "The UPS Client ID looks incomplete: it is a long string of letters and digits "
                 f"without spaces. Copy it again from {where}."
             )
-        if len(secret) < MIN_ID_LENGTH or any(c.isspace() for c in secret):
-            return (
+        if secret and (len(secret) < MIN_ID_LENGTH or any(c.isspace() for c in secret)):
+            problems["ups_client_secret"] = (
                 "The UPS Client Secret looks incomplete: it is a long string of letters and "
                 f"digits without spaces. Copy it again from {where}."
             )
-        if client_id == secret:
-            return (
+        elif secret and client_id == secret:
+            problems["ups_client_secret"] = (
                 "The UPS Client ID and Client Secret are the same: paste the Client Secret of "
                 f"the app ({where}) into the Client Secret field."
             )
-        if len(account) != 6 or not account.isalnum() or not account.isascii():
-            return (
+        if account and (len(account) != 6 or not account.isalnum() or not account.isascii()):
+            problems["ups_account_number"] = (
                 "The UPS account number is the 6-character shipper number (letters and digits, "
                 "e.g. A1B2C3) shown on your UPS invoices and at ups.com > Account Summary."
             )
-        return None
-
-    async def enable_integration(self):
-        if await self._is_ups():
-            problem = self._ups_credential_problem()
-            if problem:
-                raise UserError(problem)
-        await super().enable_integration()
+        return problems
 
     def _ups_api(self):
         account = (self.ups_account_number or "").strip().upper()

@@ -203,40 +203,52 @@ class TwilioIntegration(Model):
 
     # -- credentials ------------------------------------------------------------------
     def _twilio_credential_problem(self):
+        """The first problem of the credentials, or None."""
+        return next(iter(self._twilio_credential_problems().values()), None)
+
+    def check_credentials(self):
+        problems = super().check_credentials()
+        if self.module_identifier() == IDENTIFIER:
+            problems.update(self._twilio_credential_problems())
+        return problems
+
+    def _twilio_credential_problems(self):
+        """{field: sentence} for what is wrong in the typed credentials (no network)."""
+        problems = {}
         sid = (self.twilio_account_sid or "").strip()
         if not sid:
-            return "Please enter your Twilio Account SID before enabling."
-        if sid.startswith("SK"):
-            return (
+            problems["twilio_account_sid"] = "Please enter your Twilio Account SID before enabling."
+        elif sid.startswith("SK"):
+            problems["twilio_account_sid"] = (
                 "That is an API Key SID (SK...), not the Account SID: enter the Account SID "
                 f"(AC...) and its Auth Token ({_CONSOLE})."
             )
-        if not _ACCOUNT_SID.fullmatch(sid):
-            return (
+        elif not _ACCOUNT_SID.fullmatch(sid):
+            problems["twilio_account_sid"] = (
                 "The Twilio Account SID is AC followed by 32 hexadecimal characters (34 in all); "
                 f"copy it from the {_CONSOLE}."
             )
         token = (self.twilio_auth_token or "").strip()
         if not token:
-            return "Please enter your Twilio Auth Token before enabling."
-        if not _AUTH_TOKEN.fullmatch(token):
-            return (
+            problems["twilio_auth_token"] = "Please enter your Twilio Auth Token before enabling."
+        elif not _AUTH_TOKEN.fullmatch(token):
+            problems["twilio_auth_token"] = (
                 "The Twilio Auth Token is 32 hexadecimal characters; copy it again from the "
                 f"{_CONSOLE}."
             )
         sender = (self.twilio_from_number or "").strip()
         if not sender:
-            return (
+            problems["twilio_from_number"] = (
                 "Please enter the Twilio From Number (E.164, e.g. +15005550006) or a Messaging "
                 "Service SID (MG...) before enabling."
             )
-        if not (_E164.fullmatch(_number(sender)) or _SERVICE_SID.fullmatch(sender)):
-            return (
+        elif not (_E164.fullmatch(_number(sender)) or _SERVICE_SID.fullmatch(sender)):
+            problems["twilio_from_number"] = (
                 "The From Number must be a phone number in E.164 form (+ country code and "
                 "number, e.g. +15005550006) or a Messaging Service SID (MG followed by 32 "
                 "hexadecimal characters)."
             )
-        return None
+        return problems
 
     def _twilio_sender(self):
         sender = (self.twilio_from_number or "").strip()
@@ -258,13 +270,6 @@ class TwilioIntegration(Model):
 
     def _twilio_path(self, tail):
         return f"{API}/Accounts/{self.twilio_account_sid.strip()}{tail}"
-
-    async def enable_integration(self):
-        if await self._is_twilio():
-            problem = self._twilio_credential_problem()
-            if problem:
-                raise UserError(problem)
-        await super().enable_integration()
 
     async def check_connection(self):
         if not await self._is_twilio():
