@@ -124,6 +124,12 @@ def build_parser() -> argparse.ArgumentParser:
     runs = sub(commands, "runs", "recent sync runs")
     runs.add_argument("id", nargs="?")
     runs.add_argument("--limit", type=int, default=20)
+    runs.add_argument(
+        "--run",
+        type=int,
+        metavar="RUN_ID",
+        help="one run in detail: counts by direction, failed records, log lines",
+    )
 
     audit = sub(commands, "audit", "who changed the configuration, when and what")
     audit.add_argument("id", nargs="?", help="only this integration (of the company)")
@@ -431,8 +437,13 @@ def _preview_text(rows: Sequence[dict[str, Any]]) -> str:
 
 
 async def _runs(system: System, args: argparse.Namespace, out: Output) -> int:
+    from ffdesk.services.runs import detail_of, detail_text, run_detail, summary_row
     from ffdesk.sync.runner import reap_interrupted
 
+    if args.run is not None:
+        detail = await run_detail(system, args.run)
+        out.emit({"runs": [detail.as_dict()]}, detail_text(detail))
+        return 0
     # A run left `running` by a process that died is marked interrupted as soon as it is seen.
     await reap_interrupted()
     SyncRun = system.registry["SyncRun"]
@@ -440,25 +451,9 @@ async def _runs(system: System, args: argparse.Namespace, out: Output) -> int:
     if args.id:
         record = await system.integration(args.id)
         query = query.filter(integration=record.id)
-    rows = []
-    for run in await query.order_by("-id").limit(args.limit).all():
-        rows.append(
-            {
-                "id": run.id,
-                "integration": run.module_identifier,
-                "trigger": run.trigger,
-                "state": run.state,
-                "started": run.started,
-                "finished": run.finished,
-                "created": run.created,
-                "updated": run.updated,
-                "skipped": run.skipped,
-                "failed": run.failed,
-                "error": run.error,
-                # "closed": stopped because ffdesk was closed, not by a Cancel.
-                "stop_reason": run.stop_reason,
-            }
-        )
+    rows = [
+        summary_row(detail_of(run)) for run in await query.order_by("-id").limit(args.limit).all()
+    ]
     columns = [
         "id",
         "integration",

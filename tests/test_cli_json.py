@@ -97,6 +97,9 @@ def test_every_command_prints_one_object_matching_its_schema(
     assert (synced["state"], synced["failed"]) == ("done", 0)
     [listed] = run("runs")["runs"]
     assert listed["id"] == synced["run_id"]
+    assert listed["pushed"]["created"] + listed["pulled"]["created"] == synced["created"]
+    [detail] = run("runs", "--run", str(listed["id"]))["runs"]
+    assert detail["log"] == [] and detail["duration_seconds"] is not None
     offered = run("records models")["models"]
     assert [m["name"] for m in offered] == ["Contact", "PaymentTransaction"]
     page = run("records list", "Contact", "--search", "ADA")

@@ -161,6 +161,10 @@ class SyncRun(Model):
     total = Integer(description="Total")
     error = Text(description="Error")
     log = JSON(description="Log", default=list)
+    #: The counts split by direction: {"push": {"created": 3, ...}, "pull": {...}}.
+    directions = JSON(description="Counts by Direction", default=dict)
+    #: Failed records with their reasons ({"record", "reason", "direction"}), bounded.
+    failures = JSON(description="Failed Records", default=list)
     # Why a cancelled run stopped when nobody pressed Cancel ("closed": ffdesk was closed).
     stop_reason = Char(description="Stop Reason", max_length=32)
 

@@ -125,6 +125,20 @@ class System:
         )
         self._images.clear()
 
+    async def rediscover(self) -> None:
+        """Read the module folders again (Refresh): a fixed manifest loses its problem, a newly
+        broken one gets it, a new module is listed; installed code is not reloaded."""
+        before = {key: found.problem for key, found in self.discovered.items()}
+        self.discover()
+        for identifier, problem in before.items():
+            found = self.discovered.get(identifier)
+            # A load problem that was the manifest's own goes with the manifest's fix.
+            own = bool(problem) and self.problems.get(identifier) == problem
+            if own and (found is None or found.problem != problem):
+                self.problems.pop(identifier, None)
+        await self._sync_module_records()
+        await self.sync_integration_records()
+
     def _activate(self) -> None:
         self.env.registry = self.registry
         env_ctx.set(self.env)

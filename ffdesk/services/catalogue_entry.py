@@ -11,7 +11,16 @@ from dataclasses import dataclass
 NOT_INSTALLED = "Not Installed"
 INSTALLED = "Installed"
 ENABLED = "Enabled"
+#: Shown (never stored) for a module that cannot be installed: its manifest, code or data is
+#: broken, or its manifest cannot be read at all.
+UNAVAILABLE = "Unavailable"
 STATES = (NOT_INSTALLED, INSTALLED, ENABLED)
+
+
+def shown_state(state: str, problem: str | None) -> str:
+    """The one state word the catalogue and the pane both show: a module that is not installed
+    and cannot be (it has a problem) is "Unavailable"."""
+    return UNAVAILABLE if problem and state == NOT_INSTALLED else state
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,9 @@ from ffdesk.services.catalogue_entry import (  # noqa: F401 (kept importable fro
     INSTALLED,
     NOT_INSTALLED,
     STATES,
+    UNAVAILABLE,
     CatalogueEntry,
+    shown_state,
 )
 
 if TYPE_CHECKING:  # the window imports this module before the engine is loaded (start-up)
@@ -51,6 +53,8 @@ class RunRow:
     skipped: int
     failed: int
     error: str | None
+    #: "record: reason" of the run's first failed record (None: none failed or not recorded).
+    first_failure: str | None = None
     #: Why a cancelled run stopped without a Cancel ("closed": ffdesk was closed).
     stop_reason: str | None = None
 
@@ -114,6 +118,14 @@ def state_of(module_installed: bool, enabled: bool) -> str:
     return ENABLED if enabled else INSTALLED
 
 
+def unreadable_problem(system: System, identifier: str) -> str | None:
+    """Why a module's manifest cannot be read (None if it can, or no such module was found)."""
+    found = system.discovered.get(identifier)
+    if found is None or found.manifest is not None:
+        return None
+    return _one_line(found.problem) or "its manifest cannot be read"
+
+
 def category_key(category: str) -> tuple[int, str]:
     """Sort key putting the known categories first, in their documented order."""
     if category in CATEGORY_ORDER:
@@ -133,12 +145,17 @@ async def catalogue_entries(system: System) -> list[CatalogueEntry]:
     registry = system.registry
     modules = registry["Module"]._table
     images: dict[str, str | None] = {}
+    categories: dict[str, str | None] = {}
     enabled: dict[str, bool] = {}
     with system.db.connect() as conn:
         ids: dict[int, str] = {}
-        for row in conn.execute(sa.select(modules.c.id, modules.c.identifier, modules.c.image)):
+        query = sa.select(
+            modules.c.id, modules.c.identifier, modules.c.image, modules.c.integration_category
+        )
+        for row in conn.execute(query):
             ids[row.id] = row.identifier
             images[row.identifier] = row.image
+            categories[row.identifier] = row.integration_category
         _module_ids.setdefault(system, {}).update({v: k for k, v in ids.items()})
         if INTEGRATION_MODEL in registry:
             model = registry[INTEGRATION_MODEL]
@@ -169,7 +186,30 @@ async def catalogue_entries(system: System) -> list[CatalogueEntry]:
                 problem=system.module_problem(identifier),
             )
         )
+    entries.extend(_unreadable_entries(system, categories))
     entries.sort(key=lambda e: (category_key(e.category), e.name.casefold(), e.identifier))
+    return entries
+
+
+def _unreadable_entries(system: System, categories: dict[str, str | None]) -> list[CatalogueEntry]:
+    """Modules whose manifest cannot be read: listed (and found by search) as Unavailable with
+    the reason, in the category they had when last read."""
+    entries = []
+    for identifier in sorted(system.discovered):
+        problem = unreadable_problem(system, identifier)
+        if "@" in identifier or problem is None:
+            continue
+        entries.append(
+            CatalogueEntry(
+                identifier=identifier,
+                name=identifier,
+                description=problem,
+                category=categories.get(identifier) or OTHER_CATEGORY,
+                image=None,
+                state=NOT_INSTALLED,
+                problem=problem,
+            )
+        )
     return entries
 
 
@@ -320,7 +360,14 @@ def _latest(
 
 
 RUN_COLUMNS = ("trigger", "state", "started", "finished", "created", "updated", "skipped")
-RUN_COLUMNS += ("failed", "error", "stop_reason")
+RUN_COLUMNS += ("failed", "error", "failures", "stop_reason")
+
+
+def _first_failure(failures: Any) -> str | None:
+    if isinstance(failures, list) and failures and isinstance(failures[0], dict):
+        first = failures[0]
+        return f"{first.get('record', '')}: {first.get('reason', '')}"
+    return None
 
 
 async def sync_history(system: System, record: Model, limit: int = HISTORY_LIMIT) -> list[RunRow]:
@@ -343,6 +390,7 @@ async def sync_history(system: System, record: Model, limit: int = HISTORY_LIMIT
             skipped=run["skipped"] or 0,
             failed=run["failed"] or 0,
             error=run["error"],
+            first_failure=_first_failure(run["failures"]),
             stop_reason=run["stop_reason"],
         )
         for run in _latest(system, "SyncRun", RUN_COLUMNS, int(record.id), limit)

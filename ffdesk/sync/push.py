@@ -103,6 +103,32 @@ async def push_changed(
     batch: int = 500,
     describe: Callable[[Model], str] | None = None,
 ) -> None:
+    """Send every record of `query` changed since it was sent (see `_push_changed`); its
+    counts are the run's pushed ones."""
+    with run.pushing():
+        await _push_changed(
+            run,
+            integration,
+            query,
+            push_one,
+            model=model,
+            concurrency=concurrency,
+            batch=batch,
+            describe=describe,
+        )
+
+
+async def _push_changed(
+    run: SyncJob,
+    integration: Model,
+    query: Query,
+    push_one: PushOne,
+    *,
+    model: str = "Contact",
+    concurrency: int = 8,
+    batch: int = 500,
+    describe: Callable[[Model], str] | None = None,
+) -> None:
     """Send every record of `query` changed since it was sent, `concurrency` at a time.
 
     The records are read by id, `batch` at a time, each batch with its mapper rows

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import enum
 import logging
 import math
 import os
 import socket
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -34,9 +35,19 @@ from ffdesk.sync.preview_guard import previewing
 log = logging.getLogger(__name__)
 
 HEARTBEAT_INTERVAL = 10.0
+#: How often a run's counts, failures and log are written while it goes (if they changed), so
+#: a killed run keeps what it had reached.
+PROGRESS_INTERVAL = 2.0
 STALE_AFTER = timedelta(minutes=1)
 MAX_LOG_LINES = 200
 MAX_PREVIEW_LINES = 500
+#: Failed records kept per run with their reasons (the count itself is never capped).
+MAX_FAILURES = 200
+#: Which way the records being counted go: "push" (to the provider) or "pull" (from it).
+#: The shared push/pull helpers set it; a count outside them is a pull.
+DIRECTION: contextvars.ContextVar[str] = contextvars.ContextVar("sync_direction", default="pull")
+DIRECTIONS = ("push", "pull")
+COUNT_KINDS = ("created", "updated", "skipped", "failed")
 HOST = socket.gethostname()
 INTERRUPTED = "interrupted: the process running it stopped before it finished"
 #: `SyncRun.stop_reason` of a run stopped because ffdesk (the window) was closed, not by Cancel.
@@ -194,6 +205,12 @@ class SyncJob:
         self.pacing = Pacing(on_wait=self._waiting)
         self.run: Model | None = None
         self.created = self.updated = self.skipped = self.failed = 0
+        #: The same counts split by direction: {"push": {"created": 3, ...}, "pull": {...}}.
+        self.by_direction: dict[str, dict[str, int]] = {d: {} for d in DIRECTIONS}
+        #: Failed records with their reasons, at most MAX_FAILURES.
+        self.failures: list[dict[str, str]] = []
+        self._saved_done = -1
+        self._saved_lines = 0
         self.done = 0
         self.total: int | None = None
         self.lines: list[str] = []
@@ -210,6 +227,8 @@ class SyncJob:
     def count(self, kind: str, n: int = 1) -> None:
         """Count `created`, `updated`, `skipped` or `failed` records and advance progress."""
         setattr(self, kind, getattr(self, kind) + n)
+        counts = self.by_direction[DIRECTION.get()]
+        counts[kind] = counts.get(kind, 0) + n
         self.advance(n)
 
     def advance(self, n: int = 1) -> None:
@@ -224,7 +243,9 @@ class SyncJob:
 
     def log(self, line: str) -> None:
         line = redact(line)
-        log.info("%s: %s", self.integration.name, line)
+        # The run id lets the log file's lines be matched with the run's detail.
+        run_id = self.run.id if self.run is not None else "preview"
+        log.info("%s (run %s): %s", self.integration.name, run_id, line)
         if len(self.lines) < MAX_LOG_LINES:
             self.lines.append(f"{datetime.now():%H:%M:%S} {line}")
 
@@ -235,6 +256,10 @@ class SyncJob:
             self.preview.append(line)
         elif len(self.preview) == MAX_PREVIEW_LINES:
             self.preview.append("... and more")
+
+    def pushing(self) -> contextlib.AbstractContextManager[None]:
+        """`with run.pushing():` counts the block's records as sent to the provider."""
+        return direction("push")
 
     def wants(self, model: str) -> bool:
         """Whether this run syncs records of `model` (a one-record resync syncs one model)."""
@@ -260,9 +285,14 @@ class SyncJob:
         beside its mapping) until a later run syncs it."""
         self.count("failed")
         self.log(f"{what}: {error}")
+        reason = redact(str(error))
+        if len(self.failures) < MAX_FAILURES:
+            self.failures.append(
+                {"record": redact(what), "reason": reason, "direction": DIRECTION.get()}
+            )
         if record is not None:
             key = (record[0], str(record[1]))
-            self.record_problems[key] = redact(str(error))
+            self.record_problems[key] = reason
             self.records_fixed.discard(key)
 
     def record_synced(self, model: str, local_id: object) -> None:
@@ -340,9 +370,15 @@ class SyncJob:
             )
 
     async def _beat(self) -> None:
+        # The heartbeat every HEARTBEAT_INTERVAL; the counts sooner, whenever they moved.
+        beaten = asyncio.get_running_loop().time()
         while True:
-            await asyncio.sleep(HEARTBEAT_INTERVAL)
-            await self._save_progress()
+            await asyncio.sleep(PROGRESS_INTERVAL)
+            now = asyncio.get_running_loop().time()
+            moved = self.done != self._saved_done or len(self.lines) != self._saved_lines
+            if moved or now - beaten >= HEARTBEAT_INTERVAL:
+                await self._save_progress()
+                beaten = now
 
     async def _save_progress(self) -> None:
         run = self.run
@@ -351,6 +387,10 @@ class SyncJob:
         run.created, run.updated = self.created, self.updated
         run.skipped, run.failed = self.skipped, self.failed
         run.done, run.total = self.done, self.total
+        run.directions = {d: dict(c) for d, c in self.by_direction.items() if c}
+        run.failures = list(self.failures)
+        run.log = list(self.lines)
+        self._saved_done, self._saved_lines = self.done, len(self.lines)
         await run.save()
 
     async def execute(self) -> RunOutcome:
@@ -586,6 +626,16 @@ async def last_successful_run(integration: Model) -> Model | None:
         .order_by("-started")
         .first()
     )
+
+
+@contextlib.contextmanager
+def direction(name: str) -> Iterator[None]:
+    """Count the records of this block as going `name` ("push" or "pull")."""
+    token = DIRECTION.set(name)
+    try:
+        yield
+    finally:
+        DIRECTION.reset(token)
 
 
 def describe(outcome: RunOutcome) -> dict[str, Any]:

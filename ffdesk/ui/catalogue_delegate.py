@@ -6,6 +6,7 @@ from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QRectF, QS
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
+from ffdesk.services.window import shown_state
 from ffdesk.ui.catalogue_model import Role
 from ffdesk.ui.icons import IconCache, category_icon_path
 from ffdesk.ui.labels import state_label
@@ -132,9 +133,7 @@ class CatalogueDelegate(QStyledItemDelegate):
         painter.drawPixmap(rect.left() + PAD, logo_top, logo)
 
         problem = index.data(Role.PROBLEM)
-        badge_key = str(index.data(Role.STATE))
-        if problem and badge_key == "Not Installed":
-            badge_key = "Unavailable"
+        badge_key = shown_state(str(index.data(Role.STATE)), problem)
         badge_text = state_label(badge_key)
         bfont = self._font(option.font, "badge")  # type: ignore[attr-defined]
         bwidth = badge_width(badge_text, QFontMetrics(bfont))

@@ -17,7 +17,7 @@ from PySide6.QtCore import (
     Qt,
 )
 
-from ffdesk.services.catalogue_entry import CatalogueEntry
+from ffdesk.services.catalogue_entry import ENABLED, INSTALLED, CatalogueEntry, shown_state
 from ffdesk.ui.labels import state_label
 
 Index = QModelIndex | QPersistentModelIndex
@@ -190,13 +190,14 @@ class CatalogueModel(QAbstractItemModel):
         if role == Role.ACTIVITY:
             return self._activities.get(entry.identifier, "")
         if role == Qt.ItemDataRole.ToolTipRole:
-            text = f"{entry.name} — {state_label(entry.state)}\n{entry.description}"
+            shown = state_label(shown_state(entry.state, entry.problem))
+            text = f"{entry.name} — {shown}\n{entry.description}"
             if not entry.problem:
                 return text
             return text + "\n\n" + self.tr("Problem: {problem}").format(problem=entry.problem)
         if role == Qt.ItemDataRole.AccessibleTextRole:
             activity = self._activities.get(entry.identifier)
-            text = f"{entry.name}, {state_label(entry.state)}"
+            text = f"{entry.name}, {state_label(shown_state(entry.state, entry.problem))}"
             return f"{text}, {activity}" if activity else text
         if role == Role.SEARCH_TEXT:
             text = self._search.get(entry.identifier)
@@ -208,7 +209,8 @@ class CatalogueModel(QAbstractItemModel):
                         entry.description,
                         entry.category,
                         entry.state,
-                        state_label(entry.state),  # what the user reads on the badge
+                        # what the user reads on the badge
+                        state_label(shown_state(entry.state, entry.problem)),
                     )
                 ).casefold()
                 self._search[entry.identifier] = text
@@ -251,8 +253,12 @@ class CatalogueFilter(QSortFilterProxyModel):
             return False  # a header: shown when one of its entries is (recursive filtering)
         model = self.sourceModel()
         index = model.index(source_row, 0, source_parent)
-        if self._state is not None and model.data(index, Role.STATE) != self._state:
-            return False
+        if self._state is not None:
+            state = model.data(index, Role.STATE)
+            # "Installed" means installed, enabled or not: enabling does not uninstall.
+            wanted = {INSTALLED, ENABLED} if self._state == INSTALLED else {self._state}
+            if state not in wanted:
+                return False
         if self._words:
             haystack = model.data(index, Role.SEARCH_TEXT)
             return all(word in haystack for word in self._words)

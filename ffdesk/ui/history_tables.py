@@ -10,6 +10,7 @@ from PySide6.QtCore import (
     QT_TRANSLATE_NOOP,
     QAbstractTableModel,
     QCoreApplication,
+    QEvent,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -116,12 +117,13 @@ class RunsModel(_RowsModel):
                 run.updated,
                 run.skipped,
                 run.failed,
-                (run.error or "").splitlines()[0] if run.error else "",
+                self.error_text(run),
             )
             return values[column]
         if role == Qt.ItemDataRole.ToolTipRole:
-            if column == 7 and run.error:
-                return run.error
+            if column == 7 and (run.error or run.failed):
+                tip = run.error or self.error_text(run)
+                return tip + "\n" + self.tr("Double-click or press Enter for the run's detail.")
             if column == 0 and run.finished is not None and run.started is not None:
                 seconds = (run.finished - run.started).total_seconds()
                 return self.tr("Finished {when} ({seconds} s)").format(
@@ -136,6 +138,18 @@ class RunsModel(_RowsModel):
         if role == Qt.ItemDataRole.TextAlignmentRole and 3 <= column <= 6:
             return _RIGHT
         return None
+
+    def error_text(self, run: RunRow) -> str:
+        """The Error cell: the run's error, else what failed ("160 records failed: first: …")."""
+        if run.error:
+            return run.error.splitlines()[0]
+        if run.failed and run.state != "running":
+            if run.first_failure:
+                return self.tr("{count} records failed: first: {first}").format(
+                    count=run.failed, first=run.first_failure
+                )
+            return self.tr("{count} records failed; see the run's detail").format(count=run.failed)
+        return ""
 
 
 class MappingsModel(_RowsModel):
@@ -194,33 +208,72 @@ class TablePage(QStackedWidget):
         self.setCurrentWidget(self.table if has_rows else self.empty)
 
 
-def size_run_columns(table: QTableView) -> None:
-    """Widths that fit their content in the user's language (a state or trigger is never
-    elided), the error column takes the rest."""
-    metrics = table.fontMetrics()
-    # The cell's padding (style sheet) and Qt's text margins come on top of the text.
-    padding = 2 * 8 + 2 * (
-        table.style().pixelMetric(table.style().PixelMetric.PM_FocusFrameHMargin) + 1
-    )
-    bold = table.horizontalHeader().fontMetrics()
+class RunColumnSizer(QObject):
+    """Sizes the Sync history's columns to their content and keeps Failed and Error on screen.
 
-    def fits(*texts: str) -> int:
-        return max(metrics.horizontalAdvance(text) for text in texts) + padding + 4
+    When the table is too narrow for every column plus a readable Error, the columns a run's
+    detail also shows go first (Trigger, then Skipped, then Updated); they come back as the
+    table widens.
+    """
 
-    model = table.model()
-    header = [
-        bold.horizontalAdvance(str(model.headerData(c, Qt.Orientation.Horizontal)))
-        for c in range(7)
-    ]
-    widths = {
-        0: fits("2026-12-31 23:59", format_when(datetime.now())),
-        1: fits(*(trigger_label(t) for t in TRIGGERS)),
-        2: fits(*(run_state_label(s) for s in RUN_STATES)),
-    }
-    for column in range(3, 7):
-        widths[column] = fits("99999")
-    for column, width in widths.items():
-        table.setColumnWidth(column, max(width, header[column] + padding + 4))
+    #: Columns hidden first when room runs out, in that order.
+    DROPPABLE = (1, 5, 4)
+    #: Room the Error column keeps at least.
+    ERROR_ROOM = 170
+    PADDING = 18
+
+    def __init__(self, table: QTableView) -> None:
+        super().__init__(table)
+        self.table = table
+        table.horizontalHeader().setMinimumSectionSize(24)
+        table.viewport().installEventFilter(self)
+        model = table.model()
+        model.modelReset.connect(self.fit)
+        self.fit()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Resize:
+            self.fit()
+        return False
+
+    def natural_width(self, column: int) -> int:
+        """What a column needs: its header (with the style's padding) or its widest cell."""
+        table = self.table
+        header = table.horizontalHeader()
+        metrics = table.fontMetrics()
+        # Every word a state or trigger cell can show, in the user's language: never elided.
+        samples = {
+            0: [
+                QCoreApplication.translate("HistoryTables", "Today {time}").format(time="23:59:59")
+            ],
+            1: [trigger_label(t) for t in TRIGGERS],
+            2: [run_state_label(s) for s in RUN_STATES],
+        }
+        return max(
+            header.sectionSizeFromContents(column).width(),
+            max((metrics.horizontalAdvance(t) for t in samples.get(column, [""])), default=0)
+            + self.PADDING,
+            table.sizeHintForColumn(column),
+        )
+
+    def fit(self) -> None:
+        table = self.table
+        widths = {column: self.natural_width(column) for column in range(7)}
+        room = table.viewport().width() - self.ERROR_ROOM
+        hidden: set[int] = set()
+        for column in self.DROPPABLE:
+            if sum(w for c, w in widths.items() if c not in hidden) <= room:
+                break
+            hidden.add(column)
+        for column, width in widths.items():
+            table.setColumnHidden(column, column in hidden)
+            if column not in hidden:
+                table.setColumnWidth(column, width)
+
+
+def size_run_columns(table: QTableView) -> RunColumnSizer:
+    """Columns that fit their content; Error takes the rest (see RunColumnSizer)."""
+    return RunColumnSizer(table)
 
 
 def size_mapping_columns(table: QTableView) -> None:

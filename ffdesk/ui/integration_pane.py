@@ -23,6 +23,8 @@ from ffdesk.services.window import (
     NOT_INSTALLED,
     IntegrationDetails,
     integration_details,
+    shown_state,
+    unreadable_problem,
 )
 from ffdesk.sync.results import ConnectionUnreachable
 from ffdesk.sync.runner import RecordRef, RunOutcome, RunState
@@ -44,6 +46,7 @@ from ffdesk.ui.message_bar import MessageSlot
 from ffdesk.ui.names import join_names
 from ffdesk.ui.pane_state import Key, PaneStates, StateMessageBar
 from ffdesk.ui.records_data_tab import DataTab
+from ffdesk.ui.run_detail import RunDetailLauncher
 from ffdesk.ui.schedule_note import describe_schedule
 from ffdesk.ui.sync_controller import SyncController
 from ffdesk.ui.sync_tools import MappingsPage, PreviewPage
@@ -129,6 +132,7 @@ class IntegrationPane(QWidget):
         size_run_columns(self.runs_page.table)
         size_mapping_columns(self.mappings_page.table)
         self.runs_page.table.setObjectName("syncHistory")
+        self.run_details = RunDetailLauncher(self.runs_page.table, self.runs_model, system, self)
         self.mappings_page.table.setObjectName("mappedRecords")
         self.mappings_tab = MappingsPage(self.mappings_page)
         self.preview_page = PreviewPage()
@@ -240,12 +244,24 @@ class IntegrationPane(QWidget):
         generation = self._generation
         self.message.blank()  # kept for its integration, shown again when it is
         self.identifier = identifier
+        self.placeholder.setText(self.tr("Select an integration on the left to see its settings."))
         if identifier is None:
             self.details = None
             self.form.set_record(None)
             self.stack.setCurrentWidget(self.placeholder)
             return
         env_ctx.set(self.system.env)
+        unreadable = unreadable_problem(self.system, identifier)
+        if unreadable is not None:  # no manifest, no form: say why instead
+            self.details = None
+            self.form.set_record(None)
+            self.placeholder.setText(
+                self.tr("{module} is unavailable: {problem}").format(
+                    module=identifier, problem=unreadable
+                )
+            )
+            self.stack.setCurrentWidget(self.placeholder)
+            return
         try:
             details = await integration_details(self.system, identifier)
         except Exception as exc:
@@ -360,8 +376,8 @@ class IntegrationPane(QWidget):
         )
         if running:
             self.header.set_state(details.state, "Syncing")
-        else:
-            self.header.set_state(details.state)
+        else:  # the catalogue's word: "Unavailable" when it cannot be installed
+            self.header.set_state(details.state, shown_state(details.state, details.problem))
         self.install_card.install_button.setEnabled(details.problem is None and not self._busy)
         key = self._key()
         if not running and key is not None and self.states.state(key).task == "test":

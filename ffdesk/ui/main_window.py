@@ -116,9 +116,9 @@ class MainWindow(QMainWindow):
         spacer = QWidget()
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         toolbar.addWidget(spacer)
-        self.problems_action = QAction(
-            glyph("warning", theme().warning_icon), self.tr("Problems"), self
-        )
+        # Neutral until the modules are read: orange only once there are problems.
+        self.problems_action = QAction(glyph("warning", theme().muted), self.tr("Problems"), self)
+        self._problems_read = False
         self.problems_action.setObjectName("problemsAction")
         self.problems_action.setCheckable(True)
         self.problems_action.setShortcut(QKeySequence("Ctrl+Shift+M"))  # toolbars take no Tab
@@ -256,6 +256,7 @@ class MainWindow(QMainWindow):
         self.catalogue.set_search_text(self.search.text())
         self.catalogue.integration_selected.connect(self._on_catalogue_integration_selected)
         self.problems_dock.visibilityChanged.connect(self._on_problems_dock_visibility_changed)
+        self.problems.module_activated.connect(self._on_problems_module_activated)
         self.message.details_requested.connect(self._on_message_details_requested)
         self.pane.state_changed.connect(self._on_pane_state_changed)
         self.pane.modules_changed.connect(self._on_pane_modules_changed)
@@ -425,6 +426,7 @@ class MainWindow(QMainWindow):
         self.catalogue.set_entries(entries)
         problems = await module_problems(self.system)
         self.problems.set_problems(problems)
+        self._problems_read = True
         count = len(problems)
         self.problems_action.setText(
             self.tr("Problems ({count})").format(count=count) if count else self.tr("No problems")
@@ -437,7 +439,10 @@ class MainWindow(QMainWindow):
         )
 
     def _show_problems_icon(self) -> None:
-        count = len(self.problems.problems) if self.system is not None else 0
+        if not self._problems_read:
+            self.problems_action.setIcon(glyph("warning", theme().muted))
+            return
+        count = len(self.problems.problems)
         self.problems_action.setIcon(
             glyph("warning", theme().warning_icon) if count else glyph("ok", theme().ok_icon)
         )
@@ -674,6 +679,12 @@ class MainWindow(QMainWindow):
     async def _refresh_all(self) -> None:
         if self.pane is not None:
             self.pane.discard()
+        if self.system is not None:
+            self._bind_env()
+            try:  # the module folders too: a fixed or newly broken manifest shows at once
+                await self.system.rediscover()
+            except Exception as exc:
+                self.show_error(exc, "reading the modules")
         await self.refresh()
         self.statusBar().showMessage(self.tr("Refreshed."), 3000)
 
@@ -717,6 +728,24 @@ class MainWindow(QMainWindow):
             self.resizeDocks([self.problems_dock], [200], Qt.Orientation.Vertical)
         elif not checked:
             self.problems_dock.hide()
+
+    @Slot(str)
+    def _on_problems_module_activated(self, identifier: str) -> None:
+        """Double-click or Enter on a problem: its module in the catalogue, if listed there."""
+        if self.catalogue.model.entry(identifier) is None:
+            self.statusBar().showMessage(
+                self.tr("{module} is not an integration: it has no page in the list.").format(
+                    module=identifier
+                ),
+                5000,
+            )
+            return
+        self.guard_unsaved(lambda: spawn(self._select_problem_module(identifier)))
+
+    async def _select_problem_module(self, identifier: str) -> None:
+        self.search.clear()  # a search or filter must not hide the module asked for
+        self.catalogue.set_state_filter(None)
+        await self.select_integration(identifier)
 
     @Slot(bool)
     def _on_problems_dock_visibility_changed(self, visible: bool) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import Qt, Slot
+from PySide6.QtCore import QModelIndex, Qt, Signal, Slot
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -22,7 +22,12 @@ from ffdesk.ui.style import theme, theme_signals
 
 
 class ProblemsView(QWidget):
-    """Modules that cannot be installed, each with the reason naming the file (and line)."""
+    """Modules that cannot be installed, each with the reason naming the file (and line).
+
+    Emits `module_activated(str identifier)` on double-click or Enter on a problem.
+    """
+
+    module_activated = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -47,6 +52,11 @@ class ProblemsView(QWidget):
         )
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
         self.table.setColumnWidth(0, 220)
+        self.table.setTabKeyNavigation(False)
+        self.table.setToolTip(
+            self.tr("Double-click a problem, or press Enter, to select its module")
+        )
+        self.table.activated.connect(self._on_table_activated)
         self.empty = QLabel(self.tr("Every module loaded without problems."))
         self.empty.setObjectName("emptyHint")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -70,6 +80,11 @@ class ProblemsView(QWidget):
             reason.setToolTip(problem.reason)
             self.model.appendRow([module, reason])
         self.stack.setCurrentWidget(self.table if self.problems else self.empty)
+
+    @Slot(QModelIndex)
+    def _on_table_activated(self, index: QModelIndex) -> None:
+        if index.isValid() and index.row() < len(self.problems):
+            self.module_activated.emit(self.problems[index.row()].identifier)
 
     @Slot()
     def _on_theme_changed(self) -> None:

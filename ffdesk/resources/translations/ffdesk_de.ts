@@ -4,7 +4,7 @@
 <context>
     <name></name>
     <message>
-        <location filename="../../ui/integration_pane.py" line="+70"/>
+        <location filename="../../ui/integration_pane.py" line="+73"/>
         <source>{created} created, {updated} updated, {skipped} skipped, {failed} failed</source>
         <translation>{created} angelegt, {updated} aktualisiert, {skipped} übersprungen, {failed} fehlgeschlagen</translation>
     </message>
@@ -32,6 +32,26 @@
         <location line="+1"/>
         <source>Sync finished: {counts}.</source>
         <translation>Synchronisierung beendet: {counts}.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/run_detail.py" line="+44"/>
+        <source>still running</source>
+        <translation>läuft noch</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>{seconds} s</source>
+        <translation>{seconds} s</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>{minutes} min {seconds} s</source>
+        <translation>{minutes} min {seconds} s</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>{hours} h {minutes} min</source>
+        <translation>{hours} h {minutes} min</translation>
     </message>
 </context>
 <context>
@@ -155,7 +175,7 @@
 <context>
     <name>CatalogueModel</name>
     <message>
-        <location filename="../../ui/catalogue_model.py" line="+196"/>
+        <location filename="../../ui/catalogue_model.py" line="+197"/>
         <source>Problem: {problem}</source>
         <translation>Problem: {problem}</translation>
     </message>
@@ -163,7 +183,7 @@
 <context>
     <name>CatalogueView</name>
     <message>
-        <location line="-169"/>
+        <location line="-170"/>
         <source>All</source>
         <extracomment>The state filter&apos;s choices: label shown (translated by the view), state matched (None: all).</extracomment>
         <translation>Alle</translation>
@@ -657,8 +677,10 @@
 <context>
     <name>HistoryTables</name>
     <message>
-        <location filename="../../ui/history_tables.py" line="+42"/>
+        <location filename="../../ui/history_tables.py" line="+43"/>
+        <location line="+204"/>
         <source>Today {time}</source>
+        <extracomment>Columns hidden first when room runs out, in that order. Room the Error column keeps at least.</extracomment>
         <translation>Heute {time}</translation>
     </message>
 </context>
@@ -805,12 +827,12 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+498"/>
+        <location line="+511"/>
         <source>Provider unreachable</source>
         <translation>Anbieter nicht erreichbar</translation>
     </message>
     <message>
-        <location line="-495"/>
+        <location line="-508"/>
         <source>Check the settings</source>
         <extracomment>A test stopped by the typed settings themselves: nothing was sent, nothing was rejected.</extracomment>
         <translation>Einstellungen prüfen</translation>
@@ -826,7 +848,7 @@
         <translation>Noch kein lokaler Datensatz ist mit einem entfernten verknüpft.</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+11"/>
         <source>Sync history</source>
         <translation>Synchronisierungsverlauf</translation>
     </message>
@@ -852,11 +874,17 @@
     </message>
     <message>
         <location line="+36"/>
+        <location line="+63"/>
         <source>Select an integration on the left to see its settings.</source>
         <translation>Wählen Sie links eine Integration, um ihre Einstellungen zu sehen.</translation>
     </message>
     <message>
-        <location line="+109"/>
+        <location line="+12"/>
+        <source>{module} is unavailable: {problem}</source>
+        <translation>{module} ist nicht verfügbar: {problem}</translation>
+    </message>
+    <message>
+        <location line="+46"/>
         <source>Sync history ({count})</source>
         <translation>Synchronisierungsverlauf ({count})</translation>
     </message>
@@ -1095,12 +1123,12 @@
         <translation>Modulprobleme</translation>
     </message>
     <message>
-        <location line="+96"/>
+        <location line="+97"/>
         <source>Acti&amp;vity</source>
         <translation>A&amp;ktivität</translation>
     </message>
     <message>
-        <location line="+224"/>
+        <location line="+228"/>
         <source>&amp;Name of the new company:</source>
         <translation>&amp;Name der neuen Firma:</translation>
     </message>
@@ -1120,13 +1148,18 @@
         <translation>&amp;Umbenennen</translation>
     </message>
     <message>
+        <location line="+115"/>
+        <source>{module} is not an integration: it has no page in the list.</source>
+        <translation>{module} ist keine Integration: es hat keine Seite in der Liste.</translation>
+    </message>
+    <message>
         <location filename="../../ui/first_screen.py" line="+134"/>
-        <location filename="../../ui/main_window.py" line="-200"/>
+        <location filename="../../ui/main_window.py" line="-319"/>
         <source>Company: {name}</source>
         <translation>Firma: {name}</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="+13"/>
+        <location filename="../../ui/main_window.py" line="+14"/>
         <source>Problems ({count})</source>
         <translation>Probleme ({count})</translation>
     </message>
@@ -1146,7 +1179,7 @@
         <translation>Keine Modulprobleme</translation>
     </message>
     <message>
-        <location line="+127"/>
+        <location line="+130"/>
         <source>New company</source>
         <translation>Neue Firma</translation>
     </message>
@@ -1166,7 +1199,7 @@
         <translation>Firma umbenannt in {name}.</translation>
     </message>
     <message>
-        <location line="+44"/>
+        <location line="+50"/>
         <source>Refreshed.</source>
         <translation>Aktualisiert.</translation>
     </message>
@@ -1174,7 +1207,7 @@
 <context>
     <name>MappingsModel</name>
     <message>
-        <location filename="../../ui/history_tables.py" line="+103"/>
+        <location filename="../../ui/history_tables.py" line="-88"/>
         <source>Model</source>
         <translation>Modell</translation>
     </message>
@@ -1292,7 +1325,7 @@
 <context>
     <name>ProblemsView</name>
     <message>
-        <location filename="../../ui/problems_view.py" line="+32"/>
+        <location filename="../../ui/problems_view.py" line="+37"/>
         <source>Module</source>
         <translation>Modul</translation>
     </message>
@@ -1302,7 +1335,12 @@
         <translation>Problem</translation>
     </message>
     <message>
-        <location line="+18"/>
+        <location line="+20"/>
+        <source>Double-click a problem, or press Enter, to select its module</source>
+        <translation>Doppelklicken Sie auf ein Problem oder drücken Sie die Eingabetaste, um sein Modul auszuwählen</translation>
+    </message>
+    <message>
+        <location line="+3"/>
         <source>Every module loaded without problems.</source>
         <translation>Alle Module wurden ohne Probleme geladen.</translation>
     </message>
@@ -1501,9 +1539,135 @@
     </message>
 </context>
 <context>
+    <name>RunDetailDialog</name>
+    <message>
+        <location filename="../../ui/run_detail.py" line="+15"/>
+        <source>Sync run {run} of {name}</source>
+        <translation>Synchronisierung {run} von {name}</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Records by direction</source>
+        <translation>Datensätze nach Richtung</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Failed records ({count})</source>
+        <translation>Fehlgeschlagene Datensätze ({count})</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Log of this run</source>
+        <translation>Protokoll dieses Laufs</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>This run wrote no log lines.</source>
+        <translation>Dieser Lauf hat keine Protokollzeilen geschrieben.</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Open &amp;log folder</source>
+        <translation>&amp;Protokollordner öffnen</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>ffdesk.log holds every run&apos;s lines, secrets masked; this run&apos;s read &quot;{name} (run {run}): …&quot;</source>
+        <translation>ffdesk.log enthält die Zeilen jedes Laufs, Geheimnisse maskiert; die dieses Laufs beginnen mit &quot;{name} (run {run}): …&quot;</translation>
+    </message>
+    <message>
+        <location line="+22"/>
+        <source>Started:</source>
+        <translation>Gestartet:</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Ended:</source>
+        <translation>Beendet:</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>not yet</source>
+        <translation>noch nicht</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Duration:</source>
+        <translation>Dauer:</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Started by:</source>
+        <translation>Ausgelöst durch:</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>State:</source>
+        <translation>Status:</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>Error:</source>
+        <translation>Fehler:</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Created</source>
+        <translation>Angelegt</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Updated</source>
+        <translation>Aktualisiert</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Skipped</source>
+        <translation>Übersprungen</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Failed</source>
+        <translation>Fehlgeschlagen</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Pushed to {name}</source>
+        <translation>Gesendet an {name}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Pulled from {name}</source>
+        <translation>Abgerufen von {name}</translation>
+    </message>
+    <message>
+        <location line="+24"/>
+        <source>Record</source>
+        <translation>Datensatz</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Reason</source>
+        <translation>Grund</translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source>Failed records ({count}; the first {shown} are listed, see the log)</source>
+        <translation>Fehlgeschlagene Datensätze ({count}; die ersten {shown} sind aufgeführt, siehe Protokoll)</translation>
+    </message>
+</context>
+<context>
+    <name>RunDetailLauncher</name>
+    <message>
+        <location line="+31"/>
+        <source>Double-click a run, or press Enter, to see its detail</source>
+        <translation>Doppelklicken Sie auf einen Lauf oder drücken Sie die Eingabetaste, um die Details zu sehen</translation>
+    </message>
+</context>
+<context>
     <name>RunsModel</name>
     <message>
-        <location filename="../../ui/history_tables.py" line="-58"/>
+        <location filename="../../ui/history_tables.py" line="-71"/>
         <source>Started</source>
         <translation>Gestartet</translation>
     </message>
@@ -1543,9 +1707,24 @@
         <translation>Fehler</translation>
     </message>
     <message>
-        <location line="+31"/>
+        <location line="+29"/>
+        <source>Double-click or press Enter for the run&apos;s detail.</source>
+        <translation>Doppelklick oder Eingabetaste zeigt die Details des Laufs.</translation>
+    </message>
+    <message>
+        <location line="+3"/>
         <source>Finished {when} ({seconds} s)</source>
         <translation>Beendet {when} ({seconds} s)</translation>
+    </message>
+    <message>
+        <location line="+19"/>
+        <source>{count} records failed: first: {first}</source>
+        <translation>{count} Datensätze fehlgeschlagen, zuerst: {first}</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>{count} records failed; see the run&apos;s detail</source>
+        <translation>{count} Datensätze fehlgeschlagen; siehe die Details des Laufs</translation>
     </message>
 </context>
 <context>

@@ -325,10 +325,12 @@ class TwilioIntegration(Model):
                 return
             if run.only is not None:
                 # "Send now" of one queued message; a sent one is never sent again.
-                await self._send_only(api, run)
+                with run.pushing():  # messages sent are the run's pushed records
+                    await self._send_only(api, run)
                 return
-            await self._settle_interrupted(api, run, test_credentials)
-            await self._send_queued(api, run)
+            with run.pushing():
+                await self._settle_interrupted(api, run, test_credentials)
+                await self._send_queued(api, run)
             if test_credentials:
                 run.log(
                     "Twilio test credentials: messages are accepted but never delivered, and "
