@@ -66,26 +66,33 @@ SETTINGS_TITLE = QT_TRANSLATE_NOOP("IntegrationPane", "Check the settings")
 
 def describe_outcome(outcome: RunOutcome) -> tuple[str, str]:
     """The message kind and sentence for a finished run."""
-
-    def tr(text: str) -> str:
-        return QCoreApplication.translate("IntegrationPane", text)
-
-    counts = tr("{created} created, {updated} updated, {skipped} skipped, {failed} failed").format(
+    # QCoreApplication.translate spelled out at each call: lupdate files the strings under
+    # "IntegrationPane" only then (a local tr() wrapper left them in no context, untranslated).
+    counts = QCoreApplication.translate(
+        "IntegrationPane",
+        "{created} created, {updated} updated, {skipped} skipped, {failed} failed",
+    ).format(
         created=outcome.created,
         updated=outcome.updated,
         skipped=outcome.skipped,
         failed=outcome.failed,
     )
     if outcome.state == RunState.CANCELLED:
-        return "warning", tr("Sync cancelled; what was done is kept ({counts}).").format(
-            counts=counts
-        )
+        return "warning", QCoreApplication.translate(
+            "IntegrationPane", "Sync cancelled; what was done is kept ({counts})."
+        ).format(counts=counts)
     if outcome.state == RunState.FAILED:
-        error = outcome.error or tr("see the run log")
-        return "error", tr("Sync failed: {error} ({counts}).").format(error=error, counts=counts)
+        error = outcome.error or QCoreApplication.translate("IntegrationPane", "see the run log")
+        return "error", QCoreApplication.translate(
+            "IntegrationPane", "Sync failed: {error} ({counts})."
+        ).format(error=error, counts=counts)
     if outcome.failed:
-        return "warning", tr("Sync finished with failures: {counts}.").format(counts=counts)
-    return "success", tr("Sync finished: {counts}.").format(counts=counts)
+        return "warning", QCoreApplication.translate(
+            "IntegrationPane", "Sync finished with failures: {counts}."
+        ).format(counts=counts)
+    return "success", QCoreApplication.translate(
+        "IntegrationPane", "Sync finished: {counts}."
+    ).format(counts=counts)
 
 
 class IntegrationPane(QWidget):

@@ -36,19 +36,22 @@ _WHEN = "%Y-%m-%d %H:%M:%S"
 
 def duration_text(seconds: float | None) -> str:
     """A run's duration as people read it: "4.2 s", "3 min 05 s", "1 h 02 min"."""
-
-    def tr(text: str) -> str:
-        return QCoreApplication.translate("RunDetailDialog", text)
-
+    # translate() spelled out at each call: lupdate only files it under its context so.
     if seconds is None:
-        return tr("still running")
+        return QCoreApplication.translate("RunDetailDialog", "still running")
     if seconds < 60:
-        return tr("{seconds} s").format(seconds=f"{seconds:.1f}")
+        return QCoreApplication.translate("RunDetailDialog", "{seconds} s").format(
+            seconds=f"{seconds:.1f}"
+        )
     minutes, secs = divmod(round(seconds), 60)
     if minutes < 60:
-        return tr("{minutes} min {seconds} s").format(minutes=minutes, seconds=f"{secs:02d}")
+        return QCoreApplication.translate("RunDetailDialog", "{minutes} min {seconds} s").format(
+            minutes=minutes, seconds=f"{secs:02d}"
+        )
     hours, minutes = divmod(minutes, 60)
-    return tr("{hours} h {minutes} min").format(hours=hours, minutes=f"{minutes:02d}")
+    return QCoreApplication.translate("RunDetailDialog", "{hours} h {minutes} min").format(
+        hours=hours, minutes=f"{minutes:02d}"
+    )
 
 
 class RunDetailDialog(QDialog):

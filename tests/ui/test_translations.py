@@ -85,6 +85,24 @@ def test_the_german_catalogue_is_complete() -> None:
     source = (TRANSLATIONS / "ffdesk_de.ts").read_text(encoding="utf-8")
     assert 'type="unfinished"' not in source
     assert (TRANSLATIONS / "ffdesk_de.qm").stat().st_size > 0
+    # A string lupdate filed under no context is never looked up: it stays English.
+    assert "<name></name>" not in source
+
+
+def test_a_sync_result_and_a_duration_speak_german(german: list[str]) -> None:
+    from datetime import datetime
+
+    from ffdesk.sync.runner import RunOutcome, RunState
+    from ffdesk.ui.integration_pane import describe_outcome
+    from ffdesk.ui.run_detail import duration_text
+
+    now = datetime.now()
+    outcome = RunOutcome(1, "Stripe", RunState.DONE, 3, 1, 0, 2, None, now, now)
+    kind, text = describe_outcome(outcome)
+    assert kind == "warning"
+    assert text.startswith("Synchronisierung mit Fehlern beendet")
+    assert "3 angelegt" in text
+    assert duration_text(None) == "läuft noch"
 
 
 @pytest.fixture

@@ -2,59 +2,6 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="de_DE">
 <context>
-    <name></name>
-    <message>
-        <location filename="../../ui/integration_pane.py" line="+73"/>
-        <source>{created} created, {updated} updated, {skipped} skipped, {failed} failed</source>
-        <translation>{created} angelegt, {updated} aktualisiert, {skipped} übersprungen, {failed} fehlgeschlagen</translation>
-    </message>
-    <message>
-        <location line="+7"/>
-        <source>Sync cancelled; what was done is kept ({counts}).</source>
-        <translation>Synchronisierung abgebrochen; Erledigtes bleibt erhalten ({counts}).</translation>
-    </message>
-    <message>
-        <location line="+4"/>
-        <source>see the run log</source>
-        <translation>siehe Protokoll des Laufs</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Sync failed: {error} ({counts}).</source>
-        <translation>Synchronisierung fehlgeschlagen: {error} ({counts}).</translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>Sync finished with failures: {counts}.</source>
-        <translation>Synchronisierung mit Fehlern beendet: {counts}.</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Sync finished: {counts}.</source>
-        <translation>Synchronisierung beendet: {counts}.</translation>
-    </message>
-    <message>
-        <location filename="../../ui/run_detail.py" line="+44"/>
-        <source>still running</source>
-        <translation>läuft noch</translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>{seconds} s</source>
-        <translation>{seconds} s</translation>
-    </message>
-    <message>
-        <location line="+3"/>
-        <source>{minutes} min {seconds} s</source>
-        <translation>{minutes} min {seconds} s</translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>{hours} h {minutes} min</source>
-        <translation>{hours} h {minutes} min</translation>
-    </message>
-</context>
-<context>
     <name>AboutDialog</name>
     <message>
         <location filename="../../ui/about_dialog.py" line="+25"/>
@@ -816,7 +763,7 @@
 <context>
     <name>IntegrationPane</name>
     <message>
-        <location filename="../../ui/integration_pane.py" line="-29"/>
+        <location filename="../../ui/integration_pane.py" line="+59"/>
         <source>Connection ok</source>
         <translation>Verbindung in Ordnung</translation>
     </message>
@@ -827,18 +774,48 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+511"/>
+        <location line="+518"/>
         <source>Provider unreachable</source>
         <translation>Anbieter nicht erreichbar</translation>
     </message>
     <message>
-        <location line="-508"/>
+        <location line="-515"/>
         <source>Check the settings</source>
         <extracomment>A test stopped by the typed settings themselves: nothing was sent, nothing was rejected.</extracomment>
         <translation>Einstellungen prüfen</translation>
     </message>
     <message>
-        <location line="+64"/>
+        <location line="+7"/>
+        <source>{created} created, {updated} updated, {skipped} skipped, {failed} failed</source>
+        <translation>{created} angelegt, {updated} aktualisiert, {skipped} übersprungen, {failed} fehlgeschlagen</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Sync cancelled; what was done is kept ({counts}).</source>
+        <translation>Synchronisierung abgebrochen; Erledigtes bleibt erhalten ({counts}).</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>see the run log</source>
+        <translation>siehe Protokoll des Laufs</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Sync failed: {error} ({counts}).</source>
+        <translation>Synchronisierung fehlgeschlagen: {error} ({counts}).</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Sync finished with failures: {counts}.</source>
+        <translation>Synchronisierung mit Fehlern beendet: {counts}.</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Sync finished: {counts}.</source>
+        <translation>Synchronisierung beendet: {counts}.</translation>
+    </message>
+    <message>
+        <location line="+42"/>
         <source>No sync has run yet.</source>
         <translation>Es lief noch keine Synchronisierung.</translation>
     </message>
@@ -1541,7 +1518,27 @@
 <context>
     <name>RunDetailDialog</name>
     <message>
-        <location filename="../../ui/run_detail.py" line="+15"/>
+        <location filename="../../ui/run_detail.py" line="+41"/>
+        <source>still running</source>
+        <translation>läuft noch</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>{seconds} s</source>
+        <translation>{seconds} s</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>{minutes} min {seconds} s</source>
+        <translation>{minutes} min {seconds} s</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>{hours} h {minutes} min</source>
+        <translation>{hours} h {minutes} min</translation>
+    </message>
+    <message>
+        <location line="+17"/>
         <source>Sync run {run} of {name}</source>
         <translation>Synchronisierung {run} von {name}</translation>
     </message>
