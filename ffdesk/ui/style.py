@@ -266,6 +266,10 @@ QPushButton[primary="true"]:disabled {{ background: {t.accent_disabled};
 QPushButton[danger="true"] {{ color: {t.danger}; }}
 QPushButton:focus {{ border: 2px solid {t.focus}; padding: 4px 11px; }}
 QToolButton:focus {{ border: 1px solid {t.focus}; border-radius: 3px; }}
+QStatusBar QPushButton {{ border: 1px solid transparent; padding: 0px 6px; background: transparent;
+    color: {t.accent}; }}
+QStatusBar QPushButton:hover {{ text-decoration: underline; background: transparent; }}
+QStatusBar QPushButton:focus {{ border: 1px solid {t.focus}; padding: 0px 6px; }}
 QPushButton[danger="true"]:disabled {{ color: {t.faint}; }}
 QPushButton[destructive="true"] {{ background: {t.danger}; color: {t.surface};
     border-color: {t.danger}; }}

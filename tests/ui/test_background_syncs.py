@@ -317,3 +317,16 @@ def test_a_schedule_paused_after_failures_is_notified_as_paused(
             "It failed several times in a row. Open its history to see why.",
         )
     ]
+
+
+def test_the_status_bar_button_shows_its_whole_text(
+    qtbot: Any, syncs: BackgroundSyncs, installer: Installed
+) -> None:
+    # The status bar keeps its height; its button must still show its text uncut.
+    syncs.start()
+    status = syncs.window.schedule_status
+    qtbot.waitUntil(status.install_button.isVisible, timeout=5000)
+    button = status.install_button
+    assert button.height() >= button.fontMetrics().height()
+    assert button.height() >= button.sizeHint().height()
+    assert button.width() >= button.sizeHint().width()
