@@ -264,17 +264,21 @@ class Database:
         insert = prepared.get(columns)
         if insert is None:
             insert = prepared[columns] = _PreparedInsert(self.engine.dialect, table, columns)
-        params = insert.parameters(row.values())
+        sql, params = insert.sql, insert.parameters(row.values())
+        # The listeners SQLAlchemy runs before each statement run here too: a preview's
+        # guard (which refuses every write) must see this insert like any other.
+        for listener in conn.dispatch.before_cursor_execute:
+            sql, params = listener(conn, None, sql, params, None, False)
         driver = conn.connection.driver_connection
         assert driver is not None
         dbapi = self.engine.dialect.loaded_dbapi
         try:
-            cursor = driver.execute(insert.sql, params)
+            cursor = driver.execute(sql, params)
         except dbapi.Error as exc:
             problem = as_problem(exc, self.engine.url)  # a full disk, a lock: a sentence
             if problem is not None:
                 raise problem from None
-            raise sa.exc.DBAPIError.instance(insert.sql, params, exc, dbapi.Error) from exc
+            raise sa.exc.DBAPIError.instance(sql, params, exc, dbapi.Error) from exc
         return int(cursor.lastrowid)
 
     def dispose(self) -> None:
