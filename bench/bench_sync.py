@@ -135,10 +135,11 @@ async def stripe_system(url: str, contacts: int, folder: Path) -> AsyncIterator[
             gc.unfreeze()
 
 
-async def bare_httpx(url: str, n: int) -> tuple[float, float, float, float]:
+async def bare_httpx(url: str, n: int) -> tuple[float, float, float, float, float]:
     """The same n customer creates with a bare httpx.AsyncClient at the same concurrency.
 
-    Returns (wall seconds, CPU seconds of this process, worst loop stall in ms).
+    Returns (wall seconds, CPU seconds of this process, worst loop stall in ms, the loop
+    thread's longest busy stretch in ms, CPU seconds spent in the kernel).
     """
     headers = {"Authorization": f"Bearer {KEY}", "Stripe-Version": "2024-06-20"}
     limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
@@ -166,10 +167,11 @@ async def bare_httpx(url: str, n: int) -> tuple[float, float, float, float]:
 
         # The same ticker as in the ffdesk run: same load, and a baseline for loop stalls.
         with LoopWatch() as watch:
-            started, cpu = time.perf_counter(), time.process_time()
+            started, cpu, kernel = time.perf_counter(), time.process_time(), os.times().system
             await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
             elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
-        return elapsed, cpu, watch.worst_ms, watch.busy_ms
+            kernel = os.times().system - kernel
+        return elapsed, cpu, watch.worst_ms, watch.busy_ms, kernel
 
 
 class LoopWatch:
@@ -232,7 +234,7 @@ async def ffdesk_sync(url: str, n: int, folder: Path, *, profile: bool = False) 
         profiler = cProfile.Profile() if profile else None
         base_rss = rss_kb()
         with LoopWatch() as watch:
-            started, cpu = time.perf_counter(), time.process_time()
+            started, cpu, kernel = time.perf_counter(), time.process_time(), os.times().system
             if profiler:
                 profiler.enable()
             outcome = await run_sync(record)
@@ -240,6 +242,7 @@ async def ffdesk_sync(url: str, n: int, folder: Path, *, profile: bool = False) 
                 profiler.disable()
             elapsed = time.perf_counter() - started
             cpu = time.process_time() - cpu
+            kernel = os.times().system - kernel
             watch.rss_kb.append(rss_kb())
         if outcome.created != n or not outcome.succeeded:
             raise RuntimeError(f"the run did not create {n} customers: {outcome}")
@@ -250,6 +253,7 @@ async def ffdesk_sync(url: str, n: int, folder: Path, *, profile: bool = False) 
         return {
             "seconds": elapsed,
             "cpu": cpu,
+            "kernel": kernel,
             "base_rss_mb": base_rss / 1024,
             "peak_growth_mb": (max(watch.rss_kb) - base_rss) / 1024,
             "end_growth_mb": (watch.rss_kb[-1] - base_rss) / 1024,
@@ -317,7 +321,7 @@ def main() -> int:
         # httpcore tries `import sniffio` for every lock it sets up; a failed import is not
         # cached, so each request pays a search of sys.path (~0.2 ms CPU): both sides pay it.
         print("# note: sniffio is not installed (costs both clients ~0.2 ms CPU per request)")
-    bare_runs: list[tuple[float, float, float, float]] = []
+    bare_runs: list[tuple[float, float, float, float, float]] = []
     ours_runs: list[tuple[float, float]] = []
     # Ratios of the same round: bare and ffdesk run back to back, under the same load.
     wall_ratios: list[float] = []
@@ -340,8 +344,10 @@ def main() -> int:
             floors.append(sqlite_floor(n, Path(tmp)))
         print(
             f"round {round_ + 1}: bare {bare_runs[-1][0]:.2f} s (CPU {bare_runs[-1][1]:.2f} s, "
+            f"of it kernel {bare_runs[-1][4]:.2f} s, "
             f"worst loop stall {bare_runs[-1][2]:.0f} ms / busy {bare_runs[-1][3]:.0f} ms), "
             f"ffdesk {result['seconds']:.2f} s (CPU {result['cpu']:.2f} s, "
+            f"of it kernel {result['kernel']:.2f} s, "
             f"worst loop stall {result['worst_stall_ms']:.0f} ms / busy {result['busy_ms']:.0f} ms)"
             + (
                 " [profiled, not counted]"
