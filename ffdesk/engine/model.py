@@ -357,7 +357,15 @@ class Model:
         return dict(cls._module_values.get(identifier, {}))
 
     # -- instance API ------------------------------------------------------------------
-    def _validated_row(self, names: Iterable[str], *, remember: bool = False) -> dict[str, Any]:
+    def _validated_row(
+        self,
+        names: Iterable[str],
+        *,
+        remember: bool = False,
+        unchecked: list[tuple[ManyToOne, int]] | None = None,
+    ) -> dict[str, Any]:
+        """The row to store, values checked; a reference not known to exist yet is looked up,
+        or, with `unchecked` given, listed there instead."""
         layout = self._layout()
         columns = layout.columns
         values = self._values
@@ -369,7 +377,10 @@ class Model:
             field, column, reference = stored
             value = field.convert(values.get(name))
             if reference and value is not None:
-                self._check_reference(field, value, remember=remember)  # type: ignore[arg-type]
+                if unchecked is None:
+                    self._check_reference(field, value, remember=remember)  # type: ignore[arg-type]
+                elif not self._reference_known(field, value):  # type: ignore[arg-type]
+                    unchecked.append((field, value))  # type: ignore[arg-type]
             values[name] = value
             row[column] = field.to_column(value)
         for name, field, blank_is_missing in layout.required:
@@ -377,6 +388,11 @@ class Model:
             if value is None or (blank_is_missing and value == ""):
                 raise ValidationError(f"{self._name}.{name} ({field.label}) is required.")
         return row
+
+    def _reference_known(self, field: ManyToOne, related_id: int) -> bool:
+        """True when this run already found the record `field` points at."""
+        checked = _checked_references.get()
+        return checked is not None and (self._registry[field.comodel_name], related_id) in checked
 
     def _check_reference(self, field: ManyToOne, related_id: int, *, remember: bool) -> None:
         checked = _checked_references.get()
@@ -406,6 +422,12 @@ class Model:
         audited = audit.audited_fields(self, list(names)) if cls._audit else []
         # A reference found in a transaction of our own is committed: safe to remember.
         own_transaction = not db.in_transaction()
+        if own_transaction and self.id is None and not secret_names and not audited:
+            new_id = self._insert_alone(names)
+            if new_id is not None:
+                self.id = new_id
+                self._dirty.clear()
+                return
         try:
             with db.savepoint() as conn:
                 row = self._validated_row(names, remember=own_transaction)
@@ -437,6 +459,26 @@ class Model:
         self._dirty.clear()
         if cls._audit:
             self._loaded = dict(self._values)
+
+    def _insert_alone(self, names: Iterable[str]) -> int | None:
+        """Insert this new record in a short transaction of its own (`Database.insert_alone`):
+        its id, or None when the general way must be taken.
+
+        That way has no room for a reference look-up, so it is taken only once every record
+        this one points at was found in this run (a sync's mapper rows, after the first).
+        """
+        cls = type(self)
+        db = cls._registry.db
+        if db.damaged:
+            return None  # the general way says why nothing can be written
+        unchecked: list[tuple[ManyToOne, int]] = []
+        row = self._validated_row(names, unchecked=unchecked)
+        if unchecked:
+            return None
+        try:
+            return db.insert_alone(cls._table, row)
+        except IntegrityError as exc:
+            raise self._integrity_error(exc) from None
 
     def _write_secrets(self, names: list[str]) -> None:
         """Write pending company-scoped edits, each for the company it was typed for."""
