@@ -116,11 +116,7 @@ class App:
         gc.freeze()
         await window.refresh()
         log.info("main window shown")
-        reason = getattr(self.system.secrets, "unavailable_reason", lambda: None)()
-        if reason:
-            self.warnings.append(reason)
-        if self.warnings:
-            window.show_message("warning", " ".join(self.warnings))
+        show_startup_warnings(window, self.system, self.warnings)
         from ffdesk.ui.background_syncs import BackgroundSyncs
         from ffdesk.ui.tray import TrayIcon
 
@@ -198,6 +194,17 @@ class App:
         report = report_error(value.with_traceback(tb), "handling an event")
         if isinstance(self.window, MainWindow):
             self.window.show_message("error", report.message, report.details)
+
+
+def show_startup_warnings(window: MainWindow, system: System, warnings: list[str]) -> None:
+    """What the user must know at once; an unusable keyring stays said while it is so."""
+    unusable = getattr(system.secrets, "unavailable_reason", lambda: None)
+    reason = unusable()
+    if reason:
+        warnings.append(reason)
+        window.keep_warning(reason, lambda: unusable() is not None)
+    if warnings:
+        window.show_message("warning", " ".join(warnings))
 
 
 def _default_database_url() -> str:

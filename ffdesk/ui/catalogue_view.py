@@ -70,7 +70,7 @@ class CatalogueView(QWidget):
 
         bar = QHBoxLayout()
         bar.setContentsMargins(12, 10, 12, 6)
-        show = QLabel(self.tr("Show"))
+        show = QLabel(self.tr("Sho&w"))
         show.setBuddy(self.state_filter)
         bar.addWidget(show)
         bar.addWidget(self.state_filter)

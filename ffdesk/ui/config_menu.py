@@ -24,12 +24,12 @@ class ConfigMenu(QMenu):
     imported = Signal()
 
     def __init__(self, system: System, parent: QWidget | None = None) -> None:
-        super().__init__(self.tr("Configuration"), parent)
+        super().__init__(self.tr("Confi&guration"), parent)
         self.setObjectName("configMenu")
         self.system = system
-        self.export_action = self.addAction(self.tr("Export…"))
+        self.export_action = self.addAction(self.tr("&Export…"))
         self.export_action.setObjectName("exportConfigAction")
-        self.import_action = self.addAction(self.tr("Import…"))
+        self.import_action = self.addAction(self.tr("&Import…"))
         self.import_action.setObjectName("importConfigAction")
         self.export_action.triggered.connect(self._on_export_action_triggered)
         self.import_action.triggered.connect(self._on_import_action_triggered)

@@ -24,12 +24,12 @@ class DatabaseMenu(QMenu):
     failed = Signal(object)
 
     def __init__(self, database: Database, parent: QWidget | None = None) -> None:
-        super().__init__(self.tr("Database"), parent)
+        super().__init__(self.tr("&Database"), parent)
         self.setObjectName("databaseMenu")
         self.database = database
-        self.check_action = self.addAction(self.tr("Check the database"))
+        self.check_action = self.addAction(self.tr("&Check the database"))
         self.check_action.setObjectName("checkDatabaseAction")
-        self.backup_action = self.addAction(self.tr("Back up the database…"))
+        self.backup_action = self.addAction(self.tr("&Back up the database…"))
         self.backup_action.setObjectName("backupDatabaseAction")
         self.check_action.triggered.connect(self._on_check_action_triggered)
         self.backup_action.triggered.connect(self._on_backup_action_triggered)

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from ffdesk.engine.forms import FormField
 from ffdesk.ui.icons import IconCache, glyph
+from ffdesk.ui.tab_order import let_tab_leave
 
 #: A secret editor's value when the user typed nothing: the stored secret stays as it is.
 KEEP = object()
@@ -298,6 +299,7 @@ class DatetimeEditor(FieldEditor):
             else NONE_CHOICE
         )
         edit.setMaximumWidth(220)
+        let_tab_leave(edit)  # its sections take Left/Right; "Never" read-only kept Tab forever
         edit.dateTimeChanged.connect(self._on_changed)
         return edit
 
@@ -332,6 +334,7 @@ class DateEditor(DatetimeEditor):
         edit.setMinimumDate(self.NULL.date())
         edit.setSpecialValueText(NONE_CHOICE)
         edit.setMaximumWidth(160)
+        let_tab_leave(edit)
         edit.dateChanged.connect(
             lambda value: self._edited(None if value == self.NULL.date() else value.toPython())
         )

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QPushButton,
     QScrollArea,
     QVBoxLayout,
@@ -132,11 +133,11 @@ class FormWidget(QWidget):
         self.dirty_label = QLabel(self.tr("Unsaved changes"))
         self.dirty_label.setObjectName("paneSubtitle")
         self.dirty_label.hide()
-        self.save_button = QPushButton(self.tr("Save"))
+        self.save_button = QPushButton(self.tr("&Save"))
         self.save_button.setObjectName("saveButton")
         self.save_button.setProperty("primary", True)
         self.save_button.setToolTip(self.tr("Save the changes (Ctrl+S)"))
-        self.discard_button = QPushButton(self.tr("Discard"))
+        self.discard_button = QPushButton(self.tr("Disc&ard"))
         self.discard_button.setObjectName("discardButton")
         buttons = self.buttons = QHBoxLayout()
         buttons.setContentsMargins(0, 8, 8, 0)
@@ -234,10 +235,20 @@ class FormWidget(QWidget):
                 self.body_layout.insertWidget(self.body_layout.count() - 1, group)
                 current = title
             row = FieldRow(item, make_editor(item, self._on_editor_edited))
+            self._save_on_enter(row.editor.widget)
             row.group = len(self._groups) - 1
             self.rows[item.name] = row
             layout.addRow(row.label, row.container)
         self._align_labels()
+
+    def _save_on_enter(self, widget: QWidget) -> None:
+        if isinstance(widget, QLineEdit):  # Enter in a one-line field saves, as in a dialog
+            widget.returnPressed.connect(self._on_field_return_pressed)
+
+    @Slot()
+    def _on_field_return_pressed(self) -> None:
+        if self.dirty:
+            self.save_requested.emit()
 
     def _align_labels(self) -> None:
         # One label column width for every group, so the fields line up across groups.

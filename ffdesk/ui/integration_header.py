@@ -74,30 +74,30 @@ class IntegrationHeader(QWidget):
         self.meta.setObjectName("paneSubtitle")
 
         self.install_button = self._button(
-            self.tr("Install"), "installButton", self.install_requested
+            self.tr("&Install"), "installButton", self.install_requested
         )
         self.install_button.setProperty("primary", True)
         self.uninstall_button = self._button(
-            self.tr("Uninstall"), "uninstallButton", self.uninstall_requested
+            self.tr("&Uninstall"), "uninstallButton", self.uninstall_requested
         )
         self.uninstall_button.setProperty("danger", True)
-        self.enable_button = self._button(self.tr("Enable"), "enableButton", self.enable_requested)
+        self.enable_button = self._button(self.tr("&Enable"), "enableButton", self.enable_requested)
         self.enable_button.setProperty("primary", True)
         self.disable_button = self._button(
-            self.tr("Disable"), "disableButton", self.disable_requested
+            self.tr("Disa&ble"), "disableButton", self.disable_requested
         )
         self.test_button = self._button(
-            self.tr("Test connection"), "testButton", self.test_requested
+            self.tr("&Test connection"), "testButton", self.test_requested
         )
-        self.sync_button = self._button(self.tr("Sync now"), "syncButton", self.sync_requested)
+        self.sync_button = self._button(self.tr("S&ync now"), "syncButton", self.sync_requested)
         self.sync_button.setProperty("primary", True)
         self.preview_button = self._button(
-            self.tr("Preview"), "previewButton", self.preview_requested
+            self.tr("&Preview"), "previewButton", self.preview_requested
         )
         self.preview_button.setToolTip(
             self.tr("List what a sync would send and ask for, without sending or saving anything")
         )
-        self.cancel_button = self._button(self.tr("Cancel"), "cancelButton", self.cancel_requested)
+        self.cancel_button = self._button(self.tr("Cance&l"), "cancelButton", self.cancel_requested)
         self.cancel_button.setToolTip(self.tr("Stop at the next record; what is done is kept"))
         self.progress = QProgressBar()
         self.progress.setObjectName("syncProgress")

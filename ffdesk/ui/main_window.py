@@ -25,6 +25,7 @@ from ffdesk.ui.company_switcher import CompanySwitcher
 from ffdesk.ui.icons import IconCache, app_icon, glyph
 from ffdesk.ui.schedule_status import ScheduleStatus
 from ffdesk.ui.style import theme, theme_signals
+from ffdesk.ui.tab_order import move_focus
 from ffdesk.ui.tasks import spawn
 
 if TYPE_CHECKING:
@@ -79,6 +80,8 @@ class MainWindow(QMainWindow):
         self.settings = settings if settings is not None else QSettings()
         self.icons = IconCache()
         self._close_confirmed = False
+        # Warnings shown again after a company switch for as long as their condition holds.
+        self._lasting_warnings: list[tuple[str, Callable[[], bool]]] = []
         # Set by the tray's owner: closing during a sync may then keep syncing in the tray.
         self.tray_available = False
         self.setWindowTitle(TITLE)
@@ -102,10 +105,12 @@ class MainWindow(QMainWindow):
         toolbar.setMovable(False)
         toolbar.setFloatable(False)
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        company_label = QLabel(self.tr("Company"))
+        company_label = QLabel(self.tr("&Company"))
         company_label.setBuddy(self.switcher)
         toolbar.addWidget(company_label)
         toolbar.addWidget(self.switcher)
+        toolbar.addWidget(self.switcher.actions_button)
+        self.addActions(self.switcher.company_actions())  # their shortcuts work everywhere
         toolbar.addSeparator()
         toolbar.addWidget(self.search)
         spacer = QWidget()
@@ -116,6 +121,8 @@ class MainWindow(QMainWindow):
         )
         self.problems_action.setObjectName("problemsAction")
         self.problems_action.setCheckable(True)
+        self.problems_action.setShortcut(QKeySequence("Ctrl+Shift+M"))  # toolbars take no Tab
+        self.problems_action.setProperty("shortcutName", self.tr("Show the module problems"))
         self.refresh_action = QAction(glyph("refresh"), self.tr("Refresh"), self)
         self.refresh_action.setObjectName("refreshAction")
         self.refresh_action.setShortcut(QKeySequence("F5"))
@@ -147,6 +154,16 @@ class MainWindow(QMainWindow):
         self.find_action = self._shortcut("Ctrl+F", self._on_find_action_triggered, "findAction")
         self.save_action = self._shortcut("Ctrl+S", self._on_save_action_triggered, "saveAction")
         self.quit_action = self._shortcut("Ctrl+Q", self.close, "quitAction")
+        # Names for Help > Keyboard Shortcuts, which lists every action that has keys.
+        self.find_action.setText(self.tr("Find an integration"))
+        self.save_action.setText(self.tr("Save the form"))
+        self.quit_action.setText(self.tr("Quit"))
+        self.clear_search_action = QAction(self.tr("Clear the search"), self.search)
+        self.clear_search_action.setObjectName("clearSearchAction")
+        self.clear_search_action.setShortcut(QKeySequence(Qt.Key.Key_Escape))
+        self.clear_search_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        self.clear_search_action.triggered.connect(self.search.clear)
+        self.search.addAction(self.clear_search_action)
 
         # Help menu: the doctor's report (the same checks as `ffdesk doctor`)
         help_menu = self.menuBar().addMenu(self.tr("&Help"))
@@ -158,6 +175,15 @@ class MainWindow(QMainWindow):
         )
         self.doctor_action.triggered.connect(self._on_doctor_action_triggered)
         self.doctor_dialog: DoctorDialog | None = None
+        help_menu.addSeparator()
+        self.shortcuts_action = help_menu.addAction(self.tr("&Keyboard Shortcuts"))
+        self.shortcuts_action.setObjectName("shortcutsAction")
+        self.shortcuts_action.setShortcut(QKeySequence(QKeySequence.StandardKey.HelpContents))
+        self.shortcuts_action.triggered.connect(self._on_shortcuts_action_triggered)
+        self.about_action = help_menu.addAction(self.tr("&About ffdesk"))
+        self.about_action.setObjectName("aboutAction")
+        self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
+        self.about_action.triggered.connect(self._on_about_action_triggered)
 
         # wiring
         self.switcher.company_change_requested.connect(self._on_switcher_company_change_requested)
@@ -298,7 +324,7 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.activity_dock)
         self.activity_dock.hide()
         self.activity_action = self.activity_dock.toggleViewAction()
-        self.activity_action.setText(self.tr("Activity"))
+        self.activity_action.setText(self.tr("Acti&vity"))
         self.activity_action.setObjectName("activityAction")
         self.menuBar().addAction(self.activity_action)
         self.activity_dock.visibilityChanged.connect(self._on_activity_dock_visibility_changed)
@@ -431,6 +457,7 @@ class MainWindow(QMainWindow):
         self._remember_company(str(company.name))
         self.message.clear()
         self.message_holder.hide()
+        self._show_lasting_warnings()
         await self.refresh()
         self.company_changed.emit(company_id)
 
@@ -463,6 +490,16 @@ class MainWindow(QMainWindow):
 
         report = report_error(exc, action)
         self.show_message("error", report.message, report.details)
+
+    def keep_warning(self, text: str, holds: Callable[[], bool]) -> None:
+        """Show `text` again after each company switch while `holds()` is true (the keyring
+        is no less unusable in another company)."""
+        self._lasting_warnings.append((text, holds))
+
+    def _show_lasting_warnings(self) -> None:
+        self._lasting_warnings = [(t, h) for t, h in self._lasting_warnings if h()]
+        if self._lasting_warnings:
+            self.show_message("warning", " ".join(t for t, _h in self._lasting_warnings))
 
     def show_message(self, kind: str, text: str, details: str | None = None) -> None:
         if self.system is None:  # not attached yet: no message bar
@@ -509,15 +546,39 @@ class MainWindow(QMainWindow):
     @Slot()
     def _on_switcher_new_company_requested(self) -> None:
         self.guard_unsaved(
-            lambda: dialogs.ask_text(
-                self,
+            lambda: self._ask_company_name(
                 self.tr("New company"),
-                self.tr("Name of the new company:"),
+                self.tr("&Name of the new company:"),
+                self.tr("C&reate"),
                 lambda name: spawn(self._create_company(name)),
-                ok_label=self.tr("Create"),
                 name="newCompanyDialog",
             )
         )
+
+    def _ask_company_name(
+        self,
+        title: str,
+        label: str,
+        accept_label: str,
+        chosen: Callable[[str], object],
+        *,
+        text: str = "",
+        name: str,
+    ) -> None:
+        """A name checked in place (empty, taken) before the dialog lets it through."""
+        from ffdesk.ui.company_dialog import CompanyNameDialog
+
+        dialog = CompanyNameDialog(
+            self.switcher.company_names(),
+            title=title,
+            label=label,
+            accept_label=accept_label,
+            text=text,
+            parent=self,
+        )
+        dialog.setObjectName(name)
+        dialog.name_chosen.connect(chosen)
+        dialog.open()  # never exec(): qasync
 
     async def _create_company(self, name: str) -> None:
         assert self.system is not None
@@ -537,13 +598,12 @@ class MainWindow(QMainWindow):
         company = self.system.env.company if self.system is not None else None
         if company is None:
             return
-        dialogs.ask_text(
-            self,
+        self._ask_company_name(
             self.tr("Rename company"),
-            self.tr("New name:"),
+            self.tr("&New name:"),
+            self.tr("&Rename"),
             lambda name: spawn(self._rename_company(int(company.id), name)),  # type: ignore[arg-type]
             text=str(company.name),
-            ok_label=self.tr("Rename"),
             name="renameCompanyDialog",
         )
 
@@ -578,6 +638,22 @@ class MainWindow(QMainWindow):
         self.doctor_dialog = DoctorDialog(self.system, self)
         self.doctor_dialog.open()  # never exec(): qasync
         self.doctor_dialog.start()
+
+    @Slot()
+    def _on_shortcuts_action_triggered(self) -> None:
+        from ffdesk.ui.shortcuts_dialog import ShortcutsDialog
+
+        dialog = ShortcutsDialog(self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()  # never exec(): qasync
+
+    @Slot()
+    def _on_about_action_triggered(self) -> None:
+        from ffdesk.ui.about_dialog import AboutDialog
+
+        dialog = AboutDialog(self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
 
     def _on_refresh_action_triggered(self) -> None:
         self.guard_unsaved(lambda: spawn(self._refresh_all()))
@@ -718,6 +794,10 @@ class MainWindow(QMainWindow):
 
         box.finished.connect(finished)
         dialogs._open(box)
+
+    def focusNextPrevChild(self, next: bool) -> bool:
+        """Tab and Shift+Tab follow the screen (tab_order), not the order widgets were made in."""
+        return move_focus(self, next)
 
     def _close_confirmed_now(self) -> None:
         self._close_confirmed = True

@@ -34,6 +34,7 @@ class ProblemsView(QWidget):
         self.table.setObjectName("problemsTable")
         self.table.setModel(self.model)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setTabKeyNavigation(False)  # one Tab stop: Tab leaves, arrows move inside
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setShowGrid(False)
         self.table.setWordWrap(False)

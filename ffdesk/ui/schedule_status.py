@@ -21,7 +21,7 @@ class ScheduleStatus(QWidget):
         self.setObjectName("scheduleStatus")
         self.label = QLabel()
         self.label.setObjectName("scheduleStatusLabel")
-        self.install_button = QPushButton(self.tr("Run schedules in the background…"))
+        self.install_button = QPushButton(self.tr("Run schedules in the bac&kground…"))
         self.install_button.setObjectName("backgroundInstallButton")
         self.install_button.setFlat(True)
         # No taller than the status bar's text: the window above keeps its height.

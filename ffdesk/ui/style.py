@@ -53,6 +53,7 @@ class Theme:
     run_states: dict[str, str]
     messages: dict[str, tuple[str, str, str]]  # kind: (text, fill, border)
     logo_tile: str = ""  # behind module logos (brand colours are made for light grounds)
+    focus: str = "#1E3A8A"  # the keyboard focus ring (>= 3:1 on surface and on accent)
 
 
 LIGHT = Theme(
@@ -143,6 +144,7 @@ DARK = Theme(
         "error": ("#FECACA", "#450A0A", "#991B1B"),
     },
     logo_tile="#F1F5F9",
+    focus="#93C5FD",
 )
 _current = LIGHT
 
@@ -224,6 +226,7 @@ QWidget#cataloguePanel, QWidget#integrationPane, QWidget#formBody {{
 QLabel#paneTitle {{ font-size: 15pt; font-weight: 600; color: {t.text}; }}
 QLabel#paneSubtitle, QLabel#catalogueCount, QLabel#emptyHint {{ color: {t.muted}; }}
 QLabel#fieldError {{ color: {t.danger}; }}
+QLabel#fieldHint {{ color: {t.muted}; }}
 QLabel#requiredMark {{ color: {t.danger}; }}
 QGroupBox {{ font-weight: 600; color: {t.text}; border: 1px solid {t.border}; border-radius: 6px;
     margin-top: 14px; padding: 14px 12px 8px 12px; background: {t.surface}; }}
@@ -259,6 +262,8 @@ QPushButton[primary="true"]:hover {{ background: {t.accent_hover}; }}
 QPushButton[primary="true"]:disabled {{ background: {t.accent_disabled};
     border-color: {t.accent_disabled}; }}
 QPushButton[danger="true"] {{ color: {t.danger}; }}
+QPushButton:focus {{ border: 2px solid {t.focus}; padding: 4px 11px; }}
+QToolButton:focus {{ border: 1px solid {t.focus}; border-radius: 3px; }}
 QPushButton[danger="true"]:disabled {{ color: {t.faint}; }}
 QTabWidget::pane {{ border: 1px solid {t.border}; border-radius: 4px; top: -1px;
     background: {t.surface}; }}
@@ -268,6 +273,9 @@ QTabBar::tab:selected {{ color: {t.text}; border: 1px solid {t.border};
     border-top-left-radius: 4px; border-top-right-radius: 4px; }}
 QTableView {{ border: none; gridline-color: {t.border}; background: {t.surface};
     selection-background-color: {t.selection}; selection-color: {t.text}; }}
+QTableView, QListView {{ border: 1px solid transparent; }}
+QTableView:focus, QListView:focus {{ border: 1px solid {t.focus}; }}
+QTabBar::tab:focus {{ text-decoration: underline; }}
 QTableView::item {{ padding: 0 8px; border-bottom: 1px solid {t.button_hover}; }}
 QHeaderView::section {{ background: {t.background}; color: {t.muted}; border: none;
     border-bottom: 1px solid {t.border}; padding: 4px 8px; font-weight: 600; }}

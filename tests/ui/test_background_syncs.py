@@ -151,7 +151,7 @@ def test_run_schedules_in_the_background_installs_the_service(
         lambda: status.label.text() == "Scheduled syncs run only while this window is open.",
         timeout=5000,
     )
-    assert status.install_button.text() == "Run schedules in the background…"
+    assert status.install_button.text() == "Run schedules in the bac&kground…"
     qtbot.mouseClick(status.install_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: installer.urls == [syncs.system.db.url], timeout=5000)
     qtbot.waitUntil(lambda: "Wrote the systemd service" in syncs.window.message.text, timeout=5000)

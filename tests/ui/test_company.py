@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtWidgets import QDialogButtonBox, QLineEdit
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLineEdit
 
 from ffdesk.ui.company_switcher import NEW_COMPANY, RENAME_COMPANY
 from ffdesk.ui.field_editors import SECRET_EMPTY, SECRET_SET
@@ -18,13 +19,17 @@ def answer_text_dialog(qtbot: Any, window: MainWindow, name: str, text: str) -> 
     edit = dialog.findChild(QLineEdit)
     edit.selectAll()
     qtbot.keyClicks(edit, text)
-    ok = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok)
-    click(qtbot, ok)
+    click(qtbot, dialog.accept_button)
 
 
 def choose(window: MainWindow, text: str) -> None:
-    """Pick an entry of the company combo as a user does (the combo reports `activated`)."""
+    """Pick a company of the combo as a user does (the combo reports `activated`), or one of
+    the company actions beside it."""
     switcher = window.switcher
+    actions = {NEW_COMPANY: switcher.new_action, RENAME_COMPANY: switcher.rename_action}
+    if text in actions:
+        actions[text].trigger()
+        return
     index = switcher.findText(text)
     assert index >= 0, text
     switcher.setCurrentIndex(index)
@@ -91,10 +96,27 @@ def test_rename_company(qtbot: Any, window: MainWindow) -> None:
     assert window.switcher.currentText() == "Acme Corp"
 
 
-def test_duplicate_company_name_is_refused_in_plain_words(qtbot: Any, window: MainWindow) -> None:
+def test_a_taken_name_is_refused_in_the_dialog_before_anything_closes(
+    qtbot: Any, window: MainWindow
+) -> None:
     choose(window, NEW_COMPANY)
-    answer_text_dialog(qtbot, window, "newCompanyDialog", "My Company")
-    qtbot.waitUntil(lambda: window.message.isVisible())
-    assert window.message.text == "A company named 'My Company' already exists."
-    assert window.message.details_button.isHidden()
-    assert window.switcher.currentText() == "My Company"
+    dialog = find_dialog(qtbot, window, "newCompanyDialog")
+    edit = dialog.findChild(QLineEdit)
+    assert not dialog.accept_button.isEnabled()
+    assert dialog.problem.text() == "Type a name for the company."
+    qtbot.keyClicks(edit, "   ")
+    assert not dialog.accept_button.isEnabled()  # blanks are no name
+    edit.clear()
+    qtbot.keyClicks(edit, "my company")  # names compare casefolded, as the engine's
+    assert not dialog.accept_button.isEnabled()
+    assert dialog.problem.text() == "A company named my company already exists."
+    qtbot.keyClick(edit, Qt.Key.Key_Return)  # Enter on a taken name: nothing happens
+    assert dialog.isVisible()
+    assert not window.message.isVisible()
+    qtbot.keyClicks(edit, " 2")
+    assert dialog.accept_button.isEnabled()
+    assert dialog.problem.text() == ""
+    with qtbot.waitSignal(window.company_changed, timeout=10000):
+        qtbot.keyClick(edit, Qt.Key.Key_Return)
+    assert window.switcher.currentText() == "my company 2"
+    assert not window.message.isVisible()

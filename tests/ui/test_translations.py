@@ -105,19 +105,19 @@ def test_the_whole_window_in_german(
     catalogue = window.catalogue
     assert catalogue.state_filter.itemText(0) == "Alle"
     assert catalogue.count_label.text().endswith(" Integrationen")
-    assert window.switcher.itemText(window.switcher.count() - 2) == "Neue Firma…"
+    assert window.switcher.new_action.text() == "&Neue Firma…"
 
     open_integration(qtbot, window, "payment_stripe")
     header = window.pane.header
     assert header.badge.text() == "Nicht installiert"
-    assert header.install_button.text() == "Installieren"
+    assert header.install_button.text() == "&Installieren"
     assert window.pane.tabs.tabText(0) == "Synchronisierungsverlauf (0)"
 
     click(qtbot, header.install_button)
     qtbot.waitUntil(lambda: header.badge.text() == "Installiert", timeout=10000)
     assert window.pane.message.text.startswith("Stripe installiert.")
-    assert header.enable_button.text() == "Aktivieren"
-    assert window.pane.form.save_button.text() == "Speichern"
+    assert header.enable_button.text() == "&Aktivieren"
+    assert window.pane.form.save_button.text() == "&Speichern"
 
 
 def test_standard_dialog_buttons_are_german_too(

@@ -35,6 +35,24 @@
     </message>
 </context>
 <context>
+    <name>AboutDialog</name>
+    <message>
+        <location filename="../../ui/about_dialog.py" line="+25"/>
+        <source>About ffdesk</source>
+        <translation>Über ffdesk</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>ffdesk {version}</source>
+        <translation>ffdesk {version}</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Sets up and syncs the payment, SMS and shipping integrations of Fullfinity ERP.&lt;br&gt;&lt;br&gt;Licensed under the {licence} licence.&lt;br&gt;&lt;a href=&quot;{homepage}&quot;&gt;{homepage}&lt;/a&gt;&lt;br&gt;&lt;a href=&quot;{source}&quot;&gt;Source code&lt;/a&gt;&lt;br&gt;&lt;br&gt;Qt {qt}, PySide6 {pyside}, Python {python}</source>
+        <translation>Richtet die Zahlungs-, SMS- und Versandintegrationen von Fullfinity ERP ein und synchronisiert sie.&lt;br&gt;&lt;br&gt;Lizenziert unter der {licence}-Lizenz.&lt;br&gt;&lt;a href=&quot;{homepage}&quot;&gt;{homepage}&lt;/a&gt;&lt;br&gt;&lt;a href=&quot;{source}&quot;&gt;Quellcode&lt;/a&gt;&lt;br&gt;&lt;br&gt;Qt {qt}, PySide6 {pyside}, Python {python}</translation>
+    </message>
+</context>
+<context>
     <name>ActivityDock</name>
     <message>
         <location filename="../../ui/activity.py" line="+54"/>
@@ -68,14 +86,57 @@
 <context>
     <name>App</name>
     <message>
-        <location filename="../../app.py" line="+140"/>
+        <location filename="../../app.py" line="+138"/>
         <source>Check the --database option or FFDESK_DATABASE_URL (now {url}), then start ffdesk again.</source>
         <translation>Prüfen Sie die Option --database oder FFDESK_DATABASE_URL (jetzt {url}) und starten Sie ffdesk dann erneut.</translation>
     </message>
     <message>
-        <location line="+80"/>
+        <location line="+93"/>
         <source>The database could not be opened: {reason}</source>
         <translation>Die Datenbank konnte nicht geöffnet werden: {reason}</translation>
+    </message>
+</context>
+<context>
+    <name>BackgroundSyncs</name>
+    <message>
+        <location filename="../../ui/background_syncs.py" line="+140"/>
+        <source>{count} records could not be synced.</source>
+        <translation>{count} Datensätze konnten nicht synchronisiert werden.</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Scheduled sync of {name} failed</source>
+        <translation>Geplante Synchronisierung von {name} fehlgeschlagen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Open its history to see why.</source>
+        <translation>Öffnen Sie den Verlauf, um den Grund zu sehen.</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>Schedule of {name} paused</source>
+        <translation>Zeitplan von {name} angehalten</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>It failed several times in a row. Open its history to see why.</source>
+        <translation>Sie ist mehrmals nacheinander fehlgeschlagen. Öffnen Sie den Verlauf, um den Grund zu sehen.</translation>
+    </message>
+    <message>
+        <location line="+35"/>
+        <source>{count} scheduled syncs will start now.</source>
+        <translation>{count} geplante Synchronisierungen starten jetzt.</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>All schedules paused.</source>
+        <translation>Alle Zeitpläne angehalten.</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>All schedules resumed.</source>
+        <translation>Alle Zeitpläne fortgesetzt.</translation>
     </message>
 </context>
 <context>
@@ -121,8 +182,8 @@
     </message>
     <message>
         <location line="+12"/>
-        <source>Show</source>
-        <translation>Anzeigen</translation>
+        <source>Sho&amp;w</source>
+        <translation>An&amp;zeigen</translation>
     </message>
     <message>
         <location line="+103"/>
@@ -151,44 +212,77 @@
     </message>
 </context>
 <context>
+    <name>CompanyNameDialog</name>
+    <message>
+        <location filename="../../ui/company_dialog.py" line="+68"/>
+        <source>Type a name for the company.</source>
+        <translation>Geben Sie einen Namen für die Firma ein.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>A company named {name} already exists.</source>
+        <translation>Eine Firma namens {name} gibt es bereits.</translation>
+    </message>
+</context>
+<context>
     <name>CompanySwitcher</name>
     <message>
-        <location filename="../../ui/company_switcher.py" line="+11"/>
-        <source>New company…</source>
-        <translation>Neue Firma…</translation>
+        <location filename="../../ui/company_switcher.py" line="+13"/>
+        <source>&amp;New company…</source>
+        <translation>&amp;Neue Firma…</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>Rename…</source>
-        <translation>Umbenennen…</translation>
+        <source>&amp;Rename company…</source>
+        <translation>Firma &amp;umbenennen…</translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+22"/>
         <source>Company</source>
         <translation>Firma</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>Active company</source>
-        <translation>Aktive Firma</translation>
+        <source>Active company: type part of a name, then Enter</source>
+        <translation>Aktive Firma: einen Teil des Namens tippen, dann Eingabe</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Type to find a company</source>
+        <translation>Tippen, um eine Firma zu finden</translation>
+    </message>
+    <message>
+        <location line="+22"/>
+        <source>&amp;Manage</source>
+        <translation>&amp;Verwalten</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>New company or rename this one</source>
+        <translation>Neue Firma anlegen oder diese umbenennen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Manage companies</source>
+        <translation>Firmen verwalten</translation>
     </message>
 </context>
 <context>
     <name>ConfigMenu</name>
     <message>
         <location filename="../../ui/config_menu.py" line="+27"/>
-        <source>Configuration</source>
-        <translation>Konfiguration</translation>
+        <source>Confi&amp;guration</source>
+        <translation>&amp;Konfiguration</translation>
     </message>
     <message>
         <location line="+3"/>
-        <source>Export…</source>
-        <translation>Exportieren…</translation>
+        <source>&amp;Export…</source>
+        <translation>&amp;Exportieren…</translation>
     </message>
     <message>
         <location line="+2"/>
-        <source>Import…</source>
-        <translation>Importieren…</translation>
+        <source>&amp;Import…</source>
+        <translation>&amp;Importieren…</translation>
     </message>
     <message>
         <location line="+14"/>
@@ -240,18 +334,18 @@
     <name>DatabaseMenu</name>
     <message>
         <location filename="../../ui/database_menu.py" line="+27"/>
-        <source>Database</source>
-        <translation>Datenbank</translation>
+        <source>&amp;Database</source>
+        <translation>&amp;Datenbank</translation>
     </message>
     <message>
         <location line="+3"/>
-        <source>Check the database</source>
-        <translation>Datenbank prüfen</translation>
+        <source>&amp;Check the database</source>
+        <translation>Datenbank &amp;prüfen</translation>
     </message>
     <message>
         <location line="+2"/>
-        <source>Back up the database…</source>
-        <translation>Datenbank sichern…</translation>
+        <source>&amp;Back up the database…</source>
+        <translation>Datenbank &amp;sichern…</translation>
     </message>
     <message>
         <location line="+23"/>
@@ -367,7 +461,7 @@
 <context>
     <name>FieldEditor</name>
     <message>
-        <location filename="../../ui/field_editors.py" line="+35"/>
+        <location filename="../../ui/field_editors.py" line="+36"/>
         <source>set — type to replace</source>
         <extracomment>A secret editor&apos;s value when the user typed nothing: the stored secret stays as it is.</extracomment>
         <translation>gesetzt — zum Ersetzen tippen</translation>
@@ -404,7 +498,7 @@
         <translation>Nie</translation>
     </message>
     <message>
-        <location line="+64"/>
+        <location line="+66"/>
         <source>Choose…</source>
         <translation>Auswählen…</translation>
     </message>
@@ -432,33 +526,33 @@
 <context>
     <name>FormWidget</name>
     <message>
-        <location filename="../../ui/form_widget.py" line="+74"/>
+        <location filename="../../ui/form_widget.py" line="+75"/>
         <source>{label} (required)</source>
         <translation>{label} (Pflichtfeld)</translation>
     </message>
     <message>
         <location line="+58"/>
-        <location line="+184"/>
+        <location line="+194"/>
         <source>Unsaved changes</source>
         <translation>Ungespeicherte Änderungen</translation>
     </message>
     <message>
-        <location line="-181"/>
-        <source>Save</source>
-        <translation>Speichern</translation>
+        <location line="-191"/>
+        <source>&amp;Save</source>
+        <translation>&amp;Speichern</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+4"/>
+        <source>Disc&amp;ard</source>
+        <translation>&amp;Verwerfen</translation>
+    </message>
+    <message>
+        <location line="-1"/>
         <source>Save the changes (Ctrl+S)</source>
         <translation>Änderungen speichern (Strg+S)</translation>
     </message>
     <message>
-        <location line="+1"/>
-        <source>Discard</source>
-        <translation>Verwerfen</translation>
-    </message>
-    <message>
-        <location line="+175"/>
+        <location line="+186"/>
         <source>Fix the highlighted fields to save</source>
         <translation>Zum Speichern die markierten Felder korrigieren</translation>
     </message>
@@ -490,52 +584,56 @@
     </message>
     <message>
         <location line="+43"/>
-        <source>Install</source>
-        <translation>Installieren</translation>
+        <source>&amp;Install</source>
+        <translation>&amp;Installieren</translation>
     </message>
     <message>
         <location line="+4"/>
-        <source>Uninstall</source>
-        <translation>Deinstallieren</translation>
+        <source>&amp;Uninstall</source>
+        <translation>&amp;Deinstallieren</translation>
     </message>
     <message>
         <location line="+3"/>
-        <source>Enable</source>
-        <translation>Aktivieren</translation>
+        <source>&amp;Enable</source>
+        <translation>&amp;Aktivieren</translation>
     </message>
     <message>
         <location line="+3"/>
-        <source>Disable</source>
-        <translation>Deaktivieren</translation>
+        <source>Disa&amp;ble</source>
+        <translation>D&amp;eaktivieren</translation>
     </message>
     <message>
         <location line="+3"/>
-        <source>Test connection</source>
-        <translation>Verbindung testen</translation>
+        <source>&amp;Test connection</source>
+        <translation>Verbindung &amp;testen</translation>
     </message>
     <message>
         <location line="+2"/>
-        <location line="+115"/>
+        <source>S&amp;ync now</source>
+        <translation>&amp;Jetzt synchronisieren</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>&amp;Preview</source>
+        <translation>&amp;Vorschau</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Cance&amp;l</source>
+        <translation>A&amp;bbrechen</translation>
+    </message>
+    <message>
+        <location line="+107"/>
         <source>Sync now</source>
         <translation>Jetzt synchronisieren</translation>
     </message>
     <message>
-        <location line="-112"/>
-        <source>Preview</source>
-        <translation>Vorschau</translation>
-    </message>
-    <message>
-        <location line="+3"/>
+        <location line="-109"/>
         <source>List what a sync would send and ask for, without sending or saving anything</source>
         <translation>Zeigt, was eine Synchronisierung senden und abfragen würde, ohne etwas zu senden oder zu speichern</translation>
     </message>
     <message>
-        <location line="+2"/>
-        <source>Cancel</source>
-        <translation>Abbrechen</translation>
-    </message>
-    <message>
-        <location line="+1"/>
+        <location line="+3"/>
         <source>Stop at the next record; what is done is kept</source>
         <translation>Beim nächsten Datensatz anhalten; Erledigtes bleibt erhalten</translation>
     </message>
@@ -728,7 +826,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../ui/main_window.py" line="+86"/>
+        <location filename="../../ui/main_window.py" line="+95"/>
         <source>Search integrations (Ctrl+F)</source>
         <translation>Integrationen suchen (Strg+F)</translation>
     </message>
@@ -744,16 +842,21 @@
     </message>
     <message>
         <location line="+5"/>
-        <source>Company</source>
-        <translation>Firma</translation>
+        <source>&amp;Company</source>
+        <translation>&amp;Firma</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+12"/>
         <source>Problems</source>
         <translation>Probleme</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+5"/>
+        <source>Show the module problems</source>
+        <translation>Modulprobleme zeigen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>Refresh</source>
         <translation>Aktualisieren</translation>
     </message>
@@ -768,7 +871,27 @@
         <translation>Datenbank wird geöffnet…</translation>
     </message>
     <message>
-        <location line="+22"/>
+        <location line="+23"/>
+        <source>Find an integration</source>
+        <translation>Integration suchen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Save the form</source>
+        <translation>Formular speichern</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Quit</source>
+        <translation>Beenden</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Clear the search</source>
+        <translation>Suche leeren</translation>
+    </message>
+    <message>
+        <location line="+8"/>
         <source>&amp;Help</source>
         <translation>&amp;Hilfe</translation>
     </message>
@@ -783,17 +906,72 @@
         <translation>Schlüsselbund, Datenbank, Datenordner, Netzwerk, Module und Uhr prüfen</translation>
     </message>
     <message>
+        <location line="+5"/>
+        <source>&amp;Keyboard Shortcuts</source>
+        <translation>&amp;Tastenkürzel</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>&amp;About ffdesk</source>
+        <translation>Ü&amp;ber ffdesk</translation>
+    </message>
+    <message>
         <location line="+53"/>
         <source>Module problems</source>
         <translation>Modulprobleme</translation>
     </message>
     <message>
         <location line="+91"/>
-        <source>Activity</source>
-        <translation>Aktivität</translation>
+        <source>Acti&amp;vity</source>
+        <translation>A&amp;ktivität</translation>
     </message>
     <message>
-        <location line="+73"/>
+        <location line="+224"/>
+        <source>&amp;Name of the new company:</source>
+        <translation>&amp;Name der neuen Firma:</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>C&amp;reate</source>
+        <translation>&amp;Anlegen</translation>
+    </message>
+    <message>
+        <location line="+51"/>
+        <source>&amp;New name:</source>
+        <translation>&amp;Neuer Name:</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Rename</source>
+        <translation>&amp;Umbenennen</translation>
+    </message>
+    <message>
+        <location line="+171"/>
+        <source>A sync is running</source>
+        <translation>Eine Synchronisierung läuft</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>A sync is still running. Keep syncing in the tray?</source>
+        <translation>Eine Synchronisierung läuft noch. Im Infobereich weiter synchronisieren?</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>ffdesk stays in the tray until the sync ends; quit it from the tray menu.</source>
+        <translation>ffdesk bleibt im Infobereich, bis die Synchronisierung endet; beenden Sie es über dessen Menü.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Keep syncing in the tray</source>
+        <translation>Im Infobereich weiter synchronisieren</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Stop the sync and quit</source>
+        <translation>Synchronisierung stoppen und beenden</translation>
+    </message>
+    <message>
+        <location line="-378"/>
         <source>Company: {name}</source>
         <translation>Firma: {name}</translation>
     </message>
@@ -818,47 +996,27 @@
         <translation>Keine Modulprobleme</translation>
     </message>
     <message>
-        <location line="+93"/>
+        <location line="+127"/>
         <source>New company</source>
         <translation>Neue Firma</translation>
     </message>
     <message>
-        <location line="+1"/>
-        <source>Name of the new company:</source>
-        <translation>Name der neuen Firma:</translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>Create</source>
-        <translation>Anlegen</translation>
-    </message>
-    <message>
-        <location line="+15"/>
+        <location line="+43"/>
         <source>Company {name} created.</source>
         <translation>Firma {name} angelegt.</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+9"/>
         <source>Rename company</source>
         <translation>Firma umbenennen</translation>
     </message>
     <message>
-        <location line="+1"/>
-        <source>New name:</source>
-        <translation>Neuer Name:</translation>
-    </message>
-    <message>
-        <location line="+3"/>
-        <source>Rename</source>
-        <translation>Umbenennen</translation>
-    </message>
-    <message>
-        <location line="+15"/>
+        <location line="+19"/>
         <source>Company renamed to {name}.</source>
         <translation>Firma umbenannt in {name}.</translation>
     </message>
     <message>
-        <location line="+28"/>
+        <location line="+44"/>
         <source>Refreshed.</source>
         <translation>Aktualisiert.</translation>
     </message>
@@ -950,7 +1108,7 @@
         <translation>Problem</translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+18"/>
         <source>Every module loaded without problems.</source>
         <translation>Alle Module wurden ohne Probleme geladen.</translation>
     </message>
@@ -1001,6 +1159,98 @@
         <location line="+31"/>
         <source>Finished {when} ({seconds} s)</source>
         <translation>Beendet {when} ({seconds} s)</translation>
+    </message>
+</context>
+<context>
+    <name>ScheduleStatus</name>
+    <message>
+        <location filename="../../ui/schedule_status.py" line="+24"/>
+        <source>Run schedules in the bac&amp;kground…</source>
+        <translation>Zeitpläne im &amp;Hintergrund ausführen…</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Install the ffdesk scheduler as a service, so schedules run without the window</source>
+        <translation>Den ffdesk-Planer als Dienst installieren, damit Zeitpläne ohne das Fenster laufen</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>not yet</source>
+        <translation>noch nicht</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Scheduled syncs run in the background on {host} (last check {when})</source>
+        <translation>Geplante Synchronisierungen laufen im Hintergrund auf {host} (letzte Prüfung {when})</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Scheduled syncs run only while this window is open.</source>
+        <translation>Geplante Synchronisierungen laufen nur, solange dieses Fenster offen ist.</translation>
+    </message>
+</context>
+<context>
+    <name>ShortcutsDialog</name>
+    <message>
+        <location filename="../../ui/shortcuts_dialog.py" line="+23"/>
+        <source>Next or previous control</source>
+        <translation>Nächstes oder vorheriges Bedienelement</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Press the button or menu with that letter</source>
+        <translation>Knopf oder Menü mit diesem Buchstaben drücken</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Next or previous tab</source>
+        <translation>Nächster oder vorheriger Reiter</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Open the company list</source>
+        <translation>Firmenliste öffnen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Switch to the company typed</source>
+        <translation>Zur getippten Firma wechseln</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Save the form (in a field)</source>
+        <translation>Formular speichern (in einem Feld)</translation>
+    </message>
+    <message>
+        <location line="+31"/>
+        <source>Keyboard Shortcuts</source>
+        <extracomment>An action whose text changes with the state (a count) names itself for this list here.</extracomment>
+        <translation>Tastenkürzel</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Action</source>
+        <translation>Aktion</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Keys</source>
+        <translation>Tasten</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Window</source>
+        <translation>Fenster</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>In fields and lists</source>
+        <translation>In Feldern und Listen</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>Underlined letters in buttons and menus work with Alt.</source>
+        <translation>Unterstrichene Buchstaben in Knöpfen und Menüs wirken mit Alt.</translation>
     </message>
 </context>
 <context>
@@ -1087,10 +1337,48 @@
 <context>
     <name>SyncController</name>
     <message>
-        <location filename="../../ui/sync_controller.py" line="+76"/>
+        <location filename="../../ui/sync_controller.py" line="+81"/>
         <source>The sync was stopped.</source>
         <extracomment>Progress is reported at most this often (a sync may count thousands of records a second).</extracomment>
         <translation>Die Synchronisierung wurde angehalten.</translation>
+    </message>
+</context>
+<context>
+    <name>TrayIcon</name>
+    <message>
+        <location filename="../../ui/tray.py" line="+50"/>
+        <source>Open ffdesk</source>
+        <translation>ffdesk öffnen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Sync all now</source>
+        <translation>Alle jetzt synchronisieren</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Pause all schedules</source>
+        <translation>Alle Zeitpläne anhalten</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Quit</source>
+        <translation>Beenden</translation>
+    </message>
+    <message>
+        <location line="+35"/>
+        <source>ffdesk: no sync running</source>
+        <translation>ffdesk: keine Synchronisierung läuft</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>ffdesk: syncing…</source>
+        <translation>ffdesk: synchronisiert…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>ffdesk: a scheduled sync failed</source>
+        <translation>ffdesk: eine geplante Synchronisierung ist fehlgeschlagen</translation>
     </message>
 </context>
 <context>
