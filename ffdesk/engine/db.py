@@ -102,6 +102,8 @@ class Database:
         self.engine: Engine = sa.create_engine(url, **kwargs)
         self.dialect_name = self.engine.dialect.name
         self.is_file = self.dialect_name == "sqlite" and not is_memory
+        #: Whether `insert_alone` can take its short way here (SQLite's driver).
+        self.inserts_alone = self.dialect_name == "sqlite"
         # A driver's failure (full disk, read-only file, lock, damage) becomes a sentence.
         sa.event.listen(self.engine, "handle_error", on_engine_error)
         if self.dialect_name == "sqlite":
@@ -269,7 +271,7 @@ class Database:
         nothing stays written after one. None when it cannot be taken (another database, an
         enclosing transaction, this thread's connection busy): use the general way.
         """
-        if self.dialect_name != "sqlite" or self._current.get() is not None:
+        if not self.inserts_alone or self._current.get() is not None:
             return None
         if self.damaged:
             raise DatabaseProblem(self.damaged, "damaged")

@@ -469,8 +469,8 @@ class Model:
         """
         cls = type(self)
         db = cls._registry.db
-        if db.damaged:
-            return None  # the general way says why nothing can be written
+        if db.damaged or not db.inserts_alone:
+            return None  # the general way (which also says why a damaged file is not written)
         unchecked: list[tuple[ManyToOne, int]] = []
         row = self._validated_row(names, unchecked=unchecked)
         if unchecked:
