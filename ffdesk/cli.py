@@ -147,7 +147,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub(cont, "import", "import a CSV file (name, email, phone)").add_argument("file")
     sub(cont, "list", "contacts of the company")
 
+    from ffdesk.cli_records import add_commands as add_records_commands
     from ffdesk.cli_scheduler import add_commands as add_scheduler_commands
+
+    add_records_commands(commands, sub)
 
     add_scheduler_commands(commands, sub)
     sub(commands, "doctor", "check keyring, database, data folder, network, modules and clock")
@@ -494,6 +497,12 @@ async def _contacts(system: System, args: argparse.Namespace, out: Output) -> in
     return 0
 
 
+async def _records(system: System, args: argparse.Namespace, out: Output) -> int:
+    from ffdesk.cli_records import records_command
+
+    return await records_command(system, args, out)
+
+
 async def _scheduler(system: System, args: argparse.Namespace, out: Output) -> int:
     from ffdesk.cli_scheduler import scheduler_command
 
@@ -606,6 +615,7 @@ HANDLERS = {
     "sync": _sync,
     "runs": _runs,
     "contacts": _contacts,
+    "records": _records,
     "scheduler": _scheduler,
     "schedules": _schedules,
     "audit": _audit,

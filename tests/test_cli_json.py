@@ -97,6 +97,19 @@ def test_every_command_prints_one_object_matching_its_schema(
     assert (synced["state"], synced["failed"]) == ("done", 0)
     [listed] = run("runs")["runs"]
     assert listed["id"] == synced["run_id"]
+    offered = run("records models")["models"]
+    assert [m["name"] for m in offered] == ["Contact", "PaymentTransaction"]
+    page = run("records list", "Contact", "--search", "ADA")
+    assert (page["total"], page["rows"][0]["name"]) == (1, "Ada")
+    ada = page["rows"][0]["id"]
+    shown = run("records show", "Contact", str(ada))
+    assert shown["mappings"][0]["integration"] == "payment_stripe"
+    made = run("records create", "Contact", "name=Bea", "email=bea@example.org")
+    assert {f["name"]: f["text"] for f in made["fields"]}["email"] == "bea@example.org"
+    changed = run("records update", "Contact", str(made["id"]), "phone=+441632960961")
+    assert {f["name"]: f["text"] for f in changed["fields"]}["phone"] == "+441632960961"
+    resynced = run("records resync", "Contact", str(ada), "payment_stripe")["run"]
+    assert (resynced["state"], resynced["failed"]) == ("done", 0)
     assert run("integrations disable", "payment_stripe")["state"] == "Installed"
     assert run("completion", "fish")["script"].startswith("#")
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data-home"))
@@ -140,6 +153,15 @@ def test_every_command_prints_one_object_matching_its_schema(
         (["integrations", "set", "payment_stripe", "nope=1"], 1, "nope", "Stripe has no field"),
         (["runs", "--limit", "many"], 2, None, "ffdesk runs: argument --limit: invalid int"),
         (["bogus"], 2, None, "ffdesk: argument command: invalid choice: 'bogus'"),
+        (["records", "list", "Invoices"], 2, None, "There is no record type 'Invoices'"),
+        (
+            ["records", "list", "Contact", "--filter", "Q(name="],
+            2,
+            "filter",
+            "Invalid Q-expression 'Q(name=': not valid syntax",
+        ),
+        (["records", "create", "Contact", "email=x@y.org"], 1, "name", "Please fill in Name."),
+        (["records", "create", "Contact", "name=A", "hue=1"], 2, "hue", "Contact has no field"),
         (
             ["--database", "sqlite:////nonexistent-ffdesk-dir/x.db", "companies", "list"],
             3,

@@ -38,7 +38,7 @@ ENGINE_LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
         ("__init__", "errors", "money", "postgresql", "db_errors", "integrity", "db", "env"),
     ),
     ("fields and Q-expressions", ("fields", "q")),
-    ("records", ("audit", "query", "model")),
+    ("records", ("audit", "company_values", "query", "model")),
     ("registry and schema", ("registry", "schema", "core_models")),
     ("views and forms", ("views", "forms", "view_service")),
     ("modules", ("manifest", "discovery", "loader", "data_files")),

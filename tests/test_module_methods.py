@@ -16,6 +16,7 @@ CHAIN = {
     "sync_capability",
     "sync_integration",
     "get_state",
+    "record_dashboard_url",
 }
 
 

@@ -71,8 +71,13 @@ def changes_of(
     out = []
     for name in names:
         field = cls._fields[name]
-        if field.company_scoped:
+        if field.secret:
             out.append({"field": name, "label": field.label, "old": None, "new": SECRET_CHANGED})
+            continue
+        if field.company_scoped:  # readable (secret=False): its new value, as typed
+            out.append(
+                {"field": name, "label": field.label, "old": None, "new": getattr(record, name)}
+            )
             continue
         if not field.stored:
             continue

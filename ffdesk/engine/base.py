@@ -18,6 +18,7 @@ from ffdesk.engine.fields import (
     ManyToOne,
     Monetary,
     OneToMany,
+    Phone,
     Selection,
     Text,
 )
@@ -39,6 +40,7 @@ __all__ = [
     "Model",
     "Monetary",
     "OneToMany",
+    "Phone",
     "Q",
     "Selection",
     "Text",

@@ -1,4 +1,5 @@
-"""The models ffdesk itself defines: Company, Module, UiView, CronJob, SyncRun, AuditEntry."""
+"""The models ffdesk itself defines: Company, Module, CompanyValue, UiView, CronJob, SyncRun,
+AuditEntry."""
 
 from __future__ import annotations
 
@@ -38,7 +39,8 @@ class Company(Model):
             if model._company_scoped:
                 for record_id in await model.all().ids():
                     for name in model._company_scoped:
-                        env.secrets.delete(cid, model._name, record_id, name)
+                        if model._fields[name].secret:  # readable ones went with the company
+                            env.secrets.delete(cid, model._name, record_id, name)
         if cid in env.cids:
             env.cids.remove(cid)
 
@@ -82,6 +84,21 @@ class Module(Model):
     problem = Text(description="Problem")
     implicit = Boolean(description="Installed automatically", default=False)
     sequence = Integer(description="Install order", default=0)
+
+
+class CompanyValue(Model):
+    """A company-scoped value that is not a secret (a field declared with `secret=False`):
+    one row per (company, model, record, field), readable like any stored value."""
+
+    _ffdesk_module = "base"
+    _verbose_name = "Company Value"
+    _unique_together = (("company", "model", "record_id", "field"),)
+
+    company = ManyToOne("Company", related_name="company_values", on_delete="CASCADE")
+    model = Char(description="Model", max_length=100, required=True)
+    record_id = Integer(description="Record", required=True)
+    field = Char(description="Field", max_length=100, required=True)
+    value = Text(description="Value")
 
 
 class UiView(Model):
@@ -168,6 +185,7 @@ class AuditEntry(Model):
 CORE_MODELS: tuple[type[Model], ...] = (
     Company,
     Module,
+    CompanyValue,
     UiView,
     CronJob,
     SyncRun,

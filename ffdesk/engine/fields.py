@@ -6,6 +6,7 @@ import copy
 import datetime as dt
 import json
 import math
+import re
 from collections.abc import Callable, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar
@@ -57,6 +58,7 @@ class Field:
         index: bool = False,
         unique: bool = False,
         company_scoped: bool = False,
+        secret: bool = True,
         string: str | None = None,
     ) -> None:
         self.description = description or string
@@ -67,6 +69,9 @@ class Field:
         self.index = index
         self.unique = unique
         self.company_scoped = company_scoped
+        # Only company-scoped values can be secrets; `secret=False` makes one readable: stored
+        # per company in the database (CompanyValue), shown and exported like any value.
+        self.secret = bool(company_scoped and secret)
         self.name = ""
         self.model_name = ""
 
@@ -181,6 +186,33 @@ class Char(Field):
 
     def check_q_value(self, op: str, value: Any) -> bool:
         return isinstance(value, str)
+
+
+_E164 = re.compile(r"\+[1-9][0-9]{1,14}")
+_PHONE_PUNCTUATION = re.compile(r"[\s().-]")
+
+
+class Phone(Char):
+    """A phone number. What a user types must be in E.164 form (+ country code and number,
+    at most 15 digits); the spaces, dots, dashes and brackets people type are dropped. Values
+    set by code (a provider's answer) are kept as given."""
+
+    type_name = "Phone"
+    expects = "a phone number in E.164 form"
+
+    def __init__(self, *, max_length: int | None = 32, **options: Any) -> None:
+        super().__init__(max_length=max_length, **options)
+
+    def parse_text(self, text: str) -> Any:
+        typed = _PHONE_PUNCTUATION.sub("", text)
+        if typed == "":
+            return None
+        if not _E164.fullmatch(typed):
+            raise ValidationError(
+                f"{self.label} must be a phone number in E.164 form (+ country code and "
+                f"number, e.g. +14155550100), not {text!r}."
+            )
+        return self.convert(typed)
 
 
 class Text(Char):

@@ -98,8 +98,9 @@ class _CompiledField:
             "type_name": field.type_name,
             "hint": field.hint,
             "company_scoped": field.company_scoped,
-            # Company-scoped values live in the keyring: never shown, whatever the widget.
-            "secret": widget == SECRET_WIDGET or field.company_scoped,
+            # Company-scoped values live in the keyring: never shown, whatever the widget;
+            # unless the field says secret=False (then it is a readable per-company value).
+            "secret": widget == SECRET_WIDGET or field.secret,
             "choices": tuple(getattr(field, "choices", ()) or ()),
             "path": element.path,
         }

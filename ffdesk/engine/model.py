@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from ffdesk.engine import audit
+from ffdesk.engine import audit, company_values
 from ffdesk.engine.env import ModelRegistry, current_env, env_ctx
 from ffdesk.engine.errors import MissingError, ValidationError
 from ffdesk.engine.fields import Char, Field, ManyToOne, OneToMany
@@ -102,6 +102,8 @@ class Model:
     __inherit__: ClassVar[str | None] = None
     _verbose_name: ClassVar[str | None] = None
     _unique_together: ClassVar[tuple[tuple[str, ...], ...]] = ()
+    #: Groups of fields indexed together (filter by the first, order by the next).
+    _index_together: ClassVar[tuple[tuple[str, ...], ...]] = ()
     _order: ClassVar[str] = "id"
 
     # Set on final classes by the registry.
@@ -277,7 +279,12 @@ class Model:
         if name not in self._secrets:
             if self.id is None or cid is None:
                 return None
-            self._secrets[name] = current_env().secrets.get(cid, self._name, self.id, name)
+            if field.secret:
+                self._secrets[name] = current_env().secrets.get(cid, self._name, self.id, name)
+            else:
+                self._secrets[name] = company_values.read(
+                    self._registry, cid, self._name, self.id, name
+                )
         return self._secrets[name]
 
     def _load_one_to_many(self, field: OneToMany) -> list[Model]:
@@ -444,7 +451,7 @@ class Model:
                 # Secrets last, inside the savepoint: a refused secret (no keyring, no active
                 # company) rolls the row back, and a refused row never touches the secrets.
                 try:
-                    self._write_secrets(secret_names)
+                    self._write_secrets(secret_names, conn)
                 except BaseException:
                     if created:
                         self.id = None
@@ -480,7 +487,7 @@ class Model:
         except IntegrityError as exc:
             raise self._integrity_error(exc) from None
 
-    def _write_secrets(self, names: list[str]) -> None:
+    def _write_secrets(self, names: list[str], conn: sa.Connection) -> None:
         """Write pending company-scoped edits, each for the company it was typed for."""
         if not names or self.id is None:
             return
@@ -500,7 +507,14 @@ class Model:
         store = current_env().secrets
         db = self._registry.db
         for name, (cid, value) in pending.items():
-            if cid is not None:
+            if cid is not None and not self._fields[name].secret:
+                # Readable (secret=False): a row of this transaction, undone with it.
+                company_values.write(
+                    conn, self._registry, cid, self._name, self.id, name, value or None
+                )
+                if cid == self._secret_cid:
+                    self._secrets[name] = value if value else None
+            elif cid is not None:
                 _set_secret_undoably(db, store, (cid, self._name, self.id, name), value or None)
                 if cid == self._secret_cid:
                     self._secrets[name] = value if value else None
@@ -577,6 +591,8 @@ class Model:
                     .values({field.column_name: None})
                 )
         conn.execute(sa.delete(cls._table).where(cls._table.c.id == self.id))
+        if any(not cls._fields[n].secret for n in cls._company_scoped):
+            company_values.delete_record(conn, cls._registry, cls._name, int(self.id))  # type: ignore[arg-type]
         removed.append((cls, int(self.id)))  # type: ignore[arg-type]
 
     def _forget_secrets(self, removed: list[tuple[type[Model], int]]) -> None:
@@ -589,6 +605,8 @@ class Model:
                 continue
             for cid in env.cids:
                 for name in model._company_scoped:
+                    if not model._fields[name].secret:
+                        continue  # its rows went with the record (company_values)
                     key = (cid, model._name, record_id, name)
                     _set_secret_undoably(self._registry.db, env.secrets, key, None)
 

@@ -112,6 +112,13 @@ class System:
         await self._ensure_company()
         await self.select_company(company)
         await self.sync_integration_records()
+        self.move_readable_values()
+
+    def move_readable_values(self) -> list[str]:
+        """Move values of `secret=False` company-scoped fields out of the keyring (once)."""
+        from ffdesk.engine.company_values import move_from_keyring
+
+        return move_from_keyring(self.registry, self.secrets, list(self.env.cids))
 
     def discover(self) -> None:
         self.discovered = discover_modules(
@@ -381,6 +388,8 @@ class System:
             self.problems.pop(identifier, None)
         self.views.invalidate()
         await self.sync_integration_records()
+        # A module installed again may have kept readable values in the keyring before.
+        self.move_readable_values()
         log.info("installed %s", ", ".join(wanted))
 
     def _registry_culprit(self, target: list[str], wanted: list[str]) -> str | None:

@@ -34,17 +34,29 @@ def _plain(value: Any) -> Any:
 
 
 def _setting_fields(record: Model) -> tuple[list[str], list[str]]:
-    """(plain fields, secret fields) an administrator sets on an integration."""
+    """(plain fields, secret fields) an administrator sets on an integration; a readable
+    company-scoped field (secret=False) is a plain one."""
     cls = type(record)
     plain, secret = [], []
     for name, declared in cls._fields.items():
         if name == "id" or name in cls._audit_ignore:
             continue
-        if declared.company_scoped:
+        if declared.secret:
             secret.append(name)
-        elif declared.stored:
+        elif declared.stored or declared.company_scoped:
             plain.append(name)
     return plain, secret
+
+
+def _setting_value(record: Model, name: str) -> Any:
+    """A plain setting's value: a readable company-scoped one is read for the record's company."""
+    declared = type(record)._fields[name]
+    if not declared.company_scoped:
+        return record._values.get(name)
+    from ffdesk.engine.company_values import read
+
+    cid = record.company_id
+    return None if cid is None else read(type(record)._registry, cid, record._name, record.id, name)
 
 
 async def export_config(system: System) -> dict[str, Any]:
@@ -61,7 +73,7 @@ async def export_config(system: System) -> dict[str, Any]:
                     continue
                 plain, secret = _setting_fields(record)
                 integrations[module.identifier] = {
-                    "values": {n: _plain(record._values.get(n)) for n in plain},
+                    "values": {n: _plain(_setting_value(record, n)) for n in plain},
                     "secrets": secret,
                 }
         companies.append({"name": company.name, "integrations": integrations})
@@ -168,13 +180,12 @@ async def _import_integration(
     values = settings.get("values") or {}
     for name, value in values.items():
         declared = type(record)._fields.get(name)
-        if declared is None or declared.company_scoped:
+        if declared is None or declared.secret:
             continue
         wanted = declared.convert(value)
-        if record._values.get(name) != wanted:
-            plan.changes.append(
-                f"{company} / {identifier}: {name} {record._values.get(name)!r} → {wanted!r}"
-            )
+        current = _setting_value(record, name)
+        if current != wanted:
+            plan.changes.append(f"{company} / {identifier}: {name} {current!r} → {wanted!r}")
             setattr(record, name, wanted)
     for name in settings.get("secrets") or []:
         if name in type(record)._company_scoped and not getattr(record, name):

@@ -154,9 +154,10 @@ async def push_changed(
                 if is_fatal(exc):
                     fatal.append(exc)
                 else:
-                    run.record_failure(describe(record), exc)
+                    run.record_failure(describe(record), exc, record=(model, record.id))
             else:
                 run.count(kind)
+                run.record_synced(model, record.id)
 
     workers = [asyncio.ensure_future(worker()) for _ in range(concurrency)]
     try:

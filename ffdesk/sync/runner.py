@@ -55,6 +55,12 @@ _TRANSITIONS = {
 }
 
 
+async def save_record_problems(job: SyncJob) -> None:
+    from ffdesk.sync.record_problems import save
+
+    await save(job)
+
+
 class AlreadySyncing(UserError):
     """Another run of this integration is going on; says since when."""
 
@@ -190,6 +196,9 @@ class SyncJob:
         self._cancel = asyncio.Event()
         self._state = RunState.RUNNING
         self._interrupted: str | None = None
+        # Per-record outcomes, kept with the record's mapping (ffdesk.sync.record_problems).
+        self.record_problems: dict[tuple[str, str], str] = {}
+        self.records_fixed: set[tuple[str, str]] = set()
 
     # -- what a module's sync calls ---------------------------------------------------
     def count(self, kind: str, n: int = 1) -> None:
@@ -236,10 +245,25 @@ class SyncJob:
             self.only_handled = True
         return hit
 
-    def record_failure(self, what: str, error: Exception | str) -> None:
-        """One record could not be synced; the run goes on with the next."""
+    def record_failure(
+        self, what: str, error: Exception | str, *, record: tuple[str, object] | None = None
+    ) -> None:
+        """One record could not be synced; the run goes on with the next.
+
+        `record` = (model, local id) keeps the error as that record's last sync error (shown
+        beside its mapping) until a later run syncs it."""
         self.count("failed")
         self.log(f"{what}: {error}")
+        if record is not None:
+            key = (record[0], str(record[1]))
+            self.record_problems[key] = redact(str(error))
+            self.records_fixed.discard(key)
+
+    def record_synced(self, model: str, local_id: object) -> None:
+        """A record was synced: its last sync error (if any) is cleared when the run ends."""
+        key = (model, str(local_id))
+        if key not in self.record_problems:
+            self.records_fixed.add(key)
 
     def _waiting(self, provider: str, seconds: float) -> None:
         self.log(waiting_text(provider, seconds))
@@ -403,6 +427,8 @@ class SyncJob:
         run.log = list(self.lines)
         run.failure_kind = self.failure_kind
         await run.save()
+        if not self.dry_run:
+            await save_record_problems(self)
         if state == RunState.DONE and self.failed == 0 and self.only is None:
             integration = self.integration
             integration.last_synced_date = finished

@@ -168,6 +168,7 @@ class MainWindow(QMainWindow):
         # Help menu: the doctor's report (the same checks as `ffdesk doctor`)
         help_menu = self.menuBar().addMenu(self.tr("&Help"))
         help_menu.setObjectName("helpMenu")
+        self.help_menu = help_menu
         self.doctor_action = help_menu.addAction(self.tr("&Doctor…"))
         self.doctor_action.setObjectName("doctorAction")
         self.doctor_action.setToolTip(
@@ -261,13 +262,14 @@ class MainWindow(QMainWindow):
         from ffdesk.ui.database_menu import DatabaseMenu
 
         self.database_menu = DatabaseMenu(system.db, self)
-        self.menuBar().addMenu(self.database_menu)
+        # Menus added later go before Help, which stays last, where users look for it.
+        self.menuBar().insertMenu(self.help_menu.menuAction(), self.database_menu)
         self.database_menu.result_reported.connect(self.show_message)
         self.database_menu.failed.connect(self.show_error)
         from ffdesk.ui.config_menu import ConfigMenu
 
         self.config_menu = ConfigMenu(system, self)
-        self.menuBar().addMenu(self.config_menu)
+        self.menuBar().insertMenu(self.help_menu.menuAction(), self.config_menu)
         self.config_menu.result_reported.connect(self.show_message)
         self.config_menu.failed.connect(self.show_error)
         self.config_menu.imported.connect(lambda: spawn(self.refresh()))
@@ -326,7 +328,7 @@ class MainWindow(QMainWindow):
         self.activity_action = self.activity_dock.toggleViewAction()
         self.activity_action.setText(self.tr("Acti&vity"))
         self.activity_action.setObjectName("activityAction")
-        self.menuBar().addAction(self.activity_action)
+        self.menuBar().insertAction(self.help_menu.menuAction(), self.activity_action)
         self.activity_dock.visibilityChanged.connect(self._on_activity_dock_visibility_changed)
 
     @Slot(bool)

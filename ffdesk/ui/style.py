@@ -211,7 +211,7 @@ def _chevron(t: Theme) -> str:
 def style_sheet(t: Theme) -> str:
     """The application style sheet in the colours of `t`."""
     return f"""
-QMainWindow, QDialog {{ background: {{t.background}}; }}
+QMainWindow, QDialog {{ background: {t.background}; }}
 QToolBar {{ background: {t.surface}; border: none; border-bottom: 1px solid {t.border};
     spacing: 8px; padding: 6px 10px; }}
 QToolBar QLabel {{ color: {t.muted}; }}

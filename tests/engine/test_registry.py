@@ -52,6 +52,7 @@ def test_only_the_given_declarations_are_used(registry: Registry) -> None:
     assert set(registry) == {
         "Company",
         "Module",
+        "CompanyValue",
         "UiView",
         "CronJob",
         "SyncRun",
@@ -126,7 +127,11 @@ def test_reverse_relations(registry: Registry) -> None:
         for f in registry["Module"]._fields.values()
     )
     refs = {(m._name, f.name) for m, f in registry.references_to("Company")}
-    assert refs == {("ShippingLabel", "company"), ("SyncRun", "company")}
+    assert refs == {
+        ("ShippingLabel", "company"),
+        ("SyncRun", "company"),
+        ("CompanyValue", "company"),
+    }
     assert registry.references_to("ShippingLabel") == []
 
 

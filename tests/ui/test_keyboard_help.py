@@ -61,9 +61,7 @@ def test_keyboard_shortcuts_lists_every_action_with_keys(qtbot: Any, stripe: Mai
 
 
 def test_about_names_version_licence_and_links(qtbot: Any, window: MainWindow) -> None:
-    [about] = [
-        a for a in window.menuBar().actions()[0].menu().actions() if a is window.about_action
-    ]
+    [about] = [a for a in window.help_menu.actions() if a is window.about_action]
     assert about.text() == "&About ffdesk"
     about.trigger()
     dialog = find_dialog(qtbot, window, "aboutDialog")
@@ -72,7 +70,7 @@ def test_about_names_version_licence_and_links(qtbot: Any, window: MainWindow) -
     assert "MIT licence" in text
     assert 'href="https://fullfinity.io"' in text
     assert dialog.text.openExternalLinks()
-    assert window.doctor_action in window.menuBar().actions()[0].menu().actions()
+    assert window.doctor_action in window.help_menu.actions()
     dialog.reject()
 
 
@@ -134,3 +132,11 @@ def test_screenshot_keyboard_shortcuts(qtbot: Any, stripe: MainWindow, shots: Pa
     assert image.width() >= 400
     assert image.save(str(shots / "keyboard-shortcuts.png"))
     dialog.reject()
+
+
+def test_help_is_the_last_menu(stripe: MainWindow) -> None:
+    # Database and Configuration are added once the database is open; Help stays last, where
+    # users look for it.
+    titles = [a.text().replace("&", "") for a in stripe.menuBar().actions()]
+    assert titles[-1] == "Help"
+    assert {"Database", "Configuration", "Activity"} <= set(titles[:-1])

@@ -7,6 +7,9 @@ class Contact(Model):
     """A person or company with an email and a phone number."""
 
     _verbose_name = "Contact"
+    # The records workspace (ffdesk records, the Records area) may create and edit them.
+    _records_create = True
+    _records_edit = True
 
     name = Char(description="Name", max_length=255, required=True)
     email = Char(description="Email", max_length=255, index=True)

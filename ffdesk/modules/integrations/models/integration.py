@@ -106,6 +106,11 @@ class Integration(Model):
         self.enabled = False
         await self.save()
 
+    def record_dashboard_url(self, record, remote_id):
+        """The provider's web page of one synced record (https), or None; providers that
+        document such addresses override it with the detection pattern."""
+        return None
+
     async def check_connection(self):
         """Test connection: ok / rejected / unreachable; providers override."""
         return ConnectionResult("ok", f"{self.name} has no connection to test.")

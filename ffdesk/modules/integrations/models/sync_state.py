@@ -36,3 +36,16 @@ class IntegrationSchedulePause(Model):
         ),
         default=5,
     )
+
+
+class SyncRecordProblem(Model):
+    """Why the last sync of one record failed, per integration (cleared once it syncs)."""
+
+    _verbose_name = "Sync Problem"
+    _unique_together = (("integration", "model", "local_id"),)
+
+    integration = ManyToOne("Integration", related_name="record_problems", on_delete="CASCADE")
+    model = Char(description="Model", max_length=255, required=True)
+    local_id = Char(description="Document ID", max_length=255, required=True)
+    error = Text(description="Last Error")
+    when = Datetime(description="When")

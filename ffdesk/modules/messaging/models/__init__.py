@@ -17,8 +17,10 @@ class Message(Model):
     """An SMS (or other message) to send or received, with its provider status."""
 
     _verbose_name = "Message"
+    # A user may queue a message (a test SMS); what was sent is never edited.
+    _records_create = True
 
-    to = Char(description="To", max_length=64, required=True)
+    to = Phone(description="To", max_length=64, required=True)
     sender = Char(description="From", max_length=64)
     body = Text(description="Message", required=True)
     direction = Selection(

@@ -62,6 +62,7 @@ class AdyenIntegration(Model):
             "(Customer Area > Settings > Merchant accounts)."
         ),
         company_scoped=True,
+        secret=False,
     )
     adyen_live_url_prefix = Char(
         max_length=100,
@@ -71,6 +72,7 @@ class AdyenIntegration(Model):
             f"1797a841fbb37ca7-AdyenDemo ({_API_URLS}). Not used in Sandbox Mode."
         ),
         company_scoped=True,
+        secret=False,
     )
     sandbox_mode = Boolean(
         description="Sandbox Mode",

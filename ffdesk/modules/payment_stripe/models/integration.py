@@ -3,6 +3,7 @@
 import functools
 import os
 from datetime import timedelta
+from urllib.parse import quote
 
 from ffdesk.engine.base import *
 from ffdesk.sync import (
@@ -162,6 +163,19 @@ class StripeIntegration(Model):
             rate_limit=rate or None,
             credential_label="secret key",
         )
+
+    def record_dashboard_url(self, record, remote_id):
+        if not (self.module and self.module.identifier == IDENTIFIER):
+            return super().record_dashboard_url(record, remote_id)
+        # The Stripe Dashboard's object pages: https://dashboard.stripe.com/payments/pi_... and
+        # /customers/cus_..., under /test/ for test-mode objects (as the Dashboard itself links
+        # them; see https://docs.stripe.com/dashboard/basics).
+        kinds = {"PaymentTransaction": "payments", "Contact": "customers"}
+        kind = kinds.get(record._name)
+        if kind is None or not remote_id:
+            return None
+        mode = "test/" if self.sandbox_mode else ""
+        return f"https://dashboard.stripe.com/{mode}{kind}/{quote(str(remote_id), safe='')}"
 
     async def check_connection(self):
         if not await self._is_stripe():

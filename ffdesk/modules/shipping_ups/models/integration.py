@@ -251,6 +251,7 @@ class UpsIntegration(Model):
         description="Account Number",
         hint="Your 6-character UPS account (shipper) number, linked to the app.",
         company_scoped=True,
+        secret=False,
     )
     sandbox_mode = Boolean(
         description="Sandbox Mode",
@@ -318,6 +319,17 @@ class UpsIntegration(Model):
             rate_limit=_rate_limit(),
             max_concurrency=CONCURRENCY,
         )
+
+    def record_dashboard_url(self, record, remote_id):
+        if not (self.module and self.module.identifier == IDENTIFIER):
+            return super().record_dashboard_url(record, remote_id)
+        # UPS's public tracking page takes the number as `tracknum`
+        # (https://www.ups.com/track?loc=en_US&tracknum=1Z...), the link UPS prints in its
+        # shipment e-mails.
+        number = getattr(record, "tracking_number", None) if record._name == "Shipment" else None
+        if not number:
+            return None
+        return f"https://www.ups.com/track?loc=en_US&tracknum={quote(str(number), safe='')}"
 
     async def check_connection(self):
         if not await self._is_ups():
@@ -396,7 +408,11 @@ class UpsIntegration(Model):
             fatal = None
             for shipment, result in zip(batch, results, strict=True):
                 if isinstance(result, _NotTracked):
-                    run.record_failure(f"shipment {shipment.tracking_number}", result)
+                    run.record_failure(
+                        f"shipment {shipment.tracking_number}",
+                        result,
+                        record=("Shipment", shipment.id),
+                    )
                 elif isinstance(result, BaseException):
                     # Credentials refused, UPS down, rate limit: the run stops with this error
                     # after keeping what the other calls of the batch brought.
@@ -406,7 +422,13 @@ class UpsIntegration(Model):
                     try:
                         await self._store_ups_tracking(shipment, result, run)
                     except ValidationError as exc:
-                        run.record_failure(f"shipment {shipment.tracking_number}", exc)
+                        run.record_failure(
+                            f"shipment {shipment.tracking_number}",
+                            exc,
+                            record=("Shipment", shipment.id),
+                        )
+                    else:
+                        run.record_synced("Shipment", shipment.id)
             if fatal is not None:
                 raise fatal
         run.checkpoint()

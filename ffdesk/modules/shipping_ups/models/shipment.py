@@ -9,6 +9,9 @@ class Shipment(Model):
     """A parcel sent with a carrier; Sync now refreshes its tracking until it is delivered."""
 
     _verbose_name = "Shipment"
+    # A user adds tracking numbers to follow (and may correct one).
+    _records_create = True
+    _records_edit = True
     _order = "-id"
     # A tracking number names one parcel of one carrier; each company keeps its own list.
     _unique_together = (("company", "carrier", "tracking_number"),)

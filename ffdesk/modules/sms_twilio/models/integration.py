@@ -194,6 +194,7 @@ class TwilioIntegration(Model):
             "service pick the sender."
         ),
         company_scoped=True,
+        secret=False,
     )
 
     async def _is_twilio(self):
@@ -318,7 +319,9 @@ class TwilioIntegration(Model):
                 await self._twilio_preview(run, test_credentials)
                 return
             if run.only is not None:
-                return  # messages are sent once, never again: no one-message resync
+                # "Send now" of one queued message; a sent one is never sent again.
+                await self._send_only(api, run)
+                return
             await self._settle_interrupted(api, run, test_credentials)
             await self._send_queued(api, run)
             if test_credentials:
@@ -481,6 +484,31 @@ class TwilioIntegration(Model):
         if fatal:
             raise fatal[0]
         run.checkpoint()
+
+    async def _send_only(self, api, run):
+        """Send the one message a resync names, if it is this company's and still queued."""
+        only = run.only
+        if only.model != "Message" or not only.local_id.isdigit():
+            return  # the runner says it cannot resync that record
+        Message = get_model("Message")
+        message = await Message.filter(
+            Q(integration__isnull=True) | Q(integration=self.id),
+            id=int(only.local_id),
+            company=self.company_id,
+            direction="outbound",
+        ).first()
+        if message is None:
+            return
+        run.is_target("Message", message.id)
+        if message.status != "queued" or message.remote_id:
+            run.log(
+                f"message #{message.id} to {message.to} is {message.status}: a message is sent "
+                "once, never again"
+            )
+            run.count("skipped")
+            return
+        run.set_total(1)
+        await self._send_one(api, run, message)  # its later statuses come with the next sync
 
     async def _send_worker(self, api, run, queue, fatal):
         # Workers never stop early: the producer may be waiting for room in their queue.
