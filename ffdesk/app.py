@@ -117,6 +117,9 @@ class App:
         await window.refresh()
         log.info("main window shown")
         show_startup_warnings(window, self.system, self.warnings)
+        from ffdesk.ui.closed_runs_notice import tell_runs_stopped_by_closing
+
+        tell_runs_stopped_by_closing(window)  # once: syncs the last closing stopped
         from ffdesk.ui.background_syncs import BackgroundSyncs
         from ffdesk.ui.tray import TrayIcon
 

@@ -455,6 +455,8 @@ async def _runs(system: System, args: argparse.Namespace, out: Output) -> int:
                 "skipped": run.skipped,
                 "failed": run.failed,
                 "error": run.error,
+                # "closed": stopped because ffdesk was closed, not by a Cancel.
+                "stop_reason": run.stop_reason,
             }
         )
     columns = [

@@ -161,6 +161,8 @@ class SyncRun(Model):
     total = Integer(description="Total")
     error = Text(description="Error")
     log = JSON(description="Log", default=list)
+    # Why a cancelled run stopped when nobody pressed Cancel ("closed": ffdesk was closed).
+    stop_reason = Char(description="Stop Reason", max_length=32)
 
 
 class AuditEntry(Model):

@@ -10,6 +10,7 @@ from ffdesk.engine.model import Model
 from ffdesk.engine.system import System
 from ffdesk.sync.errors import CredentialsRejected, ProviderError, ProviderUnavailable
 from ffdesk.sync.pause import SchedulePause, schedule_pause
+from ffdesk.sync.probe import probing
 from ffdesk.sync.results import ConnectionResult
 from ffdesk.sync.runner import RecordRef, RunOutcome, run_sync
 
@@ -72,9 +73,11 @@ async def set_values(system: System, record: Model, texts: dict[str, str]) -> No
 
 
 async def test_connection(record: Model) -> ConnectionResult:
-    """Ask the provider; any failure becomes one of the three outcomes with a message."""
+    """Ask the provider once, quickly (no retry of a refused connection: someone is waiting);
+    any failure becomes one of the three outcomes with a message."""
     try:
-        result = await record.check_connection()
+        with probing():
+            result = await record.check_connection()
     except CredentialsRejected as exc:
         return ConnectionResult("rejected", str(exc))
     except (ProviderUnavailable, ProviderError) as exc:
@@ -88,7 +91,8 @@ async def enable(record: Model, *, anyway: bool = False) -> str:
     """Run the enable chain; returns the new state."""
     record._enable_anyway = anyway  # type: ignore[attr-defined]
     try:
-        await record.enable_integration()
+        with probing():  # its connection check is asked for by someone waiting, like a Test
+            await record.enable_integration()
     except CredentialsRejected as exc:
         raise UserError(str(exc)) from None
     finally:

@@ -63,6 +63,8 @@ class RunRow:
     skipped: int
     failed: int
     error: str | None
+    #: Why a cancelled run stopped without a Cancel ("closed": ffdesk was closed).
+    stop_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -276,7 +278,7 @@ def _latest(
 
 
 RUN_COLUMNS = ("trigger", "state", "started", "finished", "created", "updated", "skipped")
-RUN_COLUMNS += ("failed", "error")
+RUN_COLUMNS += ("failed", "error", "stop_reason")
 
 
 async def sync_history(system: System, record: Model, limit: int = HISTORY_LIMIT) -> list[RunRow]:
@@ -297,6 +299,7 @@ async def sync_history(system: System, record: Model, limit: int = HISTORY_LIMIT
             skipped=run["skipped"] or 0,
             failed=run["failed"] or 0,
             error=run["error"],
+            stop_reason=run["stop_reason"],
         )
         for run in _latest(system, "SyncRun", RUN_COLUMNS, int(record.id), limit)
     ]

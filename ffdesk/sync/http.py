@@ -16,12 +16,14 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import email.utils
+import errno
 import hashlib
 import logging
 import math
 import os
 import random
 import re
+import socket
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
@@ -41,8 +43,13 @@ from ffdesk.sync.errors import (
     error_for_status,
     unreachable,
 )
-from ffdesk.sync.network import client_options, tls_reason
+from ffdesk.sync.network import client_options, proxy_for, tls_reason
+from ffdesk.sync.probe import PROBE
 from ffdesk.sync.user_agent import user_agent
+
+_UNREACHABLE_ERRNOS = frozenset(
+    {getattr(errno, name) for name in ("ENETUNREACH", "EHOSTUNREACH") if hasattr(errno, name)}
+)
 
 __all__ = [
     "DEFAULT_DEADLINE",
@@ -389,21 +396,61 @@ def _loggable_url(url: httpx.URL) -> str:
     return f"{url.scheme}://{url.netloc.decode('ascii', 'replace')}{url.path}"
 
 
-def _transport_reason(exc: httpx.RequestError, timeout: httpx.Timeout) -> str:
-    if isinstance(exc, httpx.ConnectTimeout):
-        return f"connecting timed out after {timeout.connect:g} s"
+def _origin(url: httpx.URL) -> str:
+    """Scheme, host and port: the address tried, without path, query or user info."""
+    port = f":{url.port}" if url.port else ""
+    return f"{url.scheme}://{url.host}{port}"
+
+
+def _at_most(value: float | None, limit: float) -> float:
+    return limit if value is None else min(value, limit)
+
+
+def _transport_reason(exc: httpx.RequestError, timeout: httpx.Timeout, url: httpx.URL) -> str:
+    if isinstance(exc, httpx.ConnectTimeout | httpx.ConnectError):
+        return _connect_reason(exc, timeout, url)
     if isinstance(exc, httpx.ReadTimeout):
         return f"no answer within {timeout.read:g} s"
     if isinstance(exc, httpx.WriteTimeout):
         return "sending the request timed out"
     if isinstance(exc, httpx.PoolTimeout):
         return "no free connection in time"
-    if isinstance(exc, httpx.RemoteProtocolError):
+    if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError):
+        # Closed (FIN) or reset (RST): which one the client sees is a matter of timing.
         return "the connection was closed before an answer arrived"
-    text = str(exc).strip()
-    if isinstance(exc, httpx.ConnectError):
-        return f"could not connect ({text})" if text else "could not connect"
-    return text or type(exc).__name__
+    return str(exc).strip() or "the connection failed"
+
+
+def _connect_reason(exc: httpx.RequestError, timeout: httpx.Timeout, url: httpx.URL) -> str:
+    """Where ffdesk tried to connect (and through which proxy) and why it failed, in our words:
+    the library's own ("All connection attempts failed") says neither."""
+    address = _origin(url)
+    proxy = proxy_for(str(url))
+    where = f"{address} through the proxy {proxy}" if proxy else address
+    if isinstance(exc, httpx.ConnectTimeout):
+        why = f"no answer to the connection within {timeout.connect:g} s"
+    else:
+        why = _socket_failure(exc, url.host, proxy)
+    return f"could not connect to {where} ({why})"
+
+
+def _socket_failure(exc: BaseException, host: str, proxy: str | None) -> str:
+    """The operating system's reason for a failed connection, in plain words."""
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        if isinstance(cause, ConnectionRefusedError):
+            return "the proxy refused the connection" if proxy else "the connection was refused"
+        if isinstance(cause, socket.gaierror):
+            name = httpx.URL(proxy).host if proxy else host
+            return f"the name {name} could not be found"
+        if isinstance(cause, OSError) and cause.errno in _UNREACHABLE_ERRNOS:
+            return "the network or the host is unreachable"
+        cause = cause.__cause__ or cause.__context__
+    if "refused" in str(exc).lower():
+        return "the proxy refused the connection" if proxy else "the connection was refused"
+    return "the connection failed"
 
 
 def _retryable(exc: httpx.RequestError) -> bool:
@@ -486,6 +533,24 @@ class ProviderClient:
         policy = retry or RetryPolicy()
         if pacing is not None and pacing.patience is not None:
             policy = replace(policy, rate_limit_patience=max(0.0, float(pacing.patience)))
+        probe = PROBE.get()
+        self._probe = probe
+        if probe is not None:
+            # Someone is waiting for "Test connection": a failure without any answer is final
+            # (see `request`), a 5xx is retried after short pauses only.
+            policy = replace(
+                policy,
+                backoff_max=min(policy.backoff_max, probe.backoff_max),
+                retry_after_max=min(policy.retry_after_max, probe.backoff_max),
+                rate_limit_patience=min(policy.rate_limit_patience, probe.rate_limit_patience),
+            )
+            timeout = httpx.Timeout(
+                connect=_at_most(timeout.connect, probe.connect),
+                read=_at_most(timeout.read, probe.read),
+                write=_at_most(timeout.write, probe.read),
+                pool=_at_most(timeout.pool, probe.connect),
+            )
+            deadline = min(float(deadline), probe.deadline)
         self.provider = provider
         self.credential_label = credential_label
         self.retry_policy = policy
@@ -590,7 +655,12 @@ class ProviderClient:
                     if debug:
                         self._log_attempt(request, type(exc).__name__, started)
                     failures += 1
-                    if failures >= max_attempts or not self._retryable(exc):
+                    # In a Test, no answer at all (refused, dropped, silent) is the answer.
+                    if (
+                        failures >= max_attempts
+                        or not self._retryable(exc)
+                        or self._probe is not None
+                    ):
                         reason = self._reason(exc, request)
                         raise self._failed(
                             unreachable(self.provider, reason, attempts=attempt)
@@ -694,7 +764,14 @@ class ProviderClient:
         if isinstance(exc, _DeadlinePassed):
             return f"no complete answer within {self.deadline:g} s"
         assert isinstance(exc, httpx.RequestError)
-        return tls_reason(exc, request.url.host) or _transport_reason(exc, self.timeout)
+        tls = tls_reason(exc, request.url.host)  # names the host itself
+        if tls is not None:
+            return tls
+        reason = _transport_reason(exc, self.timeout, request.url)
+        if self._probe is not None and not reason.startswith("could not connect to "):
+            # Someone tests the connection: say which address answered that way.
+            reason = f"{reason} (at {_origin(request.url)})"
+        return reason
 
     def _throttled(self, retry_after: float | None, sent_at: float) -> None:
         self.rate_limited += 1

@@ -84,3 +84,38 @@ def tls_reason(exc: httpx.RequestError, host: str) -> str | None:
     if isinstance(exc, httpx.ProxyError):
         return f"the proxy refused the connection to {host} ({exc}); check HTTPS_PROXY and NO_PROXY"
     return None
+
+
+def proxy_for(url: str, environ: Mapping[str, str] | None = None) -> str | None:
+    """The proxy a request to `url` goes through (as httpx picks it from HTTPS_PROXY,
+    HTTP_PROXY, ALL_PROXY and NO_PROXY), without its user and password; None when direct."""
+    env = os.environ if environ is None else environ
+    target = httpx.URL(url)
+    scheme = target.scheme.lower()
+    if _bypassed(target.host, _variable(env, "no_proxy")):
+        return None
+    for name in (f"{scheme}_proxy", "all_proxy"):
+        value = _variable(env, name)
+        if value:
+            proxy = httpx.URL(value if "://" in value else f"http://{value}")
+            port = f":{proxy.port}" if proxy.port else ""
+            return f"{proxy.scheme}://{proxy.host}{port}"
+    return None
+
+
+def _variable(env: Mapping[str, str], name: str) -> str:
+    # The lower-case spelling wins, as in urllib and curl.
+    return (env.get(name) or env.get(name.upper()) or "").strip()
+
+
+def _bypassed(host: str, no_proxy: str) -> bool:
+    host = host.lower().strip("[]")
+    for entry in (e.strip().lower() for e in no_proxy.split(",")):
+        if not entry:
+            continue
+        if entry == "*":
+            return True
+        entry = entry.split("://", 1)[-1].strip("[]").lstrip(".")
+        if host == entry or host.endswith("." + entry):
+            return True
+    return False

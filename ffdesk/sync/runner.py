@@ -39,6 +39,9 @@ MAX_LOG_LINES = 200
 MAX_PREVIEW_LINES = 500
 HOST = socket.gethostname()
 INTERRUPTED = "interrupted: the process running it stopped before it finished"
+#: `SyncRun.stop_reason` of a run stopped because ffdesk (the window) was closed, not by Cancel.
+STOPPED_BY_CLOSING = "closed"
+CLOSED_TEXT = "Stopped because ffdesk was closed; what was done is kept."
 
 
 class RunState(enum.StrEnum):
@@ -111,6 +114,8 @@ class RunOutcome:
     #: A preview (dry run): what the sync would do; nothing was written anywhere.
     preview: tuple[str, ...] = ()
     dry_run: bool = False
+    #: Why a cancelled run stopped when nobody pressed Cancel (`STOPPED_BY_CLOSING`).
+    stop_reason: str | None = None
 
     @property
     def succeeded(self) -> bool:
@@ -196,6 +201,7 @@ class SyncJob:
         self._cancel = asyncio.Event()
         self._state = RunState.RUNNING
         self._interrupted: str | None = None
+        self._stop_reason: str | None = None
         # Per-record outcomes, kept with the record's mapping (ffdesk.sync.record_problems).
         self.record_problems: dict[tuple[str, str], str] = {}
         self.records_fixed: set[tuple[str, str]] = set()
@@ -280,6 +286,12 @@ class SyncJob:
             raise SyncCancelled()
 
     def cancel(self) -> None:
+        self._cancel.set()
+
+    def stop_for_closing(self) -> None:
+        """Stop at the next record boundary because ffdesk is being closed: recorded cancelled
+        with `STOPPED_BY_CLOSING`, so history and the next start tell it from a user's Cancel."""
+        self._stop_reason = STOPPED_BY_CLOSING
         self._cancel.set()
 
     def interrupt(self, reason: str = INTERRUPTED) -> None:
@@ -404,6 +416,9 @@ class SyncJob:
             if self._interrupted is not None and state == RunState.CANCELLED:
                 state, error = RunState.FAILED, self._interrupted
                 self.log(f"{error}; what was done is kept")
+            if self._stop_reason is not None and state == RunState.CANCELLED:
+                error = CLOSED_TEXT
+                self.log(error)
             outcome = await self._finish(state, error)
             if stopped:
                 # Recorded; now let the cancellation go on to whoever cancelled the task.
@@ -426,6 +441,8 @@ class SyncJob:
         run.error = error
         run.log = list(self.lines)
         run.failure_kind = self.failure_kind
+        stop_reason = self._stop_reason if state == RunState.CANCELLED else None
+        run.stop_reason = stop_reason
         await run.save()
         if not self.dry_run:
             await save_record_problems(self)
@@ -447,6 +464,7 @@ class SyncJob:
             unreachable=self._unreachable,
             rate_limited=pacing.rate_limited,
             waited=round(pacing.waited, 1),
+            stop_reason=stop_reason,
         )
 
     def _unhandled_resync(self) -> str | None:

@@ -164,11 +164,14 @@ class CatalogueDelegate(QStyledItemDelegate):
             name,
         )
         painter.setFont(desc_font)
+        activity = index.data(Role.ACTIVITY)
         if problem:
             painter.setPen(QColor(colors.danger))
+        elif activity:  # "Testing…" / "Syncing…" stands in for the description meanwhile
+            painter.setPen(QColor(colors.accent))
         else:
             painter.setPen(QColor(colors.muted_selected if selected else colors.muted))
-        description = str(problem or index.data(Role.DESCRIPTION) or "")
+        description = str(problem or activity or index.data(Role.DESCRIPTION) or "")
         painter.drawText(
             QRect(text_left, top + name_metrics.height() + 2, text_width, desc_metrics.height()),
             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,

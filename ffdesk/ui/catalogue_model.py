@@ -42,6 +42,8 @@ class Role(IntEnum):
     IS_HEADER = Qt.ItemDataRole.UserRole + 6
     CATEGORY = Qt.ItemDataRole.UserRole + 7
     SEARCH_TEXT = Qt.ItemDataRole.UserRole + 8
+    # What the integration is doing now ("Testing…", "Syncing…"), "" when idle.
+    ACTIVITY = Qt.ItemDataRole.UserRole + 9
 
 
 class CatalogueModel(QAbstractItemModel):
@@ -53,6 +55,8 @@ class CatalogueModel(QAbstractItemModel):
         self._groups: list[list[CatalogueEntry]] = []
         self._where: dict[str, tuple[int, int]] = {}  # identifier -> (group, row)
         self._search: dict[str, str] = {}
+        # Kept apart from the entries: a reload of the catalogue does not stop a Test.
+        self._activities: dict[str, str] = {}
 
     # -- content -----------------------------------------------------------------------
     def set_entries(self, entries: Sequence[CatalogueEntry]) -> None:
@@ -86,6 +90,17 @@ class CatalogueModel(QAbstractItemModel):
         self._search.pop(identifier, None)
         index = self.index(row, 0, self.index(group, 0))
         self.dataChanged.emit(index, index)
+
+    def set_activities(self, activities: dict[str, str]) -> None:
+        """What the integrations at work are doing ("Testing…"), by identifier; others idle."""
+        if activities == self._activities:
+            return
+        changed = set(activities) | set(self._activities)
+        self._activities = dict(activities)
+        for identifier in changed:
+            index = self.index_of(identifier)
+            if index.isValid():
+                self.dataChanged.emit(index, index)
 
     def entry(self, identifier: str) -> CatalogueEntry | None:
         where = self._where.get(identifier)
@@ -172,13 +187,17 @@ class CatalogueModel(QAbstractItemModel):
             return entry.category
         if role == Role.IS_HEADER:
             return False
+        if role == Role.ACTIVITY:
+            return self._activities.get(entry.identifier, "")
         if role == Qt.ItemDataRole.ToolTipRole:
             text = f"{entry.name} — {state_label(entry.state)}\n{entry.description}"
             if not entry.problem:
                 return text
             return text + "\n\n" + self.tr("Problem: {problem}").format(problem=entry.problem)
         if role == Qt.ItemDataRole.AccessibleTextRole:
-            return f"{entry.name}, {state_label(entry.state)}"
+            activity = self._activities.get(entry.identifier)
+            text = f"{entry.name}, {state_label(entry.state)}"
+            return f"{text}, {activity}" if activity else text
         if role == Role.SEARCH_TEXT:
             text = self._search.get(entry.identifier)
             if text is None:

@@ -111,7 +111,7 @@ class RunsModel(_RowsModel):
             values = (
                 format_when(run.started),
                 trigger_label(run.trigger),
-                run_state_label(run.state),
+                run_state_label(run.state, run.stop_reason),
                 run.created,
                 run.updated,
                 run.skipped,

@@ -5,7 +5,7 @@ Async slots stay tiny: mark busy, await the service, render the result, unmark b
 
 from __future__ import annotations
 
-import math
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
@@ -34,7 +34,8 @@ from ffdesk.ui.history_tables import (
 )
 from ffdesk.ui.icons import IconCache
 from ffdesk.ui.integration_header import IntegrationHeader, describe_last_synced
-from ffdesk.ui.message_bar import MessageBar
+from ffdesk.ui.pane_state import Key, PaneStates, StateMessageBar
+from ffdesk.ui.records_data_tab import DataTab
 from ffdesk.ui.sync_controller import SyncController
 from ffdesk.ui.sync_tools import MappingsPage, PreviewPage
 from ffdesk.ui.tasks import spawn
@@ -99,13 +100,14 @@ class IntegrationPane(QWidget):
         self.controller = controller
         self.identifier: str | None = None
         self.details: IntegrationDetails | None = None
-        self._busy = False
         self._generation = 0
+        # Busy state and messages per (company, integration): a result lands on its own one.
+        self.states = PaneStates(controller, self)
         # The last preview of each integration (by record id): kept with what it describes.
         self._previews: dict[int, RunOutcome] = {}
 
         self.header = IntegrationHeader(icons)
-        self.message = MessageBar()
+        self.message = StateMessageBar(self.states, self._key)
         self.form = FormWidget(system)
         self.runs_model = RunsModel(self)
         self.mappings_model = MappingsModel(self)
@@ -127,6 +129,8 @@ class IntegrationPane(QWidget):
         self.activity_page.table.setObjectName("integrationActivity")
         self.tabs.addTab(self.activity_page, self.tr("Activity"))
         self.tabs.addTab(self.preview_page, self.tr("Preview"))
+        self.data_tab = DataTab(system, self.tabs)
+        self.tabs.addTab(self.data_tab, self.tr("Data"))
         self.pause_notice = QLabel()
         self.pause_notice.setObjectName("schedulePause")
         self.pause_notice.setWordWrap(True)
@@ -177,9 +181,9 @@ class IntegrationPane(QWidget):
         self.message.details_requested.connect(self._on_message_details_requested)
         controller.sync_started.connect(self._on_controller_sync_started)
         controller.sync_progressed.connect(self._on_controller_sync_progressed)
-        controller.sync_waited.connect(self._on_controller_sync_waited)
         controller.sync_finished.connect(self._on_controller_sync_finished)
         controller.sync_failed.connect(self._on_controller_sync_failed)
+        self.states.changed.connect(self._on_states_changed)
 
     # -- state -------------------------------------------------------------------------
     @property
@@ -189,6 +193,18 @@ class IntegrationPane(QWidget):
     @property
     def dirty(self) -> bool:
         return self.form.dirty
+
+    def _key(self) -> Key | None:
+        """(company, integration) of what the pane shows: where its state is kept."""
+        if self.identifier is None:
+            return None
+        return (int(self.system.env.cid), self.identifier)  # type: ignore[arg-type]
+
+    @property
+    def _busy(self) -> bool:
+        """Whether a Test, Enable, Preview or other action runs on the shown integration."""
+        key = self._key()
+        return key is not None and self.states.state(key).busy
 
     @property
     def running(self) -> bool:
@@ -200,7 +216,7 @@ class IntegrationPane(QWidget):
         """Show another integration (or none); unsaved edits of the previous one are dropped."""
         self._generation += 1
         generation = self._generation
-        self.message.clear()
+        self.message.blank()  # kept for its integration, shown again when it is
         self.identifier = identifier
         if identifier is None:
             self.details = None
@@ -215,6 +231,9 @@ class IntegrationPane(QWidget):
             return
         if generation == self._generation:
             self._render(details, keep_form=False)
+            key = self._key()
+            if key is not None:
+                self.message.show_state(self.states.state(key))
 
     async def reload(self) -> None:
         """Read the shown integration again; unsaved edits stay in the form."""
@@ -259,6 +278,7 @@ class IntegrationPane(QWidget):
                 ).format(count=pause.failed_runs, reason=pause.reason)
             )
         self.preview_page.show_outcome(self._previews.get(int(record.id)))  # type: ignore[arg-type]
+        self.data_tab.show_integration(details.identifier, installed=details.state != NOT_INSTALLED)
         if details.problem and details.state == NOT_INSTALLED and not self.message.text:
             self.message.show_message(
                 "warning",
@@ -290,6 +310,9 @@ class IntegrationPane(QWidget):
             self.header.set_state(details.state, "Syncing")
         else:
             self.header.set_state(details.state)
+        key = self._key()
+        if not running and key is not None and self.states.state(key).task == "test":
+            self.header.cancel_button.setVisible(True)  # a slow Test can be stopped too
         can_resync = details.sync_available and not running and not self._busy
         self.mappings_tab.set_allowed(can_resync, "" if can_resync else details.sync_reason)
 
@@ -313,19 +336,33 @@ class IntegrationPane(QWidget):
         self._user_sized = True
 
     # -- actions -----------------------------------------------------------------------
-    async def _act(self, action: str, work: Callable[[], Awaitable[T]]) -> T | None:
-        """Run one service call with the buttons disabled; errors are shown in the pane."""
+    async def _act(
+        self, action: str, work: Callable[[], Awaitable[T]], task: str = "work"
+    ) -> T | None:
+        """Run one service call with the integration's buttons disabled; errors are kept for
+        (and shown on) the integration it was started on."""
         env_ctx.set(self.system.env)
-        self._busy = True
-        self._render_actions()
+        key = self._key()
+        if key is None:
+            return None
+        self.states.begin(key, task)
         try:
             return await work()
         except Exception as exc:
-            self._show_error(exc, action)
+            report = report_error(exc, action)
+            self._say(key, "error", report.message, report.details)
             return None
         finally:
-            self._busy = False
-            self._render_actions()
+            self.states.end(key)
+
+    def _say(self, key: Key | None, kind: str, text: str, details: str | None = None) -> None:
+        """Show `text` if `key` is shown, else keep it for when it is."""
+        if key is None:
+            return
+        if key == self._key():
+            self.message.show_message(kind, text, details)
+        else:
+            self.states.say(key, kind, text, details)
 
     def _show_error(self, exc: BaseException, action: str) -> None:
         report = report_error(exc, action)
@@ -425,36 +462,39 @@ class IntegrationPane(QWidget):
     async def _on_header_enable_requested(self) -> None:
         await self._enable(anyway=False)
 
-    async def _enable(self, *, anyway: bool) -> None:
-        record = self.record
-        if record is None:
+    async def _enable(self, *, anyway: bool, record: Model | None = None) -> None:
+        record = record or self.record
+        key = self._key()
+        if record is None or key is None:
             return
         env_ctx.set(self.system.env)
-        self._busy = True
-        self._render_actions()
+        self.states.begin(key, "enable")
         try:
             await integrations.enable(record, anyway=anyway)
         except ConnectionUnreachable as exc:
-            self.message.show_message("warning", exc.result.message)
-            dialogs.confirm(
-                self,
-                self.tr("Provider unreachable"),
-                self.tr("{name} could not be reached.").format(name=record.name),
-                self.tr("Enable anyway"),
-                lambda: spawn(self._enable(anyway=True)),
-                informative=exc.result.message + "\n\n" + self.tr("Enable it anyway?"),
-                name="enableAnywayDialog",
-            )
+            self._say(key, "warning", exc.result.message)
+            if key == self._key():  # the question belongs to the pane of that integration
+                dialogs.confirm(
+                    self,
+                    self.tr("Provider unreachable"),
+                    self.tr("Enable {name} anyway?").format(name=record.name),
+                    self.tr("Enable anyway"),
+                    lambda: spawn(self._enable(anyway=True, record=record)),
+                    # The reason, said once: its syncs will fail until it can be reached.
+                    informative=exc.result.message,
+                    name="enableAnywayDialog",
+                )
             return
         except Exception as exc:
-            self._show_error(exc, f"enabling {record.name}")
+            report = report_error(exc, f"enabling {record.name}")
+            self._say(key, "error", report.message, report.details)
             return
         finally:
-            self._busy = False
-            self._render_actions()
-        self.form.mark_saved()
-        self.message.show_message("success", self.tr("{name} is enabled.").format(name=record.name))
-        await self.reload()
+            self.states.end(key)
+        self._say(key, "success", self.tr("{name} is enabled.").format(name=record.name))
+        if key == self._key():
+            self.form.mark_saved()
+            await self.reload()
 
     @asyncSlot()
     async def _on_header_disable_requested(self) -> None:
@@ -474,17 +514,32 @@ class IntegrationPane(QWidget):
         record = self.record
         if record is None:
             return
+        key = self._key()
         self.message.show_message(
             "info", self.tr("Testing the connection to {name}…").format(name=record.name)
         )
-        result = await self._act(
-            f"testing {record.name}", lambda: integrations.test_connection(record)
-        )
-        if result is not None:
-            title = self.tr(CONNECTION_TITLES[result.outcome])
-            self.message.show_message(
-                CONNECTION_KINDS[result.outcome], f"{title}: {result.message}"
-            )
+        # Its own task, so that Cancel stops the Test and nothing else.
+        test = asyncio.ensure_future(integrations.test_connection(record))
+        env_ctx.set(self.system.env)
+        if key is not None:
+            self.states.begin(key, "test", test.cancel)
+        try:
+            result = await test
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if not test.cancelled() or (current is not None and current.cancelling()):
+                raise
+            self._say(key, "info", self.tr("Connection test cancelled."))
+            return
+        except Exception as exc:
+            report = report_error(exc, f"testing {record.name}")
+            self._say(key, "error", report.message, report.details)
+            return
+        finally:
+            if key is not None:
+                self.states.end(key)
+        title = self.tr(CONNECTION_TITLES[result.outcome])
+        self._say(key, CONNECTION_KINDS[result.outcome], f"{title}: {result.message}")
 
     @asyncSlot()
     async def _on_header_sync_requested(self) -> None:
@@ -505,28 +560,31 @@ class IntegrationPane(QWidget):
         record = self.record
         if record is None:
             return
+        key = self._key()
         self.message.show_message(
             "info", self.tr("Previewing a sync of {name}…").format(name=record.name)
         )
-        outcome = await self._act(f"previewing {record.name}", lambda: integrations.preview(record))
+        outcome = await self._act(
+            f"previewing {record.name}", lambda: integrations.preview(record), "preview"
+        )
         if outcome is None:
             return
         self._previews[int(record.id)] = outcome  # type: ignore[arg-type]
         if self._is_current(int(record.id)):  # type: ignore[arg-type]
             self.preview_page.show_outcome(outcome)
             self.tabs.setCurrentWidget(self.preview_page)
-            if outcome.state == RunState.FAILED:
-                self.message.show_message(
-                    "error", self.tr("Preview failed: {error}").format(error=outcome.error or "")
-                )
-            else:
-                self.message.show_message(
-                    "info",
-                    self.tr(
-                        "Preview: {created} to create, {updated} to update; "
-                        "nothing was sent or saved."
-                    ).format(created=outcome.created, updated=outcome.updated),
-                )
+        if outcome.state == RunState.FAILED:
+            self._say(
+                key, "error", self.tr("Preview failed: {error}").format(error=outcome.error or "")
+            )
+        else:
+            self._say(
+                key,
+                "info",
+                self.tr(
+                    "Preview: {created} to create, {updated} to update; nothing was sent or saved."
+                ).format(created=outcome.created, updated=outcome.updated),
+            )
 
     @asyncSlot(str, str)
     async def _on_mappings_tab_resync_requested(self, model: str, local_id: str) -> None:
@@ -543,7 +601,10 @@ class IntegrationPane(QWidget):
 
     @Slot()
     def _on_header_cancel_requested(self) -> None:
-        record = self.record
+        record, key = self.record, self._key()
+        if not self.running and key is not None and self.states.state(key).task == "test":
+            self.states.cancel(key)  # the Test's own task: it says "cancelled" when it stops
+            return
         if record is not None and self.controller.cancel(int(record.id)):  # type: ignore[arg-type]
             self.header.cancel_button.setEnabled(False)
             self.message.show_message(
@@ -567,34 +628,26 @@ class IntegrationPane(QWidget):
         if self._is_current(integration_id):
             self.header.show_progress(done, None if total < 0 else total)
 
-    @Slot(int, str, float)
-    def _on_controller_sync_waited(
-        self, integration_id: int, provider: str, seconds: float
-    ) -> None:
-        if self._is_current(integration_id):
-            self.message.show_message(
-                "info",
-                self.tr("Waiting for {provider}'s rate limit, resumes in {seconds} s.").format(
-                    provider=provider, seconds=max(1, math.ceil(seconds))
-                ),
-            )
-
     @asyncSlot(int, object)
     async def _on_controller_sync_finished(self, integration_id: int, outcome: RunOutcome) -> None:
-        if not self._is_current(integration_id):
-            return
-        kind, text = describe_outcome(outcome)
-        self.message.show_message(kind, text)
-        await self.reload()
+        # The message is kept by `states` for the integration that synced (shown if current).
+        if self._is_current(integration_id):
+            await self.reload()
 
     @asyncSlot(int, str, str)
     async def _on_controller_sync_failed(
         self, integration_id: int, message: str, details: str
     ) -> None:
-        if not self._is_current(integration_id):
+        if self._is_current(integration_id):
+            await self.reload()
+
+    @Slot(int, str)
+    def _on_states_changed(self, company_id: int, identifier: str) -> None:
+        """The busy state or message of an integration changed: render it if it is shown."""
+        if (company_id, identifier) != self._key():
             return
-        self.message.show_message("error", message, details or None)
-        await self.reload()
+        self.message.show_state(self.states.state((company_id, identifier)))
+        self._render_actions()
 
     @Slot(str, str)
     def _on_message_details_requested(self, message: str, details: str) -> None:

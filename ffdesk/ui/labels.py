@@ -18,6 +18,8 @@ _RUN_STATES = {
     "failed": QT_TRANSLATE_NOOP("States", "Failed"),
     "cancelled": QT_TRANSLATE_NOOP("States", "Cancelled"),
 }
+# A cancelled run that nobody cancelled, by `SyncRun.stop_reason`.
+_STOP_REASONS = {"closed": QT_TRANSLATE_NOOP("States", "Stopped")}
 _TRIGGERS = {
     "manual": QT_TRANSLATE_NOOP("States", "Manual"),
     "schedule": QT_TRANSLATE_NOOP("States", "Schedule"),
@@ -30,9 +32,10 @@ def state_label(state: str) -> str:
     return QCoreApplication.translate("States", state)
 
 
-def run_state_label(state: str) -> str:
-    """A sync run's state ("done", ...) as a capitalised word in the user's language."""
-    label = _RUN_STATES.get(state)
+def run_state_label(state: str, stop_reason: str | None = None) -> str:
+    """A sync run's state ("done", ...) as a capitalised word in the user's language;
+    "Stopped" for a run stopped by closing ffdesk rather than by Cancel."""
+    label = _STOP_REASONS.get(stop_reason or "") or _RUN_STATES.get(state)
     return QCoreApplication.translate("States", label) if label else state.capitalize()
 
 

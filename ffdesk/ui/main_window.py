@@ -230,7 +230,10 @@ class MainWindow(QMainWindow):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self.message_holder)
-        layout.addWidget(self.splitter, 1)
+        from ffdesk.ui.records_area import add_records_area
+
+        self.areas = add_records_area(self, system, self.splitter)  # Integrations | Records
+        layout.addWidget(self.areas, 1)
         self.setCentralWidget(central)  # deletes "Opening…"
 
         self.problems = ProblemsView()
@@ -255,6 +258,9 @@ class MainWindow(QMainWindow):
         self.pane.status_reported.connect(self._on_pane_status_reported)
         self.pane.dirty_changed.connect(self._on_pane_dirty_changed)
         self.controller.sync_finished.connect(self._on_controller_sync_finished)
+        from ffdesk.ui.pane_state import show_activities_in
+
+        show_activities_in(self.catalogue.model, self.pane.states, lambda: system.env.cid)
         self._add_database_menu(system)
 
     def _add_database_menu(self, system: System) -> None:
@@ -758,7 +764,7 @@ class MainWindow(QMainWindow):
             self.guard_unsaved(self._close_confirmed_now)
             return
         busy = self.controller is not None and self.controller.busy
-        if busy and self.tray_available and not self._close_confirmed:
+        if busy and not self._close_confirmed:
             event.ignore()
             self._ask_keep_syncing()
             return
@@ -768,34 +774,24 @@ class MainWindow(QMainWindow):
         self.closed.emit()
 
     def _ask_keep_syncing(self) -> None:
-        """A sync runs: keep it going with the window hidden in the tray, or stop and quit."""
-        from PySide6.QtWidgets import QMessageBox
+        """A sync runs: stop it and quit, keep it going in the tray (if any), or stay open."""
+        from ffdesk.ui.close_guard import KEEP_IN_TRAY, STOP_AND_QUIT, ask_close_during_sync
 
-        box = QMessageBox(self)
-        box.setObjectName("keepSyncingDialog")
-        box.setIcon(QMessageBox.Icon.Question)
-        box.setWindowTitle(self.tr("A sync is running"))
-        box.setText(self.tr("A sync is still running. Keep syncing in the tray?"))
-        box.setInformativeText(
-            self.tr("ffdesk stays in the tray until the sync ends; quit it from the tray menu.")
-        )
-        keep = box.addButton(self.tr("Keep syncing in the tray"), QMessageBox.ButtonRole.AcceptRole)
-        stop = box.addButton(
-            self.tr("Stop the sync and quit"), QMessageBox.ButtonRole.DestructiveRole
-        )
-        box.addButton(QMessageBox.StandardButton.Cancel)
-        box.setDefaultButton(keep)
+        controller = self.controller
+        assert controller is not None
 
-        def finished(_result: int) -> None:
-            if box.clickedButton() is keep:
+        def answered(answer: str) -> None:
+            if answer == KEEP_IN_TRAY:
                 self.save_settings()
                 self.hide()
                 self.hidden_to_tray.emit()
-            elif box.clickedButton() is stop:
+            elif answer == STOP_AND_QUIT:
+                controller.stop_for_closing()  # recorded as stopped by closing, not Cancel
                 self._close_confirmed_now()
 
-        box.finished.connect(finished)
-        dialogs._open(box)
+        ask_close_during_sync(
+            self, controller.running_names(), tray=self.tray_available, answered=answered
+        )
 
     def focusNextPrevChild(self, next: bool) -> bool:
         """Tab and Shift+Tab follow the screen (tab_order), not the order widgets were made in."""

@@ -39,6 +39,8 @@ class SyncController(QObject):
         self._jobs: dict[int, SyncJob] = {}
         self._tasks: dict[int, asyncio.Task[None]] = {}
         self._progress: dict[int, tuple[int, int | None]] = {}
+        # (company id, module identifier) of each run: the pane keeps state under that key.
+        self._keys: dict[int, tuple[int, str]] = {}
 
     def is_running(self, integration_id: int | None) -> bool:
         return integration_id in self._tasks
@@ -47,6 +49,14 @@ class SyncController(QObject):
     def busy(self) -> bool:
         """Whether any sync started from the window is running."""
         return bool(self._tasks)
+
+    def key_of(self, integration_id: int) -> tuple[int, str] | None:
+        """(company id, module identifier) of a run started here, while it runs."""
+        return self._keys.get(integration_id)
+
+    def running_names(self) -> list[str]:
+        """The names of the integrations syncing now (for the question asked on closing)."""
+        return [str(job.integration.name) for job in self._jobs.values()]
 
     def progress(self, integration_id: int) -> tuple[int, int | None]:
         return self._progress.get(integration_id, (0, None))
@@ -71,6 +81,7 @@ class SyncController(QObject):
         )
         self._jobs[integration_id] = job
         self._progress[integration_id] = (0, None)
+        self._keys[integration_id] = (int(company_id), identifier)
         task = asyncio.current_task()
         assert task is not None
         self._tasks[integration_id] = task  # type: ignore[assignment]
@@ -78,18 +89,26 @@ class SyncController(QObject):
         try:
             outcome = await run_sync(record, job=job)
         except asyncio.CancelledError:
+            self._forget(integration_id)
             self.sync_failed.emit(integration_id, self.tr("The sync was stopped."), "")
+            self._keys.pop(integration_id, None)
             raise
         except Exception as exc:
+            self._forget(integration_id)
             report = report_error(exc, f"syncing {record.name}")
             self.sync_failed.emit(integration_id, report.message, report.details or "")
+            self._keys.pop(integration_id, None)
             return None
-        finally:
-            self._jobs.pop(integration_id, None)
-            self._tasks.pop(integration_id, None)
-            self._progress.pop(integration_id, None)
+        self._forget(integration_id)
         self.sync_finished.emit(integration_id, outcome)
+        self._keys.pop(integration_id, None)
         return outcome
+
+    def _forget(self, integration_id: int) -> None:
+        # Before the signals: whoever hears them sees the integration as no longer running.
+        self._jobs.pop(integration_id, None)
+        self._tasks.pop(integration_id, None)
+        self._progress.pop(integration_id, None)
 
     def _reporter(self, integration_id: int) -> Callable[[int, int | None], None]:
         last = [0.0]
@@ -111,10 +130,15 @@ class SyncController(QObject):
         job.cancel()
         return True
 
-    async def shutdown(self, timeout: float = 5.0) -> None:
-        """Cancel every run and wait for them to record how they ended (closing the window)."""
+    def stop_for_closing(self) -> None:
+        """Ask every run to stop at the next record boundary because ffdesk is closing."""
         for job in list(self._jobs.values()):
-            job.cancel()
+            job.stop_for_closing()
+
+    async def shutdown(self, timeout: float = 5.0) -> None:
+        """Stop every run and wait for them to record how they ended (closing the window):
+        each is recorded as stopped because ffdesk was closed, not as a user's Cancel."""
+        self.stop_for_closing()
         tasks = list(self._tasks.values())
         if not tasks:
             return

@@ -147,6 +147,10 @@ class _Parking(QObject):
         self._watched = [w for w in _layout_widgets(holder) if isinstance(w, QAbstractButton)]
         for widget in self._watched:
             widget.installEventFilter(self)
+        # The button may already be back (a Cancel hidden after the action it stood in for
+        # returned): no row event would come, so look once the current rendering is done.
+        self._pending = True
+        QTimer.singleShot(0, self._restore)
         return True
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:

@@ -132,3 +132,17 @@ def test_a_ca_bundle_that_does_not_exist_keeps_the_default_one(
 
     monkeypatch.setenv("FFDESK_CA_BUNDLE", str(tmp_path / "missing.pem"))
     assert client_options() == {"trust_env": True}  # verified against the default bundle
+
+
+def test_the_proxy_a_request_goes_through_is_named_as_httpx_picks_it() -> None:
+    from ffdesk.sync.network import proxy_for
+
+    env = {"HTTPS_PROXY": "http://user:secret@proxy.example:3128", "NO_PROXY": ".internal,10.0.0.1"}
+    assert proxy_for("https://api.stripe.com/v1", env) == "http://proxy.example:3128"
+    assert proxy_for("http://api.stripe.com/v1", env) is None  # HTTPS_PROXY is for https only
+    assert proxy_for("https://erp.internal/x", env) is None
+    assert proxy_for("https://10.0.0.1:8443/x", env) is None
+    assert proxy_for("https://api.stripe.com", {"all_proxy": "proxy:8080"}) == ("http://proxy:8080")
+    assert (
+        proxy_for("https://api.stripe.com", {"HTTPS_PROXY": "http://p:1", "NO_PROXY": "*"}) is None
+    )

@@ -252,7 +252,10 @@ def test_closing_the_window_during_a_sync_asks_whether_to_keep_syncing_in_the_tr
     window.closed.connect(lambda: closed.append(True))
     window.close()
     box = find_dialog(qtbot, window, "keepSyncingDialog")
-    assert box.text() == "A sync is still running. Keep syncing in the tray?"
+    assert box.text() == (
+        "A Slow Sync sync is running: stop it and quit, keep syncing in the tray, or keep the "
+        "window open?"
+    )
     [button] = [b for b in box.buttons() if b.text() == answer]
     button.click()
     if answer.startswith("Keep"):

@@ -4,7 +4,7 @@
 <context>
     <name></name>
     <message>
-        <location filename="../../ui/integration_pane.py" line="+58"/>
+        <location filename="../../ui/integration_pane.py" line="+59"/>
         <source>{created} created, {updated} updated, {skipped} skipped, {failed} failed</source>
         <translation>{created} angelegt, {updated} aktualisiert, {skipped} übersprungen, {failed} fehlgeschlagen</translation>
     </message>
@@ -86,7 +86,7 @@
 <context>
     <name>App</name>
     <message>
-        <location filename="../../app.py" line="+138"/>
+        <location filename="../../app.py" line="+141"/>
         <source>Check the --database option or FFDESK_DATABASE_URL (now {url}), then start ffdesk again.</source>
         <translation>Prüfen Sie die Option --database oder FFDESK_DATABASE_URL (jetzt {url}) und starten Sie ffdesk dann erneut.</translation>
     </message>
@@ -94,6 +94,19 @@
         <location line="+93"/>
         <source>The database could not be opened: {reason}</source>
         <translation>Die Datenbank konnte nicht geöffnet werden: {reason}</translation>
+    </message>
+</context>
+<context>
+    <name>AreaTabs</name>
+    <message>
+        <location filename="../../ui/records_area.py" line="+116"/>
+        <source>Integrations</source>
+        <translation>Integrationen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Records</source>
+        <translation>Datensätze</translation>
     </message>
 </context>
 <context>
@@ -142,7 +155,7 @@
 <context>
     <name>CatalogueModel</name>
     <message>
-        <location filename="../../ui/catalogue_model.py" line="+179"/>
+        <location filename="../../ui/catalogue_model.py" line="+196"/>
         <source>Problem: {problem}</source>
         <translation>Problem: {problem}</translation>
     </message>
@@ -150,7 +163,7 @@
 <context>
     <name>CatalogueView</name>
     <message>
-        <location line="-152"/>
+        <location line="-169"/>
         <source>All</source>
         <extracomment>The state filter&apos;s choices: label shown (translated by the view), state matched (None: all).</extracomment>
         <translation>Alle</translation>
@@ -209,6 +222,82 @@
         <location line="+2"/>
         <source>No integration modules were found.</source>
         <translation>Es wurden keine Integrationsmodule gefunden.</translation>
+    </message>
+</context>
+<context>
+    <name>CloseGuard</name>
+    <message>
+        <location filename="../../ui/close_guard.py" line="+22"/>
+        <source>A {name} sync is running: stop it and quit, keep syncing in the tray, or keep the window open?</source>
+        <translation>Eine Synchronisierung von {name} läuft: anhalten und beenden, im Infobereich weiter synchronisieren oder das Fenster offen lassen?</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>A {name} sync is running: stop it and quit, or keep the window open?</source>
+        <translation>Eine Synchronisierung von {name} läuft: anhalten und beenden oder das Fenster offen lassen?</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>{count} syncs are running ({names}): stop them and quit, keep syncing in the tray, or keep the window open?</source>
+        <translation>{count} Synchronisierungen laufen ({names}): anhalten und beenden, im Infobereich weiter synchronisieren oder das Fenster offen lassen?</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>{count} syncs are running ({names}): stop them and quit, or keep the window open?</source>
+        <translation>{count} Synchronisierungen laufen ({names}): anhalten und beenden oder das Fenster offen lassen?</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>A sync is running</source>
+        <translation>Eine Synchronisierung läuft</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Stopping keeps what was synced so far; the history says it stopped because ffdesk was closed.</source>
+        <translation>Beim Anhalten bleibt das bisher Synchronisierte erhalten; der Verlauf vermerkt, dass ffdesk geschlossen wurde.</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Keep syncing in the tray</source>
+        <translation>Im Infobereich weiter synchronisieren</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Stop the sync and quit</source>
+        <translation>Synchronisierung anhalten und beenden</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Keep the window open</source>
+        <translation>Fenster offen lassen</translation>
+    </message>
+</context>
+<context>
+    <name>ClosedRunsNotice</name>
+    <message>
+        <location filename="../../ui/closed_runs_notice.py" line="+85"/>
+        <source>Sync now</source>
+        <translation>Jetzt synchronisieren</translation>
+    </message>
+    <message>
+        <location line="+31"/>
+        <source>The {name} sync of {company} was stopped because ffdesk was closed; what was synced until then is kept.</source>
+        <translation>Die Synchronisierung von {name} in {company} wurde angehalten, weil ffdesk geschlossen wurde; das bis dahin Synchronisierte bleibt erhalten.</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>{count} syncs were stopped because ffdesk was closed: {runs}. What was synced until then is kept.</source>
+        <translation>{count} Synchronisierungen wurden angehalten, weil ffdesk geschlossen wurde: {runs}. Das bis dahin Synchronisierte bleibt erhalten.</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Run these syncs again now</source>
+        <translation>Diese Synchronisierungen jetzt erneut ausführen</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Sync it again now</source>
+        <translation>Jetzt erneut synchronisieren</translation>
     </message>
 </context>
 <context>
@@ -566,6 +655,29 @@
     </message>
 </context>
 <context>
+    <name>ImportReportDialog</name>
+    <message>
+        <location filename="../../ui/records_dialogs.py" line="+434"/>
+        <source>Contacts imported</source>
+        <translation>Kontakte importiert</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>{file}: {created} created, {updated} updated, {unchanged} unchanged, {bad} bad row(s) skipped.</source>
+        <translation>{file}: {created} angelegt, {updated} aktualisiert, {unchanged} unverändert, {bad} fehlerhafte Zeile(n) übersprungen.</translation>
+    </message>
+    <message>
+        <location line="+18"/>
+        <source>Bad rows</source>
+        <translation>Fehlerhafte Zeilen</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Rows not imported:</source>
+        <translation>Nicht importierte Zeilen:</translation>
+    </message>
+</context>
+<context>
     <name>IntegrationHeader</name>
     <message>
         <location filename="../../ui/integration_header.py" line="+29"/>
@@ -657,12 +769,12 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+393"/>
+        <location line="+430"/>
         <source>Provider unreachable</source>
         <translation>Anbieter nicht erreichbar</translation>
     </message>
     <message>
-        <location line="-329"/>
+        <location line="-365"/>
         <source>No sync has run yet.</source>
         <translation>Es lief noch keine Synchronisierung.</translation>
     </message>
@@ -692,12 +804,17 @@
         <translation>Vorschau</translation>
     </message>
     <message>
+        <location line="+2"/>
+        <source>Data</source>
+        <translation>Daten</translation>
+    </message>
+    <message>
         <location line="+26"/>
         <source>Select an integration on the left to see its settings.</source>
         <translation>Wählen Sie links eine Integration, um ihre Einstellungen zu sehen.</translation>
     </message>
     <message>
-        <location line="+91"/>
+        <location line="+106"/>
         <source>Sync history ({count})</source>
         <translation>Synchronisierungsverlauf ({count})</translation>
     </message>
@@ -712,12 +829,12 @@
         <translation>Geplante Synchronisierung nach {count} fehlgeschlagenen Läufen angehalten: {reason}. Ein erfolgreiches „Jetzt synchronisieren“ setzt sie fort.</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+9"/>
         <source>This module cannot be installed: {problem}</source>
         <translation>Dieses Modul kann nicht installiert werden: {problem}</translation>
     </message>
     <message>
-        <location line="+76"/>
+        <location line="+93"/>
         <source>Correct the highlighted fields before saving.</source>
         <translation>Korrigieren Sie vor dem Speichern die markierten Felder.</translation>
     </message>
@@ -758,9 +875,9 @@
         <translation>Außerdem: {modules}.</translation>
     </message>
     <message>
-        <location line="+26"/>
-        <source>{name} could not be reached.</source>
-        <translation>{name} war nicht erreichbar.</translation>
+        <location line="+27"/>
+        <source>Enable {name} anyway?</source>
+        <translation>{name} trotzdem aktivieren?</translation>
     </message>
     <message>
         <location line="+1"/>
@@ -768,57 +885,57 @@
         <translation>Trotzdem aktivieren</translation>
     </message>
     <message>
-        <location line="+2"/>
-        <source>Enable it anyway?</source>
-        <translation>Trotzdem aktivieren?</translation>
-    </message>
-    <message>
-        <location line="+11"/>
+        <location line="+13"/>
         <source>{name} is enabled.</source>
         <translation>{name} ist aktiviert.</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+14"/>
         <source>{name} is disabled.</source>
         <translation>{name} ist deaktiviert.</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+11"/>
         <source>Testing the connection to {name}…</source>
         <translation>Verbindung zu {name} wird getestet…</translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+13"/>
+        <source>Connection test cancelled.</source>
+        <translation>Verbindungstest abgebrochen.</translation>
+    </message>
+    <message>
+        <location line="+20"/>
         <source>Syncing with the saved settings; your unsaved changes are not used.</source>
         <translation>Synchronisiert wird mit den gespeicherten Einstellungen; Ihre ungespeicherten Änderungen werden nicht verwendet.</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+13"/>
         <source>Previewing a sync of {name}…</source>
         <translation>Vorschau der Synchronisierung von {name}…</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+13"/>
         <source>Preview failed: {error}</source>
         <translation>Vorschau fehlgeschlagen: {error}</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+7"/>
         <source>Preview: {created} to create, {updated} to update; nothing was sent or saved.</source>
         <translation>Vorschau: {created} anzulegen, {updated} zu aktualisieren; nichts wurde gesendet oder gespeichert.</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+11"/>
         <source>Resyncing {model} #{local_id}…</source>
         <translation>{model} #{local_id} wird erneut synchronisiert…</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+15"/>
         <source>Cancelling: the sync stops after the current record.</source>
         <translation>Wird abgebrochen: Die Synchronisierung hält nach dem aktuellen Datensatz an.</translation>
     </message>
     <message>
-        <location line="+27"/>
+        <location filename="../../ui/pane_state.py" line="+162"/>
         <source>Waiting for {provider}&apos;s rate limit, resumes in {seconds} s.</source>
         <translation>Warte auf das Anfragelimit von {provider}, weiter in {seconds} s.</translation>
     </message>
@@ -896,7 +1013,7 @@
         <translation>&amp;Hilfe</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
         <source>&amp;Doctor…</source>
         <translation>&amp;Diagnose…</translation>
     </message>
@@ -916,12 +1033,12 @@
         <translation>Ü&amp;ber ffdesk</translation>
     </message>
     <message>
-        <location line="+53"/>
+        <location line="+56"/>
         <source>Module problems</source>
         <translation>Modulprobleme</translation>
     </message>
     <message>
-        <location line="+91"/>
+        <location line="+95"/>
         <source>Acti&amp;vity</source>
         <translation>A&amp;ktivität</translation>
     </message>
@@ -946,32 +1063,7 @@
         <translation>&amp;Umbenennen</translation>
     </message>
     <message>
-        <location line="+171"/>
-        <source>A sync is running</source>
-        <translation>Eine Synchronisierung läuft</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>A sync is still running. Keep syncing in the tray?</source>
-        <translation>Eine Synchronisierung läuft noch. Im Infobereich weiter synchronisieren?</translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>ffdesk stays in the tray until the sync ends; quit it from the tray menu.</source>
-        <translation>ffdesk bleibt im Infobereich, bis die Synchronisierung endet; beenden Sie es über dessen Menü.</translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>Keep syncing in the tray</source>
-        <translation>Im Infobereich weiter synchronisieren</translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>Stop the sync and quit</source>
-        <translation>Synchronisierung stoppen und beenden</translation>
-    </message>
-    <message>
-        <location line="-378"/>
+        <location line="-200"/>
         <source>Company: {name}</source>
         <translation>Firma: {name}</translation>
     </message>
@@ -1077,6 +1169,29 @@
     </message>
 </context>
 <context>
+    <name>PaneStates</name>
+    <message>
+        <location filename="../../ui/pane_state.py" line="-132"/>
+        <source>Testing…</source>
+        <translation>Wird getestet…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Enabling…</source>
+        <translation>Wird aktiviert…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Syncing…</source>
+        <translation>Wird synchronisiert…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Previewing…</source>
+        <translation>Vorschau läuft…</translation>
+    </message>
+</context>
+<context>
     <name>PreviewPage</name>
     <message>
         <location filename="../../ui/sync_tools.py" line="+57"/>
@@ -1111,6 +1226,199 @@
         <location line="+18"/>
         <source>Every module loaded without problems.</source>
         <translation>Alle Module wurden ohne Probleme geladen.</translation>
+    </message>
+</context>
+<context>
+    <name>RecordDetailPanel</name>
+    <message>
+        <location filename="../../ui/records_detail.py" line="+37"/>
+        <location line="+54"/>
+        <source>Select a record to see how it is synced.</source>
+        <translation>Wählen Sie einen Datensatz, um zu sehen, wie er synchronisiert wird.</translation>
+    </message>
+    <message>
+        <location line="-49"/>
+        <location line="+12"/>
+        <source>Integration</source>
+        <translation>Integration</translation>
+    </message>
+    <message>
+        <location line="-8"/>
+        <source>&amp;Resync</source>
+        <translation>E&amp;rneut synchronisieren</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Send or fetch this record again now</source>
+        <translation>Diesen Datensatz jetzt erneut senden oder abrufen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Open in provider &amp;dashboard</source>
+        <translation>Im &amp;Dashboard des Anbieters öffnen</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Remote ID</source>
+        <translation>Externe ID</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Last synced</source>
+        <translation>Zuletzt synchronisiert</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Last error</source>
+        <translation>Letzter Fehler</translation>
+    </message>
+    <message>
+        <location line="+36"/>
+        <source>{title} is not linked to any integration yet.</source>
+        <translation>{title} ist noch mit keiner Integration verknüpft.</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>—</source>
+        <translation>—</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>{integration}: how this record is synced</source>
+        <translation>{integration}: wie dieser Datensatz synchronisiert wird</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>not sent yet</source>
+        <translation>noch nicht gesendet</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>never</source>
+        <translation>nie</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>none</source>
+        <translation>keiner</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>{integration} has no page for this record</source>
+        <translation>{integration} hat keine Seite für diesen Datensatz</translation>
+    </message>
+</context>
+<context>
+    <name>RecordFormDialog</name>
+    <message>
+        <location filename="../../ui/records_dialogs.py" line="-324"/>
+        <source>New {record}</source>
+        <translation>Neu: {record}</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Edit {record}</source>
+        <translation>Bearbeiten: {record}</translation>
+    </message>
+    <message>
+        <location line="+30"/>
+        <source>&amp;Create</source>
+        <translation>&amp;Anlegen</translation>
+    </message>
+</context>
+<context>
+    <name>RecordsArea</name>
+    <message>
+        <location filename="../../ui/records_area.py" line="-78"/>
+        <source>Record types</source>
+        <translation>Datensatzarten</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Record t&amp;ypes</source>
+        <translation>Datensatz&amp;arten</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Install an integration to see the records it syncs.</source>
+        <translation>Installieren Sie eine Integration, um die Datensätze zu sehen, die sie synchronisiert.</translation>
+    </message>
+</context>
+<context>
+    <name>RecordsBrowser</name>
+    <message>
+        <location filename="../../ui/records_browser.py" line="+92"/>
+        <source>Record type</source>
+        <extracomment>How long typing pauses before the search or the filter is applied. A column&apos;s share of the table&apos;s width by the type of its field. The filter text of the result shown (the last one that was valid).</extracomment>
+        <translation>Datensatzart</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Search</source>
+        <translation>Suchen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Search records</source>
+        <translation>Datensätze durchsuchen</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Filter, e.g. Q(state=&apos;done&apos;) &amp; Q(amount__gt=100)</source>
+        <translation>Filter, z. B. Q(state=&apos;done&apos;) &amp; Q(amount__gt=100)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Filter (Q-expression)</source>
+        <translation>Filter (Q-Ausdruck)</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>&amp;New…</source>
+        <translation>&amp;Neu…</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&amp;Edit…</source>
+        <translation>&amp;Bearbeiten…</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&amp;Import CSV…</source>
+        <translation>CSV &amp;importieren…</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Send test &amp;SMS…</source>
+        <translation>Test-&amp;SMS senden…</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&amp;Track a shipment…</source>
+        <translation>Sendung &amp;verfolgen…</translation>
+    </message>
+    <message>
+        <location line="+25"/>
+        <source>Records</source>
+        <translation>Datensätze</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+157"/>
+        <source>%n record(s)</source>
+        <translation>
+            <numerusform>%n Datensatz</numerusform>
+            <numerusform>%n Datensätze</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../../ui/records_dialogs.py" line="+302"/>
+        <source>Import contacts from CSV</source>
+        <translation>Kontakte aus CSV importieren</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>CSV files (*.csv);;All files (*)</source>
+        <translation>CSV-Dateien (*.csv);;Alle Dateien (*)</translation>
     </message>
 </context>
 <context>
@@ -1187,6 +1495,64 @@
         <location line="+7"/>
         <source>Scheduled syncs run only while this window is open.</source>
         <translation>Geplante Synchronisierungen laufen nur, solange dieses Fenster offen ist.</translation>
+    </message>
+</context>
+<context>
+    <name>SendSmsDialog</name>
+    <message>
+        <location filename="../../ui/records_dialogs.py" line="-224"/>
+        <source>Send test SMS</source>
+        <translation>Test-SMS senden</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>The message is queued and sent by Twilio&apos;s next sync, or at once with Send now.</source>
+        <translation>Die Nachricht wird vorgemerkt und bei der nächsten Twilio-Synchronisierung gesendet, oder sofort mit „Jetzt senden“.</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>+14155550100</source>
+        <translation>+14155550100</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>To</source>
+        <translation>An</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Message</source>
+        <translation>Nachricht</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>&amp;To</source>
+        <translation>&amp;An</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&amp;Message</source>
+        <translation>&amp;Nachricht</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>&amp;Queue</source>
+        <translation>&amp;Vormerken</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Send &amp;now</source>
+        <translation>&amp;Jetzt senden</translation>
+    </message>
+    <message>
+        <location line="+53"/>
+        <source>Test SMS to {to}: {status}.</source>
+        <translation>Test-SMS an {to}: {status}.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Test SMS to {to} queued; the next sync sends it.</source>
+        <translation>Test-SMS an {to} vorgemerkt; die nächste Synchronisierung sendet sie.</translation>
     </message>
 </context>
 <context>
@@ -1320,6 +1686,11 @@
     </message>
     <message>
         <location line="+3"/>
+        <source>Stopped</source>
+        <translation>Angehalten</translation>
+    </message>
+    <message>
+        <location line="+2"/>
         <source>Manual</source>
         <translation>Manuell</translation>
     </message>
@@ -1337,10 +1708,48 @@
 <context>
     <name>SyncController</name>
     <message>
-        <location filename="../../ui/sync_controller.py" line="+81"/>
+        <location filename="../../ui/sync_controller.py" line="+93"/>
         <source>The sync was stopped.</source>
         <extracomment>Progress is reported at most this often (a sync may count thousands of records a second).</extracomment>
         <translation>Die Synchronisierung wurde angehalten.</translation>
+    </message>
+</context>
+<context>
+    <name>TrackShipmentDialog</name>
+    <message>
+        <location filename="../../ui/records_dialogs.py" line="+32"/>
+        <source>Track a shipment</source>
+        <translation>Sendung verfolgen</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>1Z999AA10123456784</source>
+        <translation>1Z999AA10123456784</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Tracking number</source>
+        <translation>Sendungsnummer</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Tracking &amp;number</source>
+        <translation>Sendungs&amp;nummer</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>UPS&apos;s next sync fetches its status.</source>
+        <translation>Die nächste UPS-Synchronisierung ruft ihren Status ab.</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>&amp;Add</source>
+        <translation>&amp;Hinzufügen</translation>
+    </message>
+    <message>
+        <location line="+23"/>
+        <source>Shipment {number} added; UPS&apos;s next sync fetches its status.</source>
+        <translation>Sendung {number} hinzugefügt; die nächste UPS-Synchronisierung ruft ihren Status ab.</translation>
     </message>
 </context>
 <context>
