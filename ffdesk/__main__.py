@@ -33,6 +33,12 @@ def main() -> int:
             print(f"ffdesk {__version__}")
         return 0
     if not _positionals(argv) and "--help" not in argv and "-h" not in argv:
+        import gc
+
+        # Until the first paint: creating Qt's enums and the window's widgets allocates
+        # thousands of objects that live on, and collecting them meanwhile only delays the
+        # window. run_app() turns the collector back on as soon as the window is drawn.
+        gc.disable()
         from ffdesk.app import run_app
 
         return run_app(argv)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import gc
 import importlib
@@ -10,6 +9,7 @@ import logging
 import os
 import sys
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QApplication
 from ffdesk.desktop_entry import APP_ID
 from ffdesk.engine.errors import UserError
 from ffdesk.ui.icons import app_icon
-from ffdesk.ui.main_window import LAST_COMPANY_KEY, MainWindow
+from ffdesk.ui.main_window import LAST_COMPANY_KEY, LAST_INTEGRATION_KEY, MainWindow
 from ffdesk.ui.style import apply_style
 from ffdesk.ui.translations import install_translations
 
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from ffdesk.engine.system import System
     from ffdesk.sync.scheduler import Scheduler
     from ffdesk.ui.background_syncs import BackgroundSyncs
+    from ffdesk.ui.catalogue_cache import FirstScreen
     from ffdesk.ui.errors import ErrorReport
     from ffdesk.ui.startup_error import StartupErrorWindow
 
@@ -46,12 +47,31 @@ ORGANIZATION_DOMAIN = "fullfinity.io"
 EXECUTOR_THREADS = 4
 
 
-def parse_args(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
-    """`--database URL` and `--company NAME`; anything else is left for Qt."""
-    parser = argparse.ArgumentParser(prog="ffdesk", add_help=False)
-    parser.add_argument("--database", default=None)
-    parser.add_argument("--company", default=None)
-    return parser.parse_known_args(list(argv))
+class StartOptions:
+    """The window's own options: the database and the company to open."""
+
+    def __init__(self, database: str | None = None, company: str | None = None) -> None:
+        self.database = database
+        self.company = company
+
+
+def parse_args(argv: Sequence[str]) -> tuple[StartOptions, list[str]]:
+    """`--database URL` and `--company NAME` (or `--name=value`); the rest is left for Qt.
+
+    By hand rather than with argparse, whose import costs the first paint 7 ms.
+    """
+    options, rest = StartOptions(), []
+    items = list(argv)
+    while items:
+        item = items.pop(0)
+        name, equals, value = item.partition("=")
+        if name in ("--database", "--company"):
+            if not equals:
+                value = items.pop(0) if items else ""
+            setattr(options, name[2:], value)
+        else:
+            rest.append(item)
+    return options, rest
 
 
 def _setup_logging() -> None:
@@ -83,10 +103,18 @@ def create_application(qt_args: Sequence[str] = ()) -> QApplication:
 class App:
     """One run of the window: opens the System, fills the window, runs the scheduler."""
 
-    def __init__(self, app: QApplication, args: argparse.Namespace, window: MainWindow) -> None:
+    def __init__(
+        self,
+        app: QApplication,
+        args: StartOptions,
+        window: MainWindow,
+        first_screen_file: Path | None = None,
+    ) -> None:
         import asyncio
 
         self.app = app
+        # Where the window keeps what it shows, to draw the next start at once.
+        self.first_screen_file = first_screen_file
         self.args = args
         self.main_window = window
         self.system: System | None = None
@@ -110,12 +138,12 @@ class App:
             window.hide()
             window.deleteLater()
             return await self._show_startup_error(exc)
-        window.attach(self.system)
-        # Start-up objects (modules, registry, Qt wrappers) live as long as the window: move
-        # them out of the collector's way, so full collections stop stalling the loop.
-        gc.freeze()
-        await window.refresh()
+        await self.show_system(self.system)
         log.info("main window shown")
+        # The keyring's first answer is a D-Bus round trip: asked on a worker thread, the
+        # window keeps turning (the store keeps the answer for the warning below).
+        probe = getattr(self.system.secrets, "unavailable_reason", lambda: None)
+        await asyncio.get_running_loop().run_in_executor(None, probe)
         show_startup_warnings(window, self.system, self.warnings)
         from ffdesk.ui.closed_runs_notice import tell_runs_stopped_by_closing
 
@@ -129,6 +157,7 @@ class App:
         self.background.quit_requested.connect(self.request_quit)
         self.scheduler = self.background.scheduler
         self.background.start()
+        window.setProperty("startupSettled", True)  # start-up work is over (bench, tests)
         try:
             await self._closed.wait()
         finally:
@@ -166,8 +195,41 @@ class App:
                     self.warnings.append(str(exc))
         return system
 
+    async def show_system(self, system: System) -> None:
+        """Attach the window to the open System and show its real content."""
+        window = self.main_window
+        # Drawn from the last run's cache: that stays on screen until the real content is
+        # ready, so the swap is one paint (never an empty pane in between).
+        if getattr(window, "first_screen", None) is not None:
+            window.setUpdatesEnabled(False)
+        try:
+            window.attach(system)
+            # Start-up objects (modules, registry, Qt wrappers) live as long as the window:
+            # move them out of the collector's way, so full collections stop stalling the loop.
+            gc.freeze()
+            await window.refresh()
+        finally:
+            window.setUpdatesEnabled(True)
+        self.save_first_screen()
+
+    def save_first_screen(self) -> None:
+        """Keep what the window shows now for the next start to draw at once."""
+        if self.first_screen_file is None:
+            return
+        from ffdesk.ui.catalogue_cache import write_first_screen
+        from ffdesk.ui.first_screen import snapshot
+
+        try:
+            screen = snapshot(self.main_window)
+        except Exception as exc:  # only a faster next start is at stake
+            log.warning("cannot keep the window's content for the next start: %s", exc)
+            return
+        if screen is not None:
+            write_first_screen(self.first_screen_file, screen)
+
     async def _shutdown(self, window: MainWindow) -> None:
         window.save_settings()
+        self.save_first_screen()
         window.hide()
         if self.background is not None:
             await self.background.stop()
@@ -216,9 +278,32 @@ def _default_database_url() -> str:
     return default_database_url()
 
 
+def _first_screen(args: StartOptions) -> tuple[Path | None, FirstScreen | None]:
+    """The cache file of the database asked for, and what it holds for the company asked for."""
+    from ffdesk.paths import data_dir
+    from ffdesk.ui.catalogue_cache import cache_file, read_first_screen
+
+    try:
+        path = cache_file(args.database or _default_database_url(), data_dir())
+    except OSError:  # no data folder: the start-up error says so later
+        return None, None
+    screen = read_first_screen(path, args.database or _default_database_url())
+    if screen is not None and args.company and args.company != screen.company:
+        screen = None
+    return path, screen
+
+
 def _import_heavy_modules() -> None:
     for name in HEAVY_MODULES:
         importlib.import_module(name)
+    try:
+        import keyring
+
+        # keyring picks its backend on first use by loading every backend it knows (its
+        # macOS one probes for system libraries even on Linux, 43 ms): here, off the loop.
+        keyring.get_keyring()
+    except Exception as exc:  # the probe after start-up says what is wrong, in words
+        log.info("no keyring backend yet: %s", exc)
 
 
 def startup_report(exc: BaseException) -> ErrorReport:
@@ -236,9 +321,25 @@ def startup_report(exc: BaseException) -> ErrorReport:
     return report
 
 
-def show_window(app: QApplication) -> MainWindow:
-    """The main window, painted before asyncio, qasync and the engine are even imported."""
-    window = MainWindow(settings=QSettings())
+def show_window(
+    app: QApplication, screen: FirstScreen | None = None, settings: QSettings | None = None
+) -> MainWindow:
+    """The main window, painted before asyncio, qasync and the engine are even imported.
+
+    With `screen` (what the last run showed, for the same company) the catalogue and the
+    remembered integration are drawn at once; the database replaces them when it is open.
+    """
+    window = MainWindow(settings=settings if settings is not None else QSettings())
+    window.first_screen = None  # type: ignore[attr-defined]
+    if screen is not None:
+        from ffdesk.ui.first_screen import CachedFirstScreen
+
+        wanted = window.settings.value(LAST_COMPANY_KEY)
+        if not isinstance(wanted, str) or wanted in ("", screen.company):
+            remembered = window.settings.value(LAST_INTEGRATION_KEY)
+            window.first_screen = CachedFirstScreen(  # type: ignore[attr-defined]
+                window, screen, remembered if isinstance(remembered, str) else None
+            )
     window.show()
     app.processEvents()  # no event loop runs yet: this is the first paint
     return window
@@ -261,12 +362,18 @@ def run_app(argv: Sequence[str]) -> int:
     """Open the window; returns the process exit code."""
     args, qt_args = parse_args(argv)
     problem = display_problem(os.environ, sys.platform)
+    if not problem:
+        from ffdesk.ui.platform_check import xcb_problem
+
+        problem = xcb_problem(os.environ, sys.platform)  # before Qt aborts with a wrong reason
     if problem:
         print(problem, file=sys.stderr)
         return 1
     app = create_application(qt_args)
     app.setQuitOnLastWindowClosed(False)  # the main coroutine decides when to stop
-    window = show_window(app)
+    first_screen_file, screen = _first_screen(args)
+    window = show_window(app, screen)
+    gc.enable()  # off since ffdesk.__main__, for the first paint
     _setup_logging()
     import asyncio
     import signal
@@ -277,7 +384,7 @@ def run_app(argv: Sequence[str]) -> int:
     executor = qasync.QThreadExecutor(EXECUTOR_THREADS)
     loop.set_default_executor(executor)  # owned: loop.close() shuts it down
     asyncio.set_event_loop(loop)
-    runner = App(app, args, window)
+    runner = App(app, args, window, first_screen_file)
     previous_hook = sys.excepthook
     sys.excepthook = runner.excepthook
     for number in (signal.SIGINT, signal.SIGTERM):

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import os
-from importlib.resources import files
 from pathlib import Path
 
 import platformdirs
 
 APP_NAME = "ffdesk"
 # Shipped with the package (wheel or checkout alike); an installed wheel is unpacked on disk,
-# so the Traversable is a real folder that discovery and the module loader can read.
-PACKAGE = Path(str(files("ffdesk")))
+# so the package is a real folder that discovery and the module loader can read. (Not through
+# importlib.resources: the window imports this before its first paint, and that costs 10 ms.)
+PACKAGE = Path(__file__).parent
 SHIPPED_MODULES = PACKAGE / "modules"
 RESOURCES = PACKAGE / "resources"
 

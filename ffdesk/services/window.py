@@ -11,21 +11,22 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ffdesk.engine.errors import UserError, ValidationError
-from ffdesk.services.integrations import schedule_status
-from ffdesk.sync.pause import SchedulePause
-from ffdesk.sync.runner import reap_interrupted
+from ffdesk.services.catalogue_entry import (  # noqa: F401 (kept importable from here)
+    ENABLED,
+    INSTALLED,
+    NOT_INSTALLED,
+    STATES,
+    CatalogueEntry,
+)
 
 if TYPE_CHECKING:  # the window imports this module before the engine is loaded (start-up)
     from ffdesk.engine.forms import FormField
     from ffdesk.engine.model import Model
     from ffdesk.engine.system import System
+    from ffdesk.sync.pause import SchedulePause
 
 INTEGRATION_MODEL = "Integration"
 
-NOT_INSTALLED = "Not Installed"
-INSTALLED = "Installed"
-ENABLED = "Enabled"
-STATES = (NOT_INSTALLED, INSTALLED, ENABLED)
 #: Categories in the order the catalogue shows them; anything else comes after, by name.
 CATEGORY_ORDER = ("Online Payment", "Messaging", "Shipping")
 OTHER_CATEGORY = "Other"
@@ -34,19 +35,6 @@ HISTORY_LIMIT = 50
 # once seen stays right (a module discovered later simply is not in the map yet).
 _module_ids: weakref.WeakKeyDictionary[System, dict[str, int]] = weakref.WeakKeyDictionary()
 MAPPINGS_LIMIT = 500
-
-
-@dataclass(frozen=True)
-class CatalogueEntry:
-    """One integration module as the catalogue lists it, with its state in the active company."""
-
-    identifier: str
-    name: str
-    description: str
-    category: str
-    image: str | None
-    state: str
-    problem: str | None = None
 
 
 @dataclass(frozen=True)
@@ -190,6 +178,7 @@ async def integration_details(system: System, identifier: str) -> IntegrationDet
     from ffdesk.services.audit import audit_rows
 
     """The integration record of the active company with its state, runs and mappings."""
+    from ffdesk.services.integrations import schedule_status
 
     record = await find_integration(system, identifier)
     state = str(await record.get_state())
@@ -285,6 +274,8 @@ async def sync_history(system: System, record: Model, limit: int = HISTORY_LIMIT
     """The latest runs of an integration, newest first."""
     if "integration" not in system.registry["SyncRun"]._fields or record.id is None:
         return []
+    from ffdesk.sync.runner import reap_interrupted
+
     # As the command line's `runs` does: a run of a dead process shows as interrupted at once.
     await reap_interrupted(int(record.id))
     return [

@@ -17,7 +17,7 @@ from PySide6.QtCore import (
     Qt,
 )
 
-from ffdesk.services.window import CatalogueEntry
+from ffdesk.services.catalogue_entry import CatalogueEntry
 from ffdesk.ui.labels import state_label
 
 Index = QModelIndex | QPersistentModelIndex

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ffdesk.services.window import CatalogueEntry
+from ffdesk.services.catalogue_entry import CatalogueEntry
 from ffdesk.ui.catalogue_delegate import CatalogueDelegate
 from ffdesk.ui.catalogue_model import STATE_FILTERS, CatalogueFilter, CatalogueModel, Role
 from ffdesk.ui.icons import IconCache

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ffdesk.services.window import ENABLED, INSTALLED, NOT_INSTALLED
+from ffdesk.services.catalogue_entry import ENABLED, INSTALLED, NOT_INSTALLED
 from ffdesk.ui.icons import IconCache
 from ffdesk.ui.labels import state_label
 from ffdesk.ui.style import badge_style, theme, theme_signals

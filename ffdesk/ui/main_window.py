@@ -208,7 +208,11 @@ class MainWindow(QMainWindow):
         self.system = system
         self._bind_env()  # sync code of the window (forms, secrets) reads it
         self.controller = SyncController(system, self)
-        self.catalogue = CatalogueView(self.icons)
+        # Drawn from the last run's cache (app.show_window): the same catalogue widget stays,
+        # with the selection the user may already have made.
+        first_screen = getattr(self, "first_screen", None)
+        self.first_screen = None
+        self.catalogue = first_screen.release() if first_screen else CatalogueView(self.icons)
         self.catalogue.setMinimumWidth(300)
         self.pane = IntegrationPane(system, self.controller, self.icons)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -769,7 +773,8 @@ class MainWindow(QMainWindow):
             self._ask_keep_syncing()
             return
         self.save_settings()
-        self.watch_timer.stop()  # a closed window watches nothing (and outlives its event loop)
+        if self.system is not None:  # closed while starting: nothing is watched yet
+            self.watch_timer.stop()  # a closed window watches nothing (outlives its loop)
         event.accept()
         self.closed.emit()
 

@@ -242,6 +242,43 @@ def test_one_integration_record_per_integration_module_and_company(
     assert len(_records(opened)) == len(records)
 
 
+def test_a_start_repairs_other_companies_records_without_loading_them_all(
+    open_system: OpenSystem, extra: Path
+) -> None:
+    # The start only reads the active company's records; it must still notice when another
+    # company lacks one or holds stale facts (written by an older version, or cut short).
+    import sqlalchemy as sa
+
+    opened = open_system(FIXTURE_MODULES, extra)
+    system = opened.system
+    acme = run(system.add_company("Acme"))
+    beta = run(system.add_company("Beta"))
+    Integration = system.get_model("Integration")
+    table, fields = Integration._table, Integration._fields
+    module_ids = {r.identifier: r.id for r in run(system.get_model("Module").all().all())}
+    company = table.c[fields["company"].column_name]
+    module = table.c[fields["module"].column_name]
+    name = table.c[fields["name"].column_name]
+    everything = set(_records(opened))
+
+    with system.db.connect(write=True) as conn:
+        conn.execute(
+            sa.delete(table).where(company == beta.id, module == module_ids["probe_service"])
+        )
+    run(system.sync_integration_records())
+    assert set(_records(opened)) == everything
+
+    with system.db.connect(write=True) as conn:
+        conn.execute(
+            sa.update(table)
+            .where(company == acme.id, module == module_ids["my_service"])
+            .values({name: "Renamed by an older version"})
+        )
+    run(system.sync_integration_records())
+    assert opened.integration("my_service", acme.id).name == "My Service"
+    assert len(_records(opened)) == len(everything)
+
+
 def test_cron_sync_method_comes_from_the_manifest_or_the_class_attribute(
     open_system: OpenSystem,
 ) -> None:

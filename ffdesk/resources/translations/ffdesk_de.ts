@@ -86,12 +86,12 @@
 <context>
     <name>App</name>
     <message>
-        <location filename="../../app.py" line="+141"/>
+        <location filename="../../app.py" line="+170"/>
         <source>Check the --database option or FFDESK_DATABASE_URL (now {url}), then start ffdesk again.</source>
         <translation>Prüfen Sie die Option --database oder FFDESK_DATABASE_URL (jetzt {url}) und starten Sie ffdesk dann erneut.</translation>
     </message>
     <message>
-        <location line="+93"/>
+        <location line="+149"/>
         <source>The database could not be opened: {reason}</source>
         <translation>Die Datenbank konnte nicht geöffnet werden: {reason}</translation>
     </message>
@@ -551,6 +551,7 @@
     <name>FieldEditor</name>
     <message>
         <location filename="../../ui/field_editors.py" line="+36"/>
+        <location filename="../../ui/first_screen.py" line="+38"/>
         <source>set — type to replace</source>
         <extracomment>A secret editor&apos;s value when the user typed nothing: the stored secret stays as it is.</extracomment>
         <translation>gesetzt — zum Ersetzen tippen</translation>
@@ -562,6 +563,7 @@
     </message>
     <message>
         <location line="+1"/>
+        <location filename="../../ui/first_screen.py" line="+1"/>
         <source>not set</source>
         <translation>nicht gesetzt</translation>
     </message>
@@ -1033,7 +1035,7 @@
         <translation>Ü&amp;ber ffdesk</translation>
     </message>
     <message>
-        <location line="+56"/>
+        <location line="+60"/>
         <source>Module problems</source>
         <translation>Modulprobleme</translation>
     </message>
@@ -1063,12 +1065,13 @@
         <translation>&amp;Umbenennen</translation>
     </message>
     <message>
-        <location line="-200"/>
+        <location filename="../../ui/first_screen.py" line="+134"/>
+        <location filename="../../ui/main_window.py" line="-200"/>
         <source>Company: {name}</source>
         <translation>Firma: {name}</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location filename="../../ui/main_window.py" line="+13"/>
         <source>Problems ({count})</source>
         <translation>Probleme ({count})</translation>
     </message>
@@ -1166,6 +1169,14 @@
         <location line="+1"/>
         <source>Dismiss message</source>
         <translation>Meldung schließen</translation>
+    </message>
+</context>
+<context>
+    <name>PanePreview</name>
+    <message>
+        <location filename="../../ui/first_screen.py" line="-111"/>
+        <source>Opening the database…</source>
+        <translation>Datenbank wird geöffnet…</translation>
     </message>
 </context>
 <context>
