@@ -5,9 +5,11 @@ Run: .venv/bin/python bench/bench_sync.py [--contacts 10000] [--big 100000] [--p
 Figures (each printed with its goal):
 - time to sync N contacts to a local fake Stripe at concurrency 8, against a bare
   `httpx.AsyncClient` posting the same N requests at concurrency 8 in this process
-  (goal: ffdesk <= 1.1x bare). The fake runs in its own process (`python -m
-  tests.fakes.stripe`), a fresh one per measurement, so its threads do not compete with the
-  measured loop for this process's GIL and every measurement starts from the same state.
+  (goal: ffdesk <= 1.1x bare). Each round runs the bare client, then ffdesk, back to back
+  under the same load; the figure is the median of the rounds' ratios. The fake runs in its
+  own process (`python -m tests.fakes.stripe`), a fresh one per measurement, so its threads
+  do not compete with the measured loop for this process's GIL and every measurement starts
+  from the same state.
 - peak RSS growth during a run of BIG contacts (goal: flat, < 50 MB), contacts bulk-inserted
   with SQLAlchemy Core first;
 - the longest stall of the asyncio loop during that run, from a ticker task measuring how late
@@ -133,10 +135,11 @@ async def stripe_system(url: str, contacts: int, folder: Path) -> AsyncIterator[
             gc.unfreeze()
 
 
-async def bare_httpx(url: str, n: int) -> tuple[float, float, float, float]:
+async def bare_httpx(url: str, n: int) -> tuple[float, float, float, float, float]:
     """The same n customer creates with a bare httpx.AsyncClient at the same concurrency.
 
-    Returns (wall seconds, CPU seconds of this process, worst loop stall in ms).
+    Returns (wall seconds, CPU seconds of this process, worst loop stall in ms, the loop
+    thread's longest busy stretch in ms, CPU seconds spent in the kernel).
     """
     headers = {"Authorization": f"Bearer {KEY}", "Stripe-Version": "2024-06-20"}
     limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
@@ -164,10 +167,11 @@ async def bare_httpx(url: str, n: int) -> tuple[float, float, float, float]:
 
         # The same ticker as in the ffdesk run: same load, and a baseline for loop stalls.
         with LoopWatch() as watch:
-            started, cpu = time.perf_counter(), time.process_time()
+            started, cpu, kernel = time.perf_counter(), time.process_time(), os.times().system
             await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
             elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
-        return elapsed, cpu, watch.worst_ms, watch.busy_ms
+            kernel = os.times().system - kernel
+        return elapsed, cpu, watch.worst_ms, watch.busy_ms, kernel
 
 
 class LoopWatch:
@@ -230,7 +234,7 @@ async def ffdesk_sync(url: str, n: int, folder: Path, *, profile: bool = False) 
         profiler = cProfile.Profile() if profile else None
         base_rss = rss_kb()
         with LoopWatch() as watch:
-            started, cpu = time.perf_counter(), time.process_time()
+            started, cpu, kernel = time.perf_counter(), time.process_time(), os.times().system
             if profiler:
                 profiler.enable()
             outcome = await run_sync(record)
@@ -238,6 +242,7 @@ async def ffdesk_sync(url: str, n: int, folder: Path, *, profile: bool = False) 
                 profiler.disable()
             elapsed = time.perf_counter() - started
             cpu = time.process_time() - cpu
+            kernel = os.times().system - kernel
             watch.rss_kb.append(rss_kb())
         if outcome.created != n or not outcome.succeeded:
             raise RuntimeError(f"the run did not create {n} customers: {outcome}")
@@ -248,6 +253,7 @@ async def ffdesk_sync(url: str, n: int, folder: Path, *, profile: bool = False) 
         return {
             "seconds": elapsed,
             "cpu": cpu,
+            "kernel": kernel,
             "base_rss_mb": base_rss / 1024,
             "peak_growth_mb": (max(watch.rss_kb) - base_rss) / 1024,
             "end_growth_mb": (watch.rss_kb[-1] - base_rss) / 1024,
@@ -301,7 +307,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--contacts", type=int, default=10_000)
     parser.add_argument("--big", type=int, default=100_000, help="0 skips the memory run")
-    parser.add_argument("--rounds", type=int, default=2, help="best of this many, each side")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="paired rounds (bare, then ffdesk); medians"
+    )
     parser.add_argument("--profile", action="store_true")
     args = parser.parse_args()
     keyring.set_keyring(MemoryKeyring())
@@ -313,8 +321,11 @@ def main() -> int:
         # httpcore tries `import sniffio` for every lock it sets up; a failed import is not
         # cached, so each request pays a search of sys.path (~0.2 ms CPU): both sides pay it.
         print("# note: sniffio is not installed (costs both clients ~0.2 ms CPU per request)")
-    bare_runs: list[tuple[float, float, float, float]] = []
+    bare_runs: list[tuple[float, float, float, float, float]] = []
     ours_runs: list[tuple[float, float]] = []
+    # Ratios of the same round: bare and ffdesk run back to back, under the same load.
+    wall_ratios: list[float] = []
+    cpu_ratios: list[float] = []
     floors: list[tuple[float, float]] = []
     profiler = None
     for round_ in range(args.rounds):
@@ -326,34 +337,45 @@ def main() -> int:
             )
         if result["profiler"] is None:
             ours_runs.append((result["seconds"], result["cpu"]))
+            wall_ratios.append(result["seconds"] / bare_runs[-1][0])
+            cpu_ratios.append(result["cpu"] / bare_runs[-1][1])
         profiler = profiler or result["profiler"]
         with tempfile.TemporaryDirectory() as tmp:
             floors.append(sqlite_floor(n, Path(tmp)))
         print(
             f"round {round_ + 1}: bare {bare_runs[-1][0]:.2f} s (CPU {bare_runs[-1][1]:.2f} s, "
+            f"of it kernel {bare_runs[-1][4]:.2f} s, "
             f"worst loop stall {bare_runs[-1][2]:.0f} ms / busy {bare_runs[-1][3]:.0f} ms), "
             f"ffdesk {result['seconds']:.2f} s (CPU {result['cpu']:.2f} s, "
+            f"of it kernel {result['kernel']:.2f} s, "
             f"worst loop stall {result['worst_stall_ms']:.0f} ms / busy {result['busy_ms']:.0f} ms)"
-            + (" [profiled, not counted]" if result["profiler"] else "")
-            + f", sqlite3 floor {floors[-1][0]:.2f} s (CPU {floors[-1][1]:.2f} s)"
+            + (
+                " [profiled, not counted]"
+                if result["profiler"]
+                else f" = {wall_ratios[-1]:.2f}x wall, {cpu_ratios[-1]:.2f}x CPU"
+            )
+            + f", sqlite3 floor {floors[-1][0]:.2f} s (CPU {floors[-1][1]:.2f} s), "
+            f"load {os.getloadavg()[0]:.1f}"
         )
     if ours_runs:
-        bare, ours = min(bare_runs), min(ours_runs)
-        ratio = ours[0] / bare[0]
+        median = statistics.median
+        bare = (median(r[0] for r in bare_runs), median(r[1] for r in bare_runs))
+        ours = (median(r[0] for r in ours_runs), median(r[1] for r in ours_runs))
+        ratio = median(wall_ratios)
         print(
             f"bare httpx.AsyncClient : {bare[0]:.2f} s  ({n / bare[0]:,.0f} requests/s), "
-            f"CPU {bare[1]:.2f} s"
+            f"CPU {bare[1]:.2f} s (medians)"
         )
         print(
             f"ffdesk run_sync        : {ours[0]:.2f} s  ({n / ours[0]:,.0f} contacts/s), "
-            f"CPU {ours[1]:.2f} s"
+            f"CPU {ours[1]:.2f} s (medians)"
         )
         print(
-            f"ratio ffdesk / bare    : {ratio:.2f}x wall, {ours[1] / bare[1]:.2f}x CPU "
-            f"(goal <= {RATIO_GOAL}x wall: {verdict(ratio <= RATIO_GOAL)}; "
-            f"best of {len(ours_runs)})"
+            f"ratio ffdesk / bare    : {ratio:.2f}x wall, {median(cpu_ratios):.2f}x CPU "
+            f"(goal <= {RATIO_GOAL}x wall: {verdict(ratio <= RATIO_GOAL)}; median of "
+            f"{len(wall_ratios)} rounds, each ffdesk run against the bare run just before it)"
         )
-        floor = min(floors)
+        floor = (median(f[0] for f in floors), median(f[1] for f in floors))
         print(
             f"sqlite3 floor          : {floor[0]:.2f} s  ({floor[0] / n * 1e6:.0f} us per record "
             f"insert + commit, CPU {floor[1] / n * 1e6:.0f} us)"

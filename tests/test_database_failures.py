@@ -8,6 +8,7 @@ refused leaves the keyring as it was; a damaged file is refused for writing, che
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
@@ -20,6 +21,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+import ffdesk
+from ffdesk.engine.db_errors import DatabaseProblem
+from ffdesk.engine.model import references_checked_once
 from tests.helpers.database import ON_POSTGRESQL, postgresql_only, sqlite_only
 from tests.helpers.env import Subprocess, ffdesk_process_fixture  # noqa: F401
 
@@ -146,6 +150,47 @@ def test_a_full_disk_is_said_in_a_sentence_and_the_keyring_is_left_as_it_was(
             " WHERE m.identifier = ?",
             (STRIPE,),
         ).fetchall() == [(1,)]
+
+
+@sqlite_only
+def test_a_full_disk_refuses_a_synced_row_with_a_sentence_and_keeps_nothing(
+    tiny_disk: Path,
+) -> None:
+    """A sync's mapper rows take the short way to SQLite: a refused commit there is said too."""
+    database = tiny_disk / "ffdesk.db"
+
+    async def main() -> None:
+        async with ffdesk.open_env(f"sqlite:///{database}") as system:
+            await system.install_module(STRIPE)
+            integration = await system.integration(STRIPE)
+            Mapper = system.get_model("IntegrationMapper")
+
+            async def link(n: int) -> None:
+                await Mapper.create(
+                    integration=integration.id, model="Contact", local_id=str(n), remote_id=f"c{n}"
+                )
+
+            with references_checked_once():
+                await link(0)  # the integration is looked up once; the rows after go short
+                fill(tiny_disk, leave=0)
+                with pytest.raises(DatabaseProblem) as refused:
+                    for n in range(1, 1000):  # until the WAL needs a page the disk lacks
+                        await link(n)
+                assert str(refused.value) == (
+                    f"The disk holding ffdesk's database is full ({database}): free some space, "
+                    "nothing was changed."
+                )
+                assert not system.db.in_transaction()
+                (tiny_disk / "filler").unlink()
+                kept = await Mapper.count()
+                await link(1000)  # the refusal left nothing open
+            assert await Mapper.count() == kept + 1
+
+    asyncio.run(main())
+    with closing(sqlite3.connect(database)) as conn:
+        local_ids = {r[0] for r in conn.execute("SELECT local_id FROM integration_mapper")}
+    # Every row before the refused one was committed; the refused one is not there.
+    assert local_ids == {str(n) for n in range(len(local_ids) - 1)} | {"1000"}
 
 
 @postgresql_only

@@ -58,6 +58,10 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
+# One decoder for every answer: `json.loads` with an option builds a new one on each call.
+_DECODER = json.JSONDecoder(parse_constant=_refuse_constant)
+
+
 def _fail(provider: str, expected: str, reason: str, body: bytes | str) -> UnexpectedAnswer:
     if isinstance(body, bytes):
         body = body[: _SNIPPET * 4].decode("utf-8", "replace")
@@ -97,7 +101,7 @@ def parse_answer(body: bytes | str, provider: str, *, expected: str = "a JSON ob
     try:
         # The C decoder counts its own recursion: a body nested without end (100,000 "[")
         # ends in RecursionError after about a thousand levels, quickly and safely.
-        return json.loads(stripped, parse_constant=_refuse_constant)
+        return _DECODER.decode(stripped)
     except RecursionError:
         raise _fail(provider, expected, "JSON nested too deeply to read", text) from None
     except ValueError as exc:

@@ -101,9 +101,8 @@ def object_id(value: Any, provider: str, what: str, prefix: str | tuple[str, ...
     """A provider id (non-empty text, at most 255 characters, starting with `prefix`)."""
     if (
         not isinstance(value, str)
-        or not value.strip()
         or len(value) > MAX_ID_LENGTH
-        or any(c.isspace() for c in value)
+        or value.split() != [value]  # blank, or whitespace anywhere in it
         or not value.startswith(prefix)
     ):
         expected = f" (it starts with {prefix})" if isinstance(prefix, str) and prefix else ""

@@ -58,21 +58,28 @@ async def link_remote(
 ) -> Model:
     """Create the link of record `local_id` to `remote_id` (in the caller's transaction, if any).
 
-    MappingConflict when `remote_id` is already linked to another record.
+    MappingConflict when `remote_id` is already linked to another record. The row is inserted
+    first and the owner of `remote_id` looked up only when the insert is refused: a sync links
+    thousands of new remote objects, and a look-up before each insert cost more than the insert.
     """
-    taken = await owner_of(integration, model, remote_id)
-    if taken is not None and taken.local_id != str(local_id):
-        raise conflict(provider, model, local_id, remote_id, taken.local_id, what)
     Mapper = current_env().registry["IntegrationMapper"]
-    if taken is not None:
-        return taken
-    return await Mapper.create(
-        integration=integration.id,
-        model=model,
-        local_id=str(local_id),
-        remote_id=remote_id,
-        synced_at=synced_at or datetime.now(),
-    )
+    try:
+        return await Mapper.create(
+            integration=integration.id,
+            model=model,
+            local_id=str(local_id),
+            remote_id=remote_id,
+            synced_at=synced_at or datetime.now(),
+        )
+    except ValidationError:
+        # Refused (its savepoint or transaction rolled back): if `remote_id` is linked
+        # already, say to which record; otherwise the refusal stands as it is.
+        taken = await owner_of(integration, model, remote_id)
+        if taken is None:
+            raise
+    if taken.local_id != str(local_id):
+        raise conflict(provider, model, local_id, remote_id, taken.local_id, what)
+    return taken
 
 
 async def linked_contact(

@@ -4,9 +4,8 @@ The sync helpers (`push_changed`, `store_pulled`, `refresh_open`) and the provid
 skip their writes in a preview. This guard is the net under them: should a module forget one,
 the preview stops with a sentence instead of changing the database.
 
-It sees the statements that go through SQLAlchemy's execution (every UPDATE and DELETE, and
-inserts on other databases); the engine's prepared-insert fast path on SQLite runs below
-SQLAlchemy's events, so an INSERT there is not caught by this net.
+It sees every statement SQLAlchemy runs, and the inserts of the engine's prepared-insert fast
+path on SQLite, which runs the same `before_cursor_execute` listeners (`Database.insert_row`).
 """
 
 from __future__ import annotations

@@ -1,11 +1,12 @@
-"""The records' write path: the prepared insert stores what SQLAlchemy stores, and a sync
-run's references are looked up once."""
+"""The records' write path: the prepared insert stores what SQLAlchemy stores, a sync run's
+references are looked up once, and each row a run saves on its own is committed at once."""
 
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from typing import Any
 
 import pytest
@@ -207,3 +208,36 @@ def test_the_connection_kept_for_short_transactions_survives_a_failed_one(env: A
     run(scenario())
     env.db.dispose()  # closes the kept connections too; a later use opens a new one
     assert run(Integration.count()) == 1
+
+
+def committed_codes(env: Any) -> list[str]:
+    """The codes another program sees in the database file: only committed rows."""
+    table = env.registry["Sample"]._table.name
+    with closing(sqlite3.connect(env.db.engine.url.database)) as other:
+        rows = other.execute(f"SELECT code FROM {table} ORDER BY id").fetchall()
+    return [code for (code,) in rows]
+
+
+@sqlite_only  # the short way (straight to SQLite's driver) is SQLite's own
+def test_each_row_of_a_run_is_committed_at_once_and_a_refused_one_leaves_nothing(
+    env: Any,
+) -> None:
+    Sample = env.registry["Sample"]
+    integration = run(env.registry["Integration"].create(name="Stripe"))
+
+    def save(code: str) -> None:
+        run(Sample.create(integration=integration.id, code=code))
+
+    with references_checked_once():
+        save("S-1")  # looks the integration up, in its write transaction
+        assert committed_codes(env) == ["S-1"]
+        save("S-2")  # the integration is known: the short way
+        assert committed_codes(env) == ["S-1", "S-2"]
+        with pytest.raises(ValidationError) as refused:
+            save("S-2")
+        assert str(refused.value) == (
+            "A Sample with code='S-2' already exists (code must be unique)."
+        )
+        assert not env.db.in_transaction()
+        save("S-3")  # the refusal left nothing open: the next one goes through
+    assert committed_codes(env) == ["S-1", "S-2", "S-3"]

@@ -651,3 +651,28 @@ def test_a_preview_refuses_any_local_write_a_module_forgot_to_skip(
         assert (await Integration.get(p.record.id)).description == "changed by a sync"
 
     with_probe(db, probe_path, body)
+
+
+def test_a_preview_refuses_a_new_record_a_module_forgot_to_skip(db: str, probe_path: Path) -> None:
+    """New rows too: on SQLite they take the engine's prepared-insert path, not SQLAlchemy's."""
+
+    async def body(p: Probe) -> None:
+        Mapper = p.system.get_model("IntegrationMapper")
+
+        async def sync(integration: Any, run: SyncJob) -> None:
+            # A careless module: it links a remote object whether or not this is a preview.
+            await Mapper.create(
+                integration=integration.id, model="Contact", local_id="1", remote_id="cus_1"
+            )
+
+        p.on_sync(sync)
+        preview = await run_sync(p.record, dry_run=True)
+        assert preview.dry_run and preview.state is RunState.FAILED
+        assert preview.error is not None
+        assert preview.error.startswith("The preview of Sync Probe stopped before saving anything")
+        assert await Mapper.all() == []
+        # The same sync for real links it.
+        assert (await run_sync(p.record)).state is RunState.DONE
+        assert [m.remote_id for m in await Mapper.all()] == ["cus_1"]
+
+    with_probe(db, probe_path, body)
