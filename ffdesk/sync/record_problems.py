@@ -16,6 +16,20 @@ log = logging.getLogger(__name__)
 MODEL = "SyncRecordProblem"
 
 
+async def open_keys(job: SyncJob) -> set[tuple[str, str]] | None:
+    """The (model, local id) of the integration's records with an open problem (few: they
+    failed), or None when they cannot be read (then every synced record is remembered)."""
+    registry = current_env().registry
+    if MODEL not in registry:
+        return set()
+    try:
+        rows = await registry[MODEL].filter(integration=job.integration.id).all()
+    except Exception:  # a courtesy, like save(): the sync itself goes on
+        log.exception("could not read the records' open sync errors")
+        return None
+    return {(row.model, row.local_id) for row in rows}
+
+
 async def save(job: SyncJob) -> None:
     """Store the run's per-record errors and clear those of records it synced."""
     if not job.record_problems and not job.records_fixed:

@@ -75,6 +75,12 @@ async def save_record_problems(job: SyncJob) -> None:
     await save(job)
 
 
+async def load_open_problems(job: SyncJob) -> None:
+    from ffdesk.sync.record_problems import open_keys
+
+    job.open_problems = await open_keys(job)
+
+
 class AlreadySyncing(UserError):
     """Another run of this integration is going on; says since when."""
 
@@ -222,6 +228,9 @@ class SyncJob:
         # Per-record outcomes, kept with the record's mapping (ffdesk.sync.record_problems).
         self.record_problems: dict[tuple[str, str], str] = {}
         self.records_fixed: set[tuple[str, str]] = set()
+        # The records with an open problem when the run began: only those can be fixed, so a
+        # run of 100,000 good records keeps no key for each (None: not known, keep them all).
+        self.open_problems: set[tuple[str, str]] | None = None
 
     # -- what a module's sync calls ---------------------------------------------------
     def count(self, kind: str, n: int = 1) -> None:
@@ -298,6 +307,8 @@ class SyncJob:
     def record_synced(self, model: str, local_id: object) -> None:
         """A record was synced: its last sync error (if any) is cleared when the run ends."""
         key = (model, str(local_id))
+        if self.open_problems is not None and key not in self.open_problems:
+            return
         if key not in self.record_problems:
             self.records_fixed.add(key)
 
@@ -405,6 +416,7 @@ class SyncJob:
                 return await self._execute_preview()
             await self._acquire()
             self.started = self.run.started if self.run is not None else datetime.now()
+            await load_open_problems(self)
             beat = asyncio.ensure_future(self._beat())
             error: str | None = None
             state = RunState.DONE

@@ -297,3 +297,44 @@ def test_a_contact_stripe_refused_shows_why_until_it_is_sent(
                 await system.close()
 
         asyncio.run(scenario())
+
+
+def test_a_run_remembers_only_the_records_whose_open_problem_it_fixed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A run of 100,000 good records must not keep a key for each: only a record with an open
+    # problem when the run began can have it cleared.
+    from ffdesk.sync.runner import SyncJob
+
+    refusal = {"error": {"type": "invalid_request_error", "message": "Invalid email address"}}
+    with FakeStripe(secret_key=DEFAULT_SECRET_KEY, seed=3) as stripe_server:
+        for name, value in stripe_vars(stripe_server.url).items():
+            monkeypatch.setenv(name, value)
+
+        async def scenario() -> None:
+            system = await open_system(database_url(tmp_path / "x.db"))
+            try:
+                await system.install_module("payment_stripe")
+                stripe = await system.integration("payment_stripe")
+                stripe.secret_key = DEFAULT_SECRET_KEY
+                stripe.sandbox_mode = True
+                await stripe.save()
+                assert await actions.enable(stripe) == "Enabled"
+                service = RecordsService(system)
+                ann = await service.create("Contact", {"name": "Ann", "email": "ann@example.org"})
+                stripe_server.fail_next(
+                    1, 400, body=refusal, path_prefix="/v1/customers", method="POST"
+                )
+                assert (await run_sync(stripe)).failed == 1
+                for name in ("Dan", "Eve"):
+                    await service.create("Contact", {"name": name, "email": f"{name}@example.org"})
+                job = SyncJob(stripe)
+                outcome = await run_sync(stripe, job=job)
+                assert (outcome.failed, outcome.created) == (0, 3)
+                assert job.records_fixed == {("Contact", str(ann.id))}
+                [mapping] = await service.mappings("Contact", ann.id)
+                assert mapping.last_error is None
+            finally:
+                await system.close()
+
+        asyncio.run(scenario())
