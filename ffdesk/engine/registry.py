@@ -199,27 +199,24 @@ class Registry:
             elif field.index:
                 indexes.append(sa.Index(f"ix_{name}_{field.column_name}", field.column_name))
         for group in model._unique_together:
-            cols = []
-            for field_name in group:
-                field = model._fields.get(field_name)
-                if field is None or not field.stored:
-                    raise ModelDefinitionError(
-                        "base",
-                        f"{model._name}._unique_together names unknown field {field_name!r}.",
-                    )
-                cols.append(field.column_name)
+            cols = _group_columns(model, group, "_unique_together")
             indexes.append(sa.Index(f"uq_{name}_{'_'.join(cols)}", *cols, unique=True))
         for group in model._index_together:
             # A list filtered by one column and ordered by another (a company's payments by
             # date) reads this index in order instead of sorting the table.
-            cols = []
-            for field_name in group:
-                field = model._fields.get(field_name)
-                if field is None or not field.stored:
-                    raise ModelDefinitionError(
-                        "base",
-                        f"{model._name}._index_together names unknown field {field_name!r}.",
-                    )
-                cols.append(field.column_name)
+            cols = _group_columns(model, group, "_index_together")
             indexes.append(sa.Index(f"ix_{name}_{'_'.join(cols)}", *cols))
         model._table = sa.Table(name, self.metadata, *columns, *indexes)
+
+
+def _group_columns(model: type[Model], group: tuple[str, ...], option: str) -> list[str]:
+    """The column names of a `_unique_together` / `_index_together` group of field names."""
+    cols = []
+    for field_name in group:
+        field = model._fields.get(field_name)
+        if field is None or not field.stored:
+            raise ModelDefinitionError(
+                "base", f"{model._name}.{option} names unknown field {field_name!r}."
+            )
+        cols.append(field.column_name)
+    return cols
