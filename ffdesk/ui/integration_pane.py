@@ -425,12 +425,7 @@ class IntegrationPane(QWidget):
         try:
             return await work()
         except Exception as exc:
-            problems = getattr(exc, "problems", None)
-            if problems and key == self._key():  # fields to fix: marked where they are typed
-                self._show_field_problems(str(exc), problems)
-                return None
-            report = report_error(exc, action)
-            self._say(key, "error", report.message, report.details)
+            self._report_failure(key, exc, action)
             return None
         finally:
             self.states.end(key)
@@ -445,12 +440,21 @@ class IntegrationPane(QWidget):
             self.states.say(key, kind, text, details)
 
     def _show_error(self, exc: BaseException, action: str) -> None:
+        self._report_failure(None, exc, action)
+
+    def _report_failure(self, key: Key | None, exc: BaseException, action: str) -> None:
+        """Tell why an action failed to the integration `key` it concerns (None: the one shown):
+        fields to fix are marked where they are typed, anything else is a sentence."""
+        shown = key is None or key == self._key()
         problems = getattr(exc, "problems", None)
-        if problems:
+        if problems and shown:
             self._show_field_problems(str(exc), problems)
             return
         report = report_error(exc, action)
-        self.message.show_report(report)
+        if shown:
+            self.message.show_report(report)
+        else:
+            self._say(key, "error", report.message, report.details)
 
     def _show_field_problems(self, text: str, problems: dict[str, str], title: str = "") -> None:
         """Mark every field found wrong (focus on the first) and sum them up in the bar."""
@@ -586,12 +590,7 @@ class IntegrationPane(QWidget):
                 )
             return
         except Exception as exc:
-            problems = getattr(exc, "problems", None)
-            if problems and key == self._key():  # fields to fix: marked where they are typed
-                self._show_field_problems(str(exc), problems)
-                return
-            report = report_error(exc, f"enabling {record.name}")
-            self._say(key, "error", report.message, report.details)
+            self._report_failure(key, exc, f"enabling {record.name}")
             return
         finally:
             self.states.end(key)
