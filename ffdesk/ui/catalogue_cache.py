@@ -14,19 +14,22 @@ from __future__ import annotations
 import json
 import os
 import zlib
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from ffdesk.services.catalogue_entry import CatalogueEntry
 
-VERSION = 1
+VERSION = 2  # 2: hints, read-only fields, the pane's tab titles and schedule note
 FOLDER = "window-cache"
+IMAGES = "images.bin"  # logos and glyphs as rendered (ffdesk.ui.rendered_images), all databases
 
 
-@dataclass(frozen=True)
-class FormRow:
-    """A field of the shown form as it was drawn: label, widget, value as text, required."""
+# NamedTuples, not dataclasses: these are made before the first paint (see CatalogueEntry).
+
+
+class FormRow(NamedTuple):
+    """A field of the shown form as it was drawn: label, widget, value as text, required,
+    read-only, and the hint shown under it."""
 
     name: str
     label: str
@@ -34,10 +37,11 @@ class FormRow:
     text: str
     required: bool = False
     group: str = ""
+    readonly: bool = False
+    hint: str = ""
 
 
-@dataclass(frozen=True)
-class PaneSnapshot:
+class PaneSnapshot(NamedTuple):
     """The integration the pane showed: its header and the visible fields of its form."""
 
     identifier: str
@@ -46,11 +50,14 @@ class PaneSnapshot:
     state: str
     description: str
     meta: str
-    form: list[FormRow] = field(default_factory=list)
+    form: tuple[FormRow, ...] = ()
+    #: The bottom tabs' titles with their counts ("Sync history (3)").
+    tabs: tuple[str, ...] = ()
+    #: When it syncs by itself ("Syncs every hour while ffdesk runs; next …"), if shown.
+    note: str = ""
 
 
-@dataclass(frozen=True)
-class FirstScreen:
+class FirstScreen(NamedTuple):
     """Everything the window draws before the database is open."""
 
     database_id: str
@@ -108,7 +115,15 @@ def read_first_screen(path: Path, database_url: str | None = None) -> FirstScree
 
 def write_first_screen(path: Path, screen: FirstScreen) -> None:
     """Replace the file atomically (a crash mid-write leaves the old file or none)."""
-    data = {"version": VERSION, **asdict(screen)}
+    pane = screen.pane
+    data = {
+        "version": VERSION,
+        **screen._asdict(),
+        "entries": [entry._asdict() for entry in screen.entries],
+        "pane": None
+        if pane is None
+        else {**pane._asdict(), "form": [row._asdict() for row in pane.form]},
+    }
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_suffix(f".{os.getpid()}.tmp")
@@ -161,7 +176,9 @@ def _pane(item: dict[str, Any]) -> PaneSnapshot:
         state=_text(item["state"]),
         description=_text(item["description"]),
         meta=_text(item["meta"]),
-        form=[
+        tabs=tuple(_text(title) for title in item.get("tabs", ())),
+        note=_text(item.get("note", "")),
+        form=tuple(
             FormRow(
                 name=_text(row["name"]),
                 label=_text(row["label"]),
@@ -169,7 +186,9 @@ def _pane(item: dict[str, Any]) -> PaneSnapshot:
                 text=_text(row["text"]),
                 required=bool(row.get("required", False)),
                 group=_text(row.get("group", "")),
+                readonly=bool(row.get("readonly", False)),
+                hint=_text(row.get("hint", "")),
             )
             for row in item.get("form", [])
-        ],
+        ),
     )

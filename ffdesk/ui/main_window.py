@@ -20,12 +20,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ffdesk.ui import dialogs
 from ffdesk.ui.company_switcher import CompanySwitcher
-from ffdesk.ui.icons import IconCache, app_icon, glyph
+from ffdesk.ui.icons import IconCache, glyph
 from ffdesk.ui.schedule_status import ScheduleStatus
 from ffdesk.ui.style import theme, theme_signals
-from ffdesk.ui.tab_order import move_focus
 from ffdesk.ui.tasks import spawn
 
 if TYPE_CHECKING:
@@ -85,7 +83,6 @@ class MainWindow(QMainWindow):
         # Set by the tray's owner: closing during a sync may then keep syncing in the tray.
         self.tray_available = False
         self.setWindowTitle(TITLE + "[*]")  # [*]: Qt shows "*" while there are unsaved edits
-        self.setWindowIcon(app_icon())
         self.setObjectName("mainWindow")
 
         # toolbar
@@ -212,6 +209,8 @@ class MainWindow(QMainWindow):
         # with the selection the user may already have made.
         first_screen = getattr(self, "first_screen", None)
         self.first_screen = None
+        # Moving the list into the real layout takes its keyboard focus away: given back below.
+        focused = first_screen is not None and first_screen.catalogue.tree.hasFocus()
         self.catalogue = first_screen.release() if first_screen else CatalogueView(self.icons)
         self.catalogue.setMinimumWidth(300)
         self.pane = IntegrationPane(system, self.controller, self.icons)
@@ -239,6 +238,8 @@ class MainWindow(QMainWindow):
         self.areas = add_records_area(self, system, self.splitter)  # Integrations | Records
         layout.addWidget(self.areas, 1)
         self.setCentralWidget(central)  # deletes "Opening…"
+        if focused:
+            self.catalogue.tree.setFocus()
 
         self.problems = ProblemsView()
         self.problems_dock = QDockWidget(self.tr("Module problems"), self)
@@ -533,6 +534,7 @@ class MainWindow(QMainWindow):
         if pane is None or not pane.dirty:
             proceed()
             return
+        from ffdesk.ui import dialogs  # (dialog types cost the first paint; asked rarely)
 
         def answered(answer: str) -> None:
             if answer == dialogs.SAVE:
@@ -753,6 +755,8 @@ class MainWindow(QMainWindow):
 
     @Slot(str, str)
     def _on_message_details_requested(self, message: str, details: str) -> None:
+        from ffdesk.ui import dialogs
+
         dialogs.show_details(self, message, details)
 
     # -- settings and closing ----------------------------------------------------------------
@@ -830,6 +834,8 @@ class MainWindow(QMainWindow):
 
     def focusNextPrevChild(self, next: bool) -> bool:
         """Tab and Shift+Tab follow the screen (tab_order), not the order widgets were made in."""
+        from ffdesk.ui.tab_order import move_focus  # first Tab, not first paint
+
         return move_focus(self, next)
 
     def _close_confirmed_now(self) -> None:
