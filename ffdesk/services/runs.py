@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ffdesk.engine.errors import UserError
+from ffdesk.sync.run_states import shown_run_state
 from ffdesk.sync.runner import COUNT_KINDS, reap_interrupted
 
 if TYPE_CHECKING:
@@ -91,7 +92,7 @@ def detail_of(run: Model, integration_name: str | None = None) -> RunDetail:
         integration=integration_name or run.module_identifier or "",
         module=run.module_identifier,
         trigger=run.trigger or "",
-        state=run.state or "",
+        state=shown_run_state(run.state or "", run.failed or 0),
         started=run.started,
         finished=run.finished,
         created=run.created or 0,

@@ -374,6 +374,7 @@ async def sync_history(system: System, record: Model, limit: int = HISTORY_LIMIT
     """The latest runs of an integration, newest first."""
     if "integration" not in system.registry["SyncRun"]._fields or record.id is None:
         return []
+    from ffdesk.sync.run_states import shown_run_state
     from ffdesk.sync.runner import reap_interrupted
 
     # As the command line's `runs` does: a run of a dead process shows as interrupted at once.
@@ -382,7 +383,7 @@ async def sync_history(system: System, record: Model, limit: int = HISTORY_LIMIT
         RunRow(
             run_id=int(run["id"]),
             trigger=run["trigger"] or "",
-            state=run["state"] or "",
+            state=shown_run_state(run["state"] or "", run["failed"] or 0),
             started=run["started"],
             finished=run["finished"],
             created=run["created"] or 0,
