@@ -88,6 +88,9 @@ def child_env(tmp: Path, modules_path: Path | None = None) -> dict[str, str]:
         "HOME": str(tmp / "home"),
     }
     env.pop("FFDESK_DATABASE_URL", None)
+    # As installed: compiled bytecode is written by the first start and used by the next ones
+    # (a wheel's installer compiles it); otherwise every start would compile ffdesk anew.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     if modules_path is not None:
         env["FFDESK_MODULES_PATH"] = str(modules_path)
     else:

@@ -86,8 +86,11 @@ def _setup_logging() -> None:
     log.info("ffdesk window starting; log file %s", path)
 
 
-def create_application(qt_args: Sequence[str] = ()) -> QApplication:
-    """The QApplication with ffdesk's names (for QSettings), language, icon and style."""
+def create_application(qt_args: Sequence[str] = (), *, icon: bool = True) -> QApplication:
+    """The QApplication with ffdesk's names (for QSettings), language, icon and style.
+
+    `icon=False` leaves the icon to the caller: its SVG engine costs the first paint 2 ms.
+    """
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication([APP_NAME, *qt_args])
     install_translations(app)  # before any widget exists: each reads its texts once
@@ -95,7 +98,8 @@ def create_application(qt_args: Sequence[str] = ()) -> QApplication:
     app.setOrganizationName(ORGANIZATION)
     app.setOrganizationDomain(ORGANIZATION_DOMAIN)
     app.setDesktopFileName(APP_ID)  # Wayland matches the window to the installed launcher
-    app.setWindowIcon(app_icon())
+    if icon:
+        app.setWindowIcon(app_icon())
     apply_style(app)
     return app
 
@@ -226,6 +230,10 @@ class App:
             return
         if screen is not None:
             write_first_screen(self.first_screen_file, screen)
+            from ffdesk.ui.catalogue_cache import IMAGES
+            from ffdesk.ui.rendered_images import save_images
+
+            save_images(self.first_screen_file.parent / IMAGES)
 
     async def _shutdown(self, window: MainWindow) -> None:
         window.save_settings()
@@ -288,6 +296,11 @@ def _first_screen(args: StartOptions) -> tuple[Path | None, FirstScreen | None]:
     except OSError:  # no data folder: the start-up error says so later
         return None, None
     screen = read_first_screen(path, args.database or _default_database_url())
+    if screen is not None:
+        from ffdesk.ui.catalogue_cache import IMAGES
+        from ffdesk.ui.rendered_images import load_images
+
+        load_images(path.parent / IMAGES)
     if screen is not None and args.company and args.company != screen.company:
         screen = None
     return path, screen
@@ -369,10 +382,11 @@ def run_app(argv: Sequence[str]) -> int:
     if problem:
         print(problem, file=sys.stderr)
         return 1
-    app = create_application(qt_args)
+    app = create_application(qt_args, icon=False)
     app.setQuitOnLastWindowClosed(False)  # the main coroutine decides when to stop
     first_screen_file, screen = _first_screen(args)
     window = show_window(app, screen)
+    app.setWindowIcon(app_icon())  # every window's, from now on (the taskbar updates)
     gc.enable()  # off since ffdesk.__main__, for the first paint
     _setup_logging()
     import asyncio

@@ -6,7 +6,7 @@ run's cache) before anything heavier is imported.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 NOT_INSTALLED = "Not Installed"
 INSTALLED = "Installed"
@@ -23,9 +23,12 @@ def shown_state(state: str, problem: str | None) -> str:
     return UNAVAILABLE if problem and state == NOT_INSTALLED else state
 
 
-@dataclass(frozen=True)
-class CatalogueEntry:
-    """One integration module as the catalogue lists it, with its state in the active company."""
+class CatalogueEntry(NamedTuple):
+    """One integration module as the catalogue lists it, with its state in the active company.
+
+    A NamedTuple rather than a frozen dataclass: the first paint creates this class, and a
+    dataclass (with `dataclasses` itself) costs it about 4 ms more.
+    """
 
     identifier: str
     name: str

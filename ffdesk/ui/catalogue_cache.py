@@ -14,18 +14,20 @@ from __future__ import annotations
 import json
 import os
 import zlib
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from ffdesk.services.catalogue_entry import CatalogueEntry
 
 VERSION = 1
 FOLDER = "window-cache"
+IMAGES = "images.bin"  # logos and glyphs as rendered (ffdesk.ui.rendered_images), all databases
 
 
-@dataclass(frozen=True)
-class FormRow:
+# NamedTuples, not dataclasses: these are made before the first paint (see CatalogueEntry).
+
+
+class FormRow(NamedTuple):
     """A field of the shown form as it was drawn: label, widget, value as text, required."""
 
     name: str
@@ -36,8 +38,7 @@ class FormRow:
     group: str = ""
 
 
-@dataclass(frozen=True)
-class PaneSnapshot:
+class PaneSnapshot(NamedTuple):
     """The integration the pane showed: its header and the visible fields of its form."""
 
     identifier: str
@@ -46,11 +47,10 @@ class PaneSnapshot:
     state: str
     description: str
     meta: str
-    form: list[FormRow] = field(default_factory=list)
+    form: tuple[FormRow, ...] = ()
 
 
-@dataclass(frozen=True)
-class FirstScreen:
+class FirstScreen(NamedTuple):
     """Everything the window draws before the database is open."""
 
     database_id: str
@@ -108,7 +108,15 @@ def read_first_screen(path: Path, database_url: str | None = None) -> FirstScree
 
 def write_first_screen(path: Path, screen: FirstScreen) -> None:
     """Replace the file atomically (a crash mid-write leaves the old file or none)."""
-    data = {"version": VERSION, **asdict(screen)}
+    pane = screen.pane
+    data = {
+        "version": VERSION,
+        **screen._asdict(),
+        "entries": [entry._asdict() for entry in screen.entries],
+        "pane": None
+        if pane is None
+        else {**pane._asdict(), "form": [row._asdict() for row in pane.form]},
+    }
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_suffix(f".{os.getpid()}.tmp")
@@ -161,7 +169,7 @@ def _pane(item: dict[str, Any]) -> PaneSnapshot:
         state=_text(item["state"]),
         description=_text(item["description"]),
         meta=_text(item["meta"]),
-        form=[
+        form=tuple(
             FormRow(
                 name=_text(row["name"]),
                 label=_text(row["label"]),
@@ -171,5 +179,5 @@ def _pane(item: dict[str, Any]) -> PaneSnapshot:
                 group=_text(row.get("group", "")),
             )
             for row in item.get("form", [])
-        ],
+        ),
     )

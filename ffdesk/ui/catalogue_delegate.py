@@ -6,7 +6,7 @@ from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QRectF, QS
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
-from ffdesk.services.window import shown_state
+from ffdesk.services.catalogue_entry import shown_state
 from ffdesk.ui.catalogue_model import Role
 from ffdesk.ui.icons import IconCache, category_icon_path
 from ffdesk.ui.labels import state_label

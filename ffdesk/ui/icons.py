@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QSize, Qt
-from PySide6.QtGui import QIcon, QImage, QImageReader, QPainter, QPixmap
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QIcon, QPainter, QPixmap
 
+from ffdesk.ui.rendered_images import image_key, remember, stored_pixmap
 from ffdesk.ui.style import theme
+
+if TYPE_CHECKING:
+    from PySide6.QtGui import QImage, QImageReader
 
 # ffdesk/paths.RESOURCES, without importing platformdirs before the first paint.
 ICONS = Path(__file__).resolve().parents[1] / "resources" / "icons"
@@ -64,9 +69,18 @@ def _read(reader: QImageReader, pixels: int) -> QImage:
 def render_image(source: str | bytes, size: int, ratio: float = 1.0) -> QPixmap | None:
     """A square transparent pixmap with the image (file path or SVG bytes) centred in it.
 
-    Read through Qt's image plugins (SVG included), so start-up never imports QtSvg.
+    Read through Qt's image plugins (SVG included), so start-up never imports QtSvg; drawn
+    from the last run's renderings when it has this one (`rendered_images`).
     """
     pixels = max(1, round(size * ratio))
+    key = image_key(source, pixels, ratio)
+    stored = stored_pixmap(key, ratio) if key is not None else None
+    if stored is not None:
+        return stored
+    # Imported here: a start drawn from stored renderings never creates these Qt types.
+    from PySide6.QtCore import QBuffer, QByteArray, QIODevice
+    from PySide6.QtGui import QImageReader
+
     if isinstance(source, bytes):
         buffer = QBuffer()
         buffer.setData(QByteArray(source))
@@ -82,6 +96,8 @@ def render_image(source: str | bytes, size: int, ratio: float = 1.0) -> QPixmap 
     painter.drawImage((pixels - image.width()) // 2, (pixels - image.height()) // 2, image)
     painter.end()
     pixmap.setDevicePixelRatio(ratio)
+    if key is not None:
+        remember(key, pixmap)
     return pixmap
 
 

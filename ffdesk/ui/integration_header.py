@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, Qt, Signal, Slot
 from PySide6.QtWidgets import (
@@ -21,12 +21,17 @@ from ffdesk.ui.icons import IconCache
 from ffdesk.ui.labels import state_label
 from ffdesk.ui.style import badge_style, theme, theme_signals
 
+if TYPE_CHECKING:
+    from datetime import datetime
+
 LOGO = 48
 
 
 def describe_last_synced(value: datetime | None) -> str:
     if value is None:
         return QCoreApplication.translate("IntegrationHeader", "Never synced")
+    from datetime import datetime  # not before the first paint (the cached header has text)
+
     if value.date() == datetime.now().date():
         return QCoreApplication.translate(
             "IntegrationHeader", "Last synced today at {time}"

@@ -20,12 +20,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ffdesk.ui import dialogs
 from ffdesk.ui.company_switcher import CompanySwitcher
-from ffdesk.ui.icons import IconCache, app_icon, glyph
+from ffdesk.ui.icons import IconCache, glyph
 from ffdesk.ui.schedule_status import ScheduleStatus
 from ffdesk.ui.style import theme, theme_signals
-from ffdesk.ui.tab_order import move_focus
 from ffdesk.ui.tasks import spawn
 
 if TYPE_CHECKING:
@@ -85,7 +83,6 @@ class MainWindow(QMainWindow):
         # Set by the tray's owner: closing during a sync may then keep syncing in the tray.
         self.tray_available = False
         self.setWindowTitle(TITLE + "[*]")  # [*]: Qt shows "*" while there are unsaved edits
-        self.setWindowIcon(app_icon())
         self.setObjectName("mainWindow")
 
         # toolbar
@@ -533,6 +530,7 @@ class MainWindow(QMainWindow):
         if pane is None or not pane.dirty:
             proceed()
             return
+        from ffdesk.ui import dialogs  # (dialog types cost the first paint; asked rarely)
 
         def answered(answer: str) -> None:
             if answer == dialogs.SAVE:
@@ -753,6 +751,8 @@ class MainWindow(QMainWindow):
 
     @Slot(str, str)
     def _on_message_details_requested(self, message: str, details: str) -> None:
+        from ffdesk.ui import dialogs
+
         dialogs.show_details(self, message, details)
 
     # -- settings and closing ----------------------------------------------------------------
@@ -830,6 +830,8 @@ class MainWindow(QMainWindow):
 
     def focusNextPrevChild(self, next: bool) -> bool:
         """Tab and Shift+Tab follow the screen (tab_order), not the order widgets were made in."""
+        from ffdesk.ui.tab_order import move_focus  # first Tab, not first paint
+
         return move_focus(self, next)
 
     def _close_confirmed_now(self) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
@@ -22,9 +21,11 @@ class BadgeColors(NamedTuple):
     border: str
 
 
-@dataclass(frozen=True)
-class Theme:
-    """Every colour the window paints with; one light and one dark set (WCAG AA text)."""
+class Theme(NamedTuple):
+    """Every colour the window paints with; one light and one dark set (WCAG AA text).
+
+    A NamedTuple: as a frozen dataclass its 28 fields cost the first paint 3 ms to create.
+    """
 
     dark: bool
     text: str  # body text on surface and background

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gc
 import json
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -67,7 +66,7 @@ def close(window: MainWindow) -> None:
 def stale_screen(system: System, entries: list[CatalogueEntry]) -> FirstScreen:
     """What an older run saw: a module since removed, Stripe enabled since disabled."""
     changed = [
-        replace(e, state="Enabled") if e.identifier == "payment_stripe" else e for e in entries
+        e._replace(state="Enabled") if e.identifier == "payment_stripe" else e for e in entries
     ]
     return FirstScreen(
         database_id=str(system.db.id),
