@@ -53,12 +53,12 @@
 <context>
     <name>App</name>
     <message>
-        <location filename="../../app.py" line="+170"/>
+        <location filename="../../app.py" line="+174"/>
         <source>Check the --database option or FFDESK_DATABASE_URL (now {url}), then start ffdesk again.</source>
         <translation>Prüfen Sie die Option --database oder FFDESK_DATABASE_URL (jetzt {url}) und starten Sie ffdesk dann erneut.</translation>
     </message>
     <message>
-        <location line="+149"/>
+        <location line="+158"/>
         <source>The database could not be opened: {reason}</source>
         <translation>Die Datenbank konnte nicht geöffnet werden: {reason}</translation>
     </message>
@@ -122,7 +122,7 @@
 <context>
     <name>CatalogueModel</name>
     <message>
-        <location filename="../../ui/catalogue_model.py" line="+197"/>
+        <location filename="../../ui/catalogue_model.py" line="+198"/>
         <source>Problem: {problem}</source>
         <translation>Problem: {problem}</translation>
     </message>
@@ -130,7 +130,7 @@
 <context>
     <name>CatalogueView</name>
     <message>
-        <location line="-170"/>
+        <location line="-168"/>
         <source>All</source>
         <extracomment>The state filter&apos;s choices: label shown (translated by the view), state matched (None: all).</extracomment>
         <translation>Alle</translation>
@@ -518,7 +518,7 @@
     <name>FieldEditor</name>
     <message>
         <location filename="../../ui/field_editors.py" line="+36"/>
-        <location filename="../../ui/first_screen.py" line="+38"/>
+        <location filename="../../ui/first_screen.py" line="+39"/>
         <source>set — type to replace</source>
         <extracomment>A secret editor&apos;s value when the user typed nothing: the stored secret stays as it is.</extracomment>
         <translation>gesetzt — zum Ersetzen tippen</translation>
@@ -624,7 +624,7 @@
 <context>
     <name>HistoryTables</name>
     <message>
-        <location filename="../../ui/history_tables.py" line="+43"/>
+        <location filename="../../ui/history_tables.py" line="+46"/>
         <location line="+204"/>
         <source>Today {time}</source>
         <extracomment>Columns hidden first when room runs out, in that order. Room the Error column keeps at least.</extracomment>
@@ -685,12 +685,12 @@
 <context>
     <name>IntegrationHeader</name>
     <message>
-        <location filename="../../ui/integration_header.py" line="+29"/>
+        <location filename="../../ui/integration_header.py" line="+32"/>
         <source>Never synced</source>
         <translation>Nie synchronisiert</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+4"/>
         <source>Last synced today at {time}</source>
         <translation>Zuletzt synchronisiert heute um {time}</translation>
     </message>
@@ -774,12 +774,12 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+518"/>
+        <location line="+522"/>
         <source>Provider unreachable</source>
         <translation>Anbieter nicht erreichbar</translation>
     </message>
     <message>
-        <location line="-515"/>
+        <location line="-519"/>
         <source>Check the settings</source>
         <extracomment>A test stopped by the typed settings themselves: nothing was sent, nothing was rejected.</extracomment>
         <translation>Einstellungen prüfen</translation>
@@ -881,7 +881,7 @@
         <translation>Dieses Modul kann nicht installiert werden: {problem}</translation>
     </message>
     <message>
-        <location line="+112"/>
+        <location line="+116"/>
         <source>{fields} need attention; each says why under it.</source>
         <translation>{fields} sind zu prüfen; unter jedem Feld steht, warum.</translation>
     </message>
@@ -947,7 +947,7 @@
         <translation>Trotzdem aktivieren</translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+12"/>
         <source>{name} is enabled.</source>
         <translation>{name} ist aktiviert.</translation>
     </message>
@@ -1005,7 +1005,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../ui/main_window.py" line="+95"/>
+        <location filename="../../ui/main_window.py" line="+92"/>
         <source>Search integrations (Ctrl+F)</source>
         <translation>Integrationen suchen (Strg+F)</translation>
     </message>
@@ -1105,7 +1105,7 @@
         <translation>A&amp;ktivität</translation>
     </message>
     <message>
-        <location line="+228"/>
+        <location line="+229"/>
         <source>&amp;Name of the new company:</source>
         <translation>&amp;Name der neuen Firma:</translation>
     </message>
@@ -1130,8 +1130,8 @@
         <translation>{module} ist keine Integration: es hat keine Seite in der Liste.</translation>
     </message>
     <message>
-        <location filename="../../ui/first_screen.py" line="+134"/>
-        <location filename="../../ui/main_window.py" line="-319"/>
+        <location filename="../../ui/first_screen.py" line="+136"/>
+        <location filename="../../ui/main_window.py" line="-320"/>
         <source>Company: {name}</source>
         <translation>Firma: {name}</translation>
     </message>
@@ -1156,7 +1156,7 @@
         <translation>Keine Modulprobleme</translation>
     </message>
     <message>
-        <location line="+130"/>
+        <location line="+131"/>
         <source>New company</source>
         <translation>Neue Firma</translation>
     </message>
@@ -1252,7 +1252,7 @@
 <context>
     <name>PanePreview</name>
     <message>
-        <location filename="../../ui/first_screen.py" line="-111"/>
+        <location filename="../../ui/first_screen.py" line="-113"/>
         <source>Opening the database…</source>
         <translation>Datenbank wird geöffnet…</translation>
     </message>
@@ -1780,7 +1780,7 @@
 <context>
     <name>ScheduleStatus</name>
     <message>
-        <location filename="../../ui/schedule_status.py" line="+26"/>
+        <location filename="../../ui/schedule_status.py" line="+29"/>
         <source>Run schedules in the bac&amp;kground…</source>
         <translation>Zeitpläne im &amp;Hintergrund ausführen…</translation>
     </message>
@@ -1981,6 +1981,11 @@
         <location line="+1"/>
         <source>Done</source>
         <translation>Fertig</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Done with failures</source>
+        <translation>Mit Fehlern beendet</translation>
     </message>
     <message>
         <location line="+1"/>
