@@ -50,7 +50,7 @@ class RunDetail:
 
     @property
     def first_failure(self) -> str | None:
-        """ "record: reason" of the first failed record (None: none failed or none recorded)."""
+        """The first failed record as "record: reason" (None: none failed or none recorded)."""
         if not self.failures:
             return None
         first = self.failures[0]
