@@ -354,6 +354,8 @@ def show_window(
                 window, screen, remembered if isinstance(remembered, str) else None
             )
     window.show()
+    if window.first_screen is not None:  # type: ignore[attr-defined]
+        window.first_screen.shown()  # type: ignore[attr-defined]
     app.processEvents()  # no event loop runs yet: this is the first paint
     return window
 

@@ -127,7 +127,8 @@ class System:
 
     async def rediscover(self) -> None:
         """Read the module folders again (Refresh): a fixed manifest loses its problem, a newly
-        broken one gets it, a new module is listed; installed code is not reloaded."""
+        broken one gets it, a new module is listed. Loaded code is not reloaded, but an
+        installed module that could not be loaded (broken code or manifest) is tried again."""
         before = {key: found.problem for key, found in self.discovered.items()}
         self.discover()
         for identifier, problem in before.items():
@@ -137,7 +138,27 @@ class System:
             if own and (found is None or found.problem != problem):
                 self.problems.pop(identifier, None)
         await self._sync_module_records()
+        await self._load_fixed_modules()
         await self.sync_integration_records()
+
+    async def _load_fixed_modules(self) -> None:
+        """Load the installed modules left out at start whose folder now reads without a
+        problem; one still broken keeps (or gets again) its reason."""
+        wanted = [r.identifier for r in await self._module_records() if r.state == "Installed"]
+        left_out = [
+            m
+            for m in wanted
+            if m not in self.installed and m in self.discovered and not self.discovered[m].problem
+        ]
+        if not left_out:
+            return
+        for identifier in left_out:
+            self.problems.pop(identifier, None)  # tried again now: a failure says it anew
+        self._load_installed(wanted)
+        await self._sync_module_records()
+        loaded = [m for m in left_out if m in self.installed]
+        if loaded:
+            log.info("loaded %s, fixed since the start", ", ".join(loaded))
 
     def _activate(self) -> None:
         self.env.registry = self.registry

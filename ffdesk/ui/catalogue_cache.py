@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 
 from ffdesk.services.catalogue_entry import CatalogueEntry
 
-VERSION = 1
+VERSION = 2  # 2: hints, read-only fields, the pane's tab titles and schedule note
 FOLDER = "window-cache"
 IMAGES = "images.bin"  # logos and glyphs as rendered (ffdesk.ui.rendered_images), all databases
 
@@ -28,7 +28,8 @@ IMAGES = "images.bin"  # logos and glyphs as rendered (ffdesk.ui.rendered_images
 
 
 class FormRow(NamedTuple):
-    """A field of the shown form as it was drawn: label, widget, value as text, required."""
+    """A field of the shown form as it was drawn: label, widget, value as text, required,
+    read-only, and the hint shown under it."""
 
     name: str
     label: str
@@ -36,6 +37,8 @@ class FormRow(NamedTuple):
     text: str
     required: bool = False
     group: str = ""
+    readonly: bool = False
+    hint: str = ""
 
 
 class PaneSnapshot(NamedTuple):
@@ -48,6 +51,10 @@ class PaneSnapshot(NamedTuple):
     description: str
     meta: str
     form: tuple[FormRow, ...] = ()
+    #: The bottom tabs' titles with their counts ("Sync history (3)").
+    tabs: tuple[str, ...] = ()
+    #: When it syncs by itself ("Syncs every hour while ffdesk runs; next …"), if shown.
+    note: str = ""
 
 
 class FirstScreen(NamedTuple):
@@ -169,6 +176,8 @@ def _pane(item: dict[str, Any]) -> PaneSnapshot:
         state=_text(item["state"]),
         description=_text(item["description"]),
         meta=_text(item["meta"]),
+        tabs=tuple(_text(title) for title in item.get("tabs", ())),
+        note=_text(item.get("note", "")),
         form=tuple(
             FormRow(
                 name=_text(row["name"]),
@@ -177,6 +186,8 @@ def _pane(item: dict[str, Any]) -> PaneSnapshot:
                 text=_text(row["text"]),
                 required=bool(row.get("required", False)),
                 group=_text(row.get("group", "")),
+                readonly=bool(row.get("readonly", False)),
+                hint=_text(row.get("hint", "")),
             )
             for row in item.get("form", [])
         ),

@@ -252,6 +252,8 @@ class CatalogueFilter(QSortFilterProxyModel):
     def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
         if not source_parent.isValid():
             return False  # a header: shown when one of its entries is (recursive filtering)
+        if not self._words and self._state is None:
+            return True  # asked for every row at each reset: no index made when nothing filters
         model = self.sourceModel()
         index = model.index(source_row, 0, source_parent)
         if self._state is not None:

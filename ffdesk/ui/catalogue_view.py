@@ -121,8 +121,9 @@ class CatalogueView(QWidget):
             return None
         return str(index.data(Role.IDENTIFIER))
 
-    def select(self, identifier: str | None, *, notify: bool = True) -> bool:
-        """Make `identifier` current (False if it is not listed); optionally stay silent."""
+    def select(self, identifier: str | None, *, notify: bool = True, scroll: bool = True) -> bool:
+        """Make `identifier` current (False if it is not listed); optionally stay silent, and
+        leave scrolling to it for later (`scroll_to_current`, once the list has its size)."""
         proxy_index = QModelIndex()
         if identifier is not None:
             proxy_index = self.proxy.mapFromSource(self.model.index_of(identifier))
@@ -133,12 +134,19 @@ class CatalogueView(QWidget):
                 selection.setCurrentIndex(
                     proxy_index, QItemSelectionModel.SelectionFlag.ClearAndSelect
                 )
-                self.tree.scrollTo(proxy_index)
+                if scroll:
+                    self.tree.scrollTo(proxy_index)
             else:
                 selection.clear()
         finally:
             self._notify = previous
         return proxy_index.isValid()
+
+    def scroll_to_current(self) -> None:
+        """Bring the current integration into view (no scrolling when it is in view)."""
+        current = self.tree.currentIndex()
+        if current.isValid():
+            self.tree.scrollTo(current)
 
     def first_identifier(self) -> str | None:
         for row in range(self.proxy.rowCount()):

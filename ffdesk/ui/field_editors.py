@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from ffdesk.engine.forms import FormField
 from ffdesk.ui.icons import IconCache, glyph
+from ffdesk.ui.pane_layout import text_area_height
 from ffdesk.ui.tab_order import let_tab_leave
 
 #: A secret editor's value when the user typed nothing: the stored secret stays as it is.
@@ -227,7 +228,7 @@ class TextAreaEditor(FieldEditor):
         edit = QPlainTextEdit()
         edit.setTabChangesFocus(True)
         self._line = edit.fontMetrics().lineSpacing()
-        edit.setFixedHeight(self._line * 3 + 14)
+        edit.setFixedHeight(text_area_height(self._line, readonly=False))
         edit.textChanged.connect(lambda: self._edited(edit.toPlainText()))
         return edit
 
@@ -238,7 +239,7 @@ class TextAreaEditor(FieldEditor):
         self.widget.setReadOnly(readonly)
         self.widget.setProperty("readOnly", readonly)
         # Read-only text is usually a sentence or two: do not reserve room for typing.
-        self.widget.setFixedHeight(self._line * (2 if readonly else 4) + 14)
+        self.widget.setFixedHeight(text_area_height(self._line, readonly))
         self.set_invalid(bool(self.widget.property("invalid")))
 
 

@@ -8,142 +8,21 @@ preview. Actions wait for the database: the header's buttons are disabled until 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QByteArray, QCoreApplication, Qt, Slot
-from PySide6.QtWidgets import (
-    QCheckBox,
-    QFormLayout,
-    QGroupBox,
-    QLabel,
-    QLineEdit,
-    QScrollArea,
-    QSplitter,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import QByteArray, QCoreApplication, Qt, Slot
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QMenu, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
-from ffdesk.services.catalogue_entry import CatalogueEntry
 from ffdesk.ui.catalogue_cache import FirstScreen, FormRow, PaneSnapshot, without_password
 from ffdesk.ui.catalogue_view import CatalogueView
-from ffdesk.ui.icons import IconCache
-from ffdesk.ui.integration_header import IntegrationHeader
-from ffdesk.ui.style import theme
+from ffdesk.ui.pane_preview import PanePreview
 
 if TYPE_CHECKING:
     from ffdesk.ui.main_window import MainWindow
 
 CATALOGUE_WIDTH = 420  # as MainWindow.attach lays it out
-# The secret editor's own placeholders (ffdesk.ui.field_editors imports the engine).
-SECRET_SET = QT_TRANSLATE_NOOP("FieldEditor", "set — type to replace")
-SECRET_EMPTY = QT_TRANSLATE_NOOP("FieldEditor", "not set")
 SPLITTER_KEY = "window/splitter"
-
-
-class PanePreview(QWidget):
-    """One integration as last shown: header and form, read only until the database is open."""
-
-    def __init__(self, icons: IconCache, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("integrationPane")
-        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        self.identifier: str | None = None
-        self.header = IntegrationHeader(icons)
-        self.body = QWidget()
-        self.body.setObjectName("formBody")
-        self.body_layout = QVBoxLayout(self.body)
-        self.body_layout.setContentsMargins(0, 0, 8, 0)
-        self.body_layout.setSpacing(4)
-        self.body_layout.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(self.body)
-        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        self.waiting = QLabel(self.tr("Opening the database…"))
-        self.waiting.setObjectName("emptyHint")
-        self.waiting.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(20, 18, 20, 14)
-        layout.setSpacing(12)
-        layout.addWidget(self.header)
-        layout.addWidget(scroll, 1)
-        layout.addWidget(self.waiting, 1)
-        self._scroll = scroll
-
-    def show_entry(self, entry: CatalogueEntry, snapshot: PaneSnapshot | None) -> None:
-        """The header of `entry`; its form too when the last run showed it."""
-        self.identifier = entry.identifier
-        if snapshot is not None and snapshot.identifier == entry.identifier:
-            self.header.show_integration(
-                snapshot.name, snapshot.image, entry.state, snapshot.description, snapshot.meta
-            )
-            rows = snapshot.form
-        else:
-            self.header.show_integration(
-                entry.name, entry.image, entry.state, entry.description, entry.category
-            )
-            rows = ()
-        self.header.set_actions(
-            state=entry.state,
-            running=False,
-            busy=True,  # nothing can act before the database is open
-            can_install=True,
-            install_reason="",
-            can_sync=False,
-            sync_reason="",
-        )
-        self._show_form(rows)
-
-    def _show_form(self, rows: Sequence[FormRow]) -> None:
-        while self.body_layout.count() > 1:
-            item = self.body_layout.takeAt(0)
-            if item is not None and item.widget() is not None:
-                item.widget().deleteLater()  # type: ignore[union-attr]
-        current: str | None = None
-        layout: QFormLayout | None = None
-        for row in rows:
-            if layout is None or row.group != current:
-                group = QGroupBox(row.group)
-                layout = QFormLayout(group)
-                layout.setLabelAlignment(
-                    Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-                )
-                layout.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-                layout.setHorizontalSpacing(14)
-                layout.setVerticalSpacing(8)
-                self.body_layout.insertWidget(self.body_layout.count() - 1, group)
-                current = row.group
-            label = QLabel()
-            label.setTextFormat(Qt.TextFormat.RichText)
-            marker = f' <span style="color:{theme().danger}">*</span>' if row.required else ""
-            label.setText(_escape(row.label) + marker)
-            layout.addRow(label, _value_widget(row))
-        self._scroll.setVisible(bool(rows))
-        self.waiting.setVisible(not rows)
-
-
-def _value_widget(row: FormRow) -> QWidget:
-    if row.widget == "Checkbox":
-        box = QCheckBox()
-        box.setChecked(row.text == "true")
-        box.setEnabled(False)
-        return box
-    line = QLineEdit()
-    line.setReadOnly(True)
-    if row.widget == "Password":
-        line.setPlaceholderText(_tr(SECRET_SET if row.text == "set" else SECRET_EMPTY))
-    else:
-        line.setText(row.text)
-    return line
-
-
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("FieldEditor", text)
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 class CachedFirstScreen:
@@ -166,7 +45,8 @@ class CachedFirstScreen:
         if not (isinstance(state, QByteArray) and splitter.restoreState(state)):
             width = max(window.width(), 1280)
             splitter.setSizes([CATALOGUE_WIDTH, width - CATALOGUE_WIDTH])
-        window.setCentralWidget(splitter)  # replaces "Opening the database…"
+        window.setCentralWidget(_areas(splitter))  # replaces "Opening the database…"
+        self._menus = _placeholder_menus(window)
         # Filled once in place: each reparenting above lays the tree out again, row by row
         # through Python (9,000 calls of the model's index() for 1,000 modules).
         self.catalogue.set_entries(screen.entries)
@@ -185,8 +65,19 @@ class CachedFirstScreen:
             self.catalogue.first_identifier(),
         )
         if identifier is not None:
-            self.catalogue.select(identifier, notify=False)
+            # Scrolled to once shown: the list does not have its height yet (and Qt's own
+            # scroll-to-current on show would use a height of the way, off by a few pixels).
+            self.catalogue.tree.setAutoScroll(False)
+            self.catalogue.select(identifier, notify=False, scroll=False)
             self._show(identifier)
+        # Where the keyboard starts: the list of integrations (it stays when the real pane
+        # comes), not the company switcher with its name selected.
+        self.catalogue.tree.setFocus()
+
+    def shown(self) -> None:
+        """The window is shown (laid out, not yet painted): scroll to the current row."""
+        self.catalogue.tree.setAutoScroll(True)
+        self.catalogue.scroll_to_current()
 
     @property
     def identifier(self) -> str | None:
@@ -208,7 +99,43 @@ class CachedFirstScreen:
         self.window.search.textChanged.disconnect(self.catalogue.set_search_text)
         self.window.switcher.clear()
         self.window.switcher.blockSignals(False)
+        for action in self._menus:
+            self.window.menuBar().removeAction(action)
+        self._menus.clear()
         return self.catalogue
+
+
+def _areas(integrations: QWidget) -> QWidget:
+    """The Integrations | Records tabs as the attached window has them (records_area)."""
+    tabs = QTabWidget()
+    tabs.setObjectName("areaTabs")
+    tabs.setDocumentMode(True)
+    tabs.addTab(integrations, QCoreApplication.translate("AreaTabs", "Integrations"))
+    tabs.addTab(QWidget(), QCoreApplication.translate("AreaTabs", "Records"))
+    central = QWidget()
+    layout = QVBoxLayout(central)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.setSpacing(0)
+    layout.addWidget(tabs, 1)
+    return central
+
+
+def _placeholder_menus(window: MainWindow) -> list[QAction]:
+    """The menus the attached window adds before Help, by the same names (empty until then),
+    so the menu bar does not change when the database is open."""
+    waiting = QCoreApplication.translate("PanePreview", "Opening the database…")
+    actions = []
+    for title in (
+        QCoreApplication.translate("DatabaseMenu", "&Database"),
+        QCoreApplication.translate("ConfigMenu", "Confi&guration"),
+    ):
+        menu = QMenu(title, window)
+        menu.addAction(waiting).setEnabled(False)
+        actions.append(window.menuBar().insertMenu(window.help_menu.menuAction(), menu))
+    activity = QAction(QCoreApplication.translate("MainWindow", "Acti&vity"), window)
+    window.menuBar().insertAction(window.help_menu.menuAction(), activity)
+    actions.append(activity)
+    return actions
 
 
 def snapshot(window: MainWindow) -> FirstScreen | None:
@@ -229,6 +156,8 @@ def snapshot(window: MainWindow) -> FirstScreen | None:
             description=header.description.text(),
             meta=header.meta.text(),
             form=_form_rows(pane),
+            tabs=tuple(pane.tabs.tabText(i) for i in range(pane.tabs.count())),
+            note=pane.schedule_note.text() if pane.schedule_note.isVisibleTo(pane) else "",
         )
     return FirstScreen(
         database_id=str(system.db.id),
@@ -251,6 +180,7 @@ def _form_rows(pane: Any) -> tuple[FormRow, ...]:
             item = row.item
             if not item.visible:
                 continue
+            readonly = item.readonly or item.type_name == "ManyToOne"  # as FieldRow shows it
             rows.append(
                 FormRow(
                     name=item.name,
@@ -259,6 +189,8 @@ def _form_rows(pane: Any) -> tuple[FormRow, ...]:
                     text=_as_text(item.display_value(record)),
                     required=item.required and not item.readonly,
                     group=item.path[0] if item.path else "",
+                    readonly=readonly,
+                    hint=item.hint if item.hint and not readonly else "",
                 )
             )
     return tuple(rows)

@@ -29,6 +29,14 @@ from ffdesk.engine.system import System
 from ffdesk.services.window import apply_edits, convert_edit, original_values, reset_record
 from ffdesk.ui.context import system_env
 from ffdesk.ui.field_editors import KEEP, FieldEditor, make_editor
+from ffdesk.ui.pane_layout import (
+    FIELD_SPACING,
+    FORM_BODY_MARGINS,
+    FORM_BODY_SPACING,
+    FORM_BUTTONS_MARGINS,
+    FORM_HORIZONTAL_SPACING,
+    FORM_VERTICAL_SPACING,
+)
 from ffdesk.ui.style import theme, theme_signals
 
 _MISSING = object()
@@ -63,7 +71,7 @@ class FieldRow:
         self.container = QWidget()
         box = QVBoxLayout(self.container)
         box.setContentsMargins(0, 0, 0, 0)
-        box.setSpacing(2)
+        box.setSpacing(FIELD_SPACING)
         box.addWidget(editor.widget)
         box.addWidget(self.error)
         box.addWidget(self.hint)
@@ -139,8 +147,8 @@ class FormWidget(QWidget):
         self.body = QWidget()
         self.body.setObjectName("formBody")
         self.body_layout = QVBoxLayout(self.body)
-        self.body_layout.setContentsMargins(0, 0, 8, 0)
-        self.body_layout.setSpacing(4)
+        self.body_layout.setContentsMargins(*FORM_BODY_MARGINS)
+        self.body_layout.setSpacing(FORM_BODY_SPACING)
         self.body_layout.addStretch(1)
         self.scroll = QScrollArea()
         self.scroll.setWidgetResizable(True)
@@ -165,7 +173,7 @@ class FormWidget(QWidget):
         self.discard_button = QPushButton(self.tr("Disc&ard"))
         self.discard_button.setObjectName("discardButton")
         buttons = self.buttons = QHBoxLayout()
-        buttons.setContentsMargins(0, 8, 8, 0)
+        buttons.setContentsMargins(*FORM_BUTTONS_MARGINS)
         buttons.addWidget(self.required_legend)
         buttons.addSpacing(16)
         buttons.addWidget(self.dirty_label)
@@ -274,8 +282,8 @@ class FormWidget(QWidget):
                 layout = QFormLayout(group)
                 layout.setLabelAlignment(_LABEL_ALIGNMENT)
                 layout.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-                layout.setHorizontalSpacing(14)
-                layout.setVerticalSpacing(8)
+                layout.setHorizontalSpacing(FORM_HORIZONTAL_SPACING)
+                layout.setVerticalSpacing(FORM_VERTICAL_SPACING)
                 self._groups.append((group, layout))
                 self.body_layout.insertWidget(self.body_layout.count() - 1, group)
                 current = title

@@ -44,6 +44,14 @@ from ffdesk.ui.install_card import InstallCard
 from ffdesk.ui.integration_header import IntegrationHeader, describe_last_synced
 from ffdesk.ui.message_bar import MessageSlot
 from ffdesk.ui.names import join_names
+from ffdesk.ui.pane_layout import (
+    CONTENT_MARGINS,
+    CONTENT_SPACING,
+    SPLITTER_HANDLE,
+    SPLITTER_SIZES,
+    SPLITTER_STRETCH,
+    fitted_sizes,
+)
 from ffdesk.ui.pane_state import Key, PaneStates, StateMessageBar
 from ffdesk.ui.records_data_tab import DataTab
 from ffdesk.ui.run_detail import RunDetailLauncher
@@ -53,7 +61,6 @@ from ffdesk.ui.sync_tools import MappingsPage, PreviewPage
 from ffdesk.ui.tasks import spawn
 
 T = TypeVar("T")
-TABLES_MIN_HEIGHT = 170
 CONNECTION_KINDS = {"ok": "success", "rejected": "error", "unreachable": "warning"}
 CONNECTION_TITLES = {
     "ok": QT_TRANSLATE_NOOP("IntegrationPane", "Connection ok"),
@@ -167,18 +174,18 @@ class IntegrationPane(QWidget):
         self.splitter.setChildrenCollapsible(False)
         self.splitter.addWidget(self.form)
         self.splitter.addWidget(self.tabs)
-        self.splitter.setStretchFactor(0, 2)
-        self.splitter.setStretchFactor(1, 1)
-        self.splitter.setHandleWidth(10)
+        self.splitter.setStretchFactor(0, SPLITTER_STRETCH[0])
+        self.splitter.setStretchFactor(1, SPLITTER_STRETCH[1])
+        self.splitter.setHandleWidth(SPLITTER_HANDLE)
         self.splitter.setObjectName("paneSplitter")
-        self.splitter.setSizes([480, 260])
+        self.splitter.setSizes(list(SPLITTER_SIZES))
         self._user_sized = False
         self.splitter.splitterMoved.connect(self._on_splitter_splitter_moved)
 
         content = QWidget()
         layout = QVBoxLayout(content)
-        layout.setContentsMargins(20, 18, 20, 14)
-        layout.setSpacing(12)
+        layout.setContentsMargins(*CONTENT_MARGINS)
+        layout.setSpacing(CONTENT_SPACING)
         layout.addWidget(self.header)
         layout.addWidget(MessageSlot(self.message))  # keeps its room: the form never moves
         layout.addWidget(self.pause_notice)
@@ -400,8 +407,7 @@ class IntegrationPane(QWidget):
         if available <= 0:
             return
         needed = self.form.body.sizeHint().height() + self.form.buttons_height()
-        tables = max(TABLES_MIN_HEIGHT, available - needed)
-        self.splitter.setSizes([available - tables, tables])
+        self.splitter.setSizes(fitted_sizes(available, needed))
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)

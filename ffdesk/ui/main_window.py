@@ -209,6 +209,8 @@ class MainWindow(QMainWindow):
         # with the selection the user may already have made.
         first_screen = getattr(self, "first_screen", None)
         self.first_screen = None
+        # Moving the list into the real layout takes its keyboard focus away: given back below.
+        focused = first_screen is not None and first_screen.catalogue.tree.hasFocus()
         self.catalogue = first_screen.release() if first_screen else CatalogueView(self.icons)
         self.catalogue.setMinimumWidth(300)
         self.pane = IntegrationPane(system, self.controller, self.icons)
@@ -236,6 +238,8 @@ class MainWindow(QMainWindow):
         self.areas = add_records_area(self, system, self.splitter)  # Integrations | Records
         layout.addWidget(self.areas, 1)
         self.setCentralWidget(central)  # deletes "Opening…"
+        if focused:
+            self.catalogue.tree.setFocus()
 
         self.problems = ProblemsView()
         self.problems_dock = QDockWidget(self.tr("Module problems"), self)

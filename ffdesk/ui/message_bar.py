@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 
 from ffdesk.ui.errors import ErrorReport
 from ffdesk.ui.icons import glyph
+from ffdesk.ui.pane_layout import MESSAGE_MARGINS, message_slot_height
 from ffdesk.ui.style import theme, theme_signals
 
 _ICONS = {"info": "info", "success": "ok", "warning": "warning", "error": "error"}
@@ -48,7 +49,7 @@ class MessageBar(QFrame):
         self.close_button.setToolTip(self.tr("Dismiss"))
         self.close_button.setAccessibleName(self.tr("Dismiss message"))
         layout = QHBoxLayout(self)
-        layout.setContentsMargins(10, 8, 6, 8)
+        layout.setContentsMargins(*MESSAGE_MARGINS)
         layout.setSpacing(8)
         layout.addWidget(self.icon, 0, Qt.AlignmentFlag.AlignTop)
         layout.addWidget(self.label, 1)
@@ -110,8 +111,6 @@ class MessageSlot(QWidget):
     """The room a MessageBar keeps (two lines of text) whether a message shows or not, so
     showing or closing one never moves what is below it."""
 
-    LINES = 2
-
     def __init__(self, bar: MessageBar, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("messageSlot")
@@ -120,6 +119,6 @@ class MessageSlot(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(bar, 0, Qt.AlignmentFlag.AlignTop)
         layout.addStretch(1)
-        margins = bar.layout().contentsMargins()
-        text = bar.label.fontMetrics().lineSpacing() * self.LINES
-        self.setMinimumHeight(text + margins.top() + margins.bottom() + 2 * bar.lineWidth() + 2)
+        self.setMinimumHeight(
+            message_slot_height(bar.label.fontMetrics().lineSpacing(), bar.lineWidth())
+        )

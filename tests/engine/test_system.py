@@ -82,6 +82,46 @@ def test_restart_keeps_installed_modules_and_companies(open_system: OpenSystem) 
         open_system(FIXTURE_MODULES, company="Nope")
 
 
+def test_refresh_loads_an_installed_module_whose_broken_code_was_fixed(
+    open_system: OpenSystem, tmp_path: Path
+) -> None:
+    """Installed, then broken at the next start (left out, with its reason); fixed while ffdesk
+    runs: Refresh loads it, as a restart would, and one still broken keeps its reason."""
+    good = """
+        from ffdesk.engine.base import *
+
+
+        class FixWidget(Model):
+            name = Char(description="Name", max_length=50)
+    """
+    first = open_system(
+        write_module(tmp_path / "then", ModuleSpec("fix_widget", models=good)).parent
+    )
+    first.install("fix_widget")
+    first.close()
+    # The same module at another place (as after an update), with a syntax error.
+    folder = write_module(tmp_path / "now", ModuleSpec("fix_widget", models=good))
+    source = folder / "models" / "__init__.py"
+    fixed = source.read_text()
+    source.write_text(fixed + "\ndef broken(:\n")
+    again = open_system(folder.parent)
+    assert "fix_widget" not in again.system.installed
+    assert "SyntaxError" in again.system.problems["fix_widget"]
+    assert "FixWidget" not in again.system.registry
+
+    run(again.system.rediscover())  # still broken: nothing changes
+    assert "SyntaxError" in again.system.problems["fix_widget"]
+    assert "FixWidget" not in again.system.registry
+
+    source.write_text(fixed)
+    run(again.system.rediscover())
+    assert "fix_widget" in again.system.installed
+    assert "fix_widget" not in again.system.problems
+    assert again.module("fix_widget").problem is None
+    created = again.run(again.model("FixWidget").create(name="works again"))
+    assert again.run(again.model("FixWidget").filter(id=created.id).first()).name == "works again"
+
+
 # -- discovery --------------------------------------------------------------------------------
 
 

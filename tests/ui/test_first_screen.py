@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QLabel, QTabWidget
 
 from ffdesk.app import App, parse_args, show_window
 from ffdesk.engine.system import System
@@ -108,7 +108,9 @@ def test_the_catalogue_and_pane_come_from_the_last_run_then_from_the_database(
 
     # The next start draws the catalogue and Stripe's form before the database is open.
     text = path.read_text()
-    assert STRIPE_KEY not in text and "sk_test_" not in text
+    # The key, nor any part of it beyond the documented prefix the field's hint names.
+    assert STRIPE_KEY not in text and STRIPE_KEY.removeprefix("sk_test_")[:12] not in text
+    assert "Starts with sk_test_" in text  # the hint under the field is kept
     again, window = start(qtbot, arun, qapp, system, settings, path)
     window.show()
     assert window.system is None and window.first_screen is not None
@@ -253,3 +255,70 @@ def test_the_cache_file_is_per_database_and_never_holds_a_password(tmp_path: Pat
     stored = FirstScreen("id", "My Company", [GHOST], database=without_password(url))
     write_first_screen(with_password, stored)
     assert read_first_screen(with_password, url) == stored
+
+
+def _frame(window: MainWindow, pane: Any) -> dict[str, Any]:
+    """Where the things a user reads are: menus, area tabs, the form's fields and its tabs."""
+
+    def top(widget: Any) -> int:
+        return widget.mapTo(window, widget.rect().topLeft()).y()
+
+    body = pane.form.body if hasattr(pane, "form") else pane.body  # real pane or preview
+    labels = [
+        (label.text(), top(label))
+        for label in body.findChildren(QLabel)
+        if label.isVisibleTo(window)
+    ]
+    areas = window.centralWidget().findChild(QTabWidget, "areaTabs")
+    return {
+        "menus": [action.text() for action in window.menuBar().actions()],
+        "areas": [areas.tabText(i) for i in range(areas.count())],
+        "areas top": top(areas),
+        "pane": pane.mapTo(window, pane.rect().topLeft()),
+        "fields": labels,
+        "tabs": [pane.tabs.tabText(i) for i in range(pane.tabs.count())],
+        "tabs top": top(pane.tabs),
+        "catalogue": window.catalogue.mapTo(window, window.catalogue.rect().topLeft()),
+        "list scrolled": window.catalogue.tree.verticalScrollBar().value(),
+    }
+
+
+def test_nothing_moves_when_the_database_answers(
+    qtbot: Any,
+    qapp: QApplication,
+    arun: Any,
+    tmp_path: Path,
+    system: System,
+    settings: QSettings,
+    make_window: Any,
+) -> None:
+    """The first paint has the attached window's menus, tabs and form layout: the swap
+    changes values and enables actions, it does not jump."""
+    arun(system.install_module("payment_stripe"))
+    path = cache_file(system.db.url, tmp_path)
+    runner, window = start(qtbot, arun, qapp, system, settings, path)
+    settings.setValue(LAST_INTEGRATION_KEY, "payment_stripe")
+    finish(arun, runner, system)
+    window.show()
+    open_integration(qtbot, window, "payment_stripe")
+    qtbot.waitUntil(lambda: window.pane.tabs.tabText(0) != "Sync history")  # with its count
+    qtbot.waitUntil(lambda: bool(_frame(window, window.pane)["fields"]))  # laid out
+    settled = _frame(window, window.pane)
+    runner.save_first_screen()
+    close(window)
+
+    again, window = start(qtbot, arun, qapp, system, settings, path)
+    window.show()
+    assert window.first_screen is not None
+    window.first_screen.shown()
+    first = _frame(window, window.first_screen.preview)
+    assert first["menus"] == settled["menus"]
+    assert first["areas"] == settled["areas"]
+    assert first["tabs"] == settled["tabs"]
+    assert first["fields"] == settled["fields"], (first["fields"], settled["fields"])
+    assert first == settled
+    assert window.catalogue.tree.hasFocus() or not window.isActiveWindow()
+    finish(arun, again, system)
+    qtbot.waitUntil(lambda: bool(_frame(window, window.pane)["fields"]))
+    assert _frame(window, window.pane) == first
+    close(window)

@@ -1,0 +1,53 @@
+"""The integration pane's measures, shared by the real pane and the preview the first paint draws.
+
+Both lay themselves out from these numbers, so swapping the preview for the real pane changes
+what the fields say, never where they are.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QT_TRANSLATE_NOOP
+
+CONTENT_MARGINS = (20, 18, 20, 14)  # left, top, right, bottom
+CONTENT_SPACING = 12
+# The form above, the tabs (history, records, ...) below.
+SPLITTER_SIZES = (480, 260)
+SPLITTER_STRETCH = (2, 1)
+SPLITTER_HANDLE = 10
+TABLES_MIN_HEIGHT = 170  # the tabs below the form never get less
+# The form: its body's margins, and the legend/Discard/Save row's.
+FORM_BODY_MARGINS = (0, 0, 8, 0)
+FORM_BODY_SPACING = 4
+FORM_BUTTONS_MARGINS = (0, 8, 8, 0)
+FORM_HORIZONTAL_SPACING = 14
+FORM_VERTICAL_SPACING = 8
+FIELD_SPACING = 2  # between an editor, its error line and its hint
+# A message bar's margins, and how many lines of text its slot keeps room for.
+MESSAGE_MARGINS = (10, 8, 6, 8)
+MESSAGE_LINES = 2
+# The bottom tabs' titles (IntegrationPane's; counts are added once known).
+TAB_TITLES = (
+    QT_TRANSLATE_NOOP("IntegrationPane", "Sync history"),
+    QT_TRANSLATE_NOOP("IntegrationPane", "Mapped records"),
+    QT_TRANSLATE_NOOP("IntegrationPane", "Activity"),
+    QT_TRANSLATE_NOOP("IntegrationPane", "Preview"),
+    QT_TRANSLATE_NOOP("IntegrationPane", "Data"),
+)
+
+
+def fitted_sizes(available: int, form_needs: int) -> list[int]:
+    """The splitter's [form, tabs] heights: the form gets what it needs, the tabs the rest
+    (never less than TABLES_MIN_HEIGHT)."""
+    tables = max(TABLES_MIN_HEIGHT, available - form_needs)
+    return [available - tables, tables]
+
+
+def message_slot_height(line_spacing: int, line_width: int = 1) -> int:
+    """The room a message bar keeps whether it shows or not (MESSAGE_LINES lines of text)."""
+    top, bottom = MESSAGE_MARGINS[1], MESSAGE_MARGINS[3]
+    return line_spacing * MESSAGE_LINES + top + bottom + 2 * line_width + 2
+
+
+def text_area_height(line_spacing: int, readonly: bool) -> int:
+    """A multi-line field: two lines when read-only (a sentence or two), four to type in."""
+    return line_spacing * (2 if readonly else 4) + 14
