@@ -66,12 +66,14 @@
 <context>
     <name>AreaTabs</name>
     <message>
+        <location filename="../../ui/first_screen.py" line="+113"/>
         <location filename="../../ui/records_area.py" line="+116"/>
         <source>Integrations</source>
         <translation>Integrationen</translation>
     </message>
     <message>
         <location line="+1"/>
+        <location filename="../../ui/records_area.py" line="+1"/>
         <source>Records</source>
         <translation>Datensätze</translation>
     </message>
@@ -166,7 +168,7 @@
         <translation>An&amp;zeigen</translation>
     </message>
     <message>
-        <location line="+103"/>
+        <location line="+111"/>
         <source>{shown} of {total}</source>
         <translation>{shown} von {total}</translation>
     </message>
@@ -327,6 +329,7 @@
     <name>ConfigMenu</name>
     <message>
         <location filename="../../ui/config_menu.py" line="+27"/>
+        <location filename="../../ui/first_screen.py" line="+16"/>
         <source>Confi&amp;guration</source>
         <translation>&amp;Konfiguration</translation>
     </message>
@@ -390,6 +393,7 @@
     <name>DatabaseMenu</name>
     <message>
         <location filename="../../ui/database_menu.py" line="+27"/>
+        <location filename="../../ui/first_screen.py" line="-1"/>
         <source>&amp;Database</source>
         <translation>&amp;Datenbank</translation>
     </message>
@@ -517,8 +521,8 @@
 <context>
     <name>FieldEditor</name>
     <message>
-        <location filename="../../ui/field_editors.py" line="+36"/>
-        <location filename="../../ui/first_screen.py" line="+39"/>
+        <location filename="../../ui/field_editors.py" line="+37"/>
+        <location filename="../../ui/pane_preview.py" line="+56"/>
         <source>set — type to replace</source>
         <extracomment>A secret editor&apos;s value when the user typed nothing: the stored secret stays as it is.</extracomment>
         <translation>gesetzt — zum Ersetzen tippen</translation>
@@ -530,7 +534,7 @@
     </message>
     <message>
         <location line="+1"/>
-        <location filename="../../ui/first_screen.py" line="+1"/>
+        <location filename="../../ui/pane_preview.py" line="+1"/>
         <source>not set</source>
         <translation>nicht gesetzt</translation>
     </message>
@@ -552,6 +556,7 @@
     </message>
     <message>
         <location line="+86"/>
+        <location filename="../../ui/pane_preview.py" line="+2"/>
         <source>Never</source>
         <translation>Nie</translation>
     </message>
@@ -584,12 +589,13 @@
 <context>
     <name>FormWidget</name>
     <message>
-        <location filename="../../ui/form_widget.py" line="+84"/>
+        <location filename="../../ui/form_widget.py" line="+92"/>
         <source>{label} (required)</source>
         <translation>{label} (Pflichtfeld)</translation>
     </message>
     <message>
         <location line="+67"/>
+        <location filename="../../ui/pane_preview.py" line="+66"/>
         <source>{marker} needed to enable</source>
         <extracomment>The module&apos;s checks of what is typed, as the user types (they do not stop Save). What Enable or Test found wrong, shown until the field is changed.</extracomment>
         <translation>{marker} zum Aktivieren nötig</translation>
@@ -602,11 +608,13 @@
     </message>
     <message>
         <location line="-244"/>
+        <location filename="../../ui/pane_preview.py" line="+9"/>
         <source>&amp;Save</source>
         <translation>&amp;Speichern</translation>
     </message>
     <message>
         <location line="+4"/>
+        <location filename="../../ui/pane_preview.py" line="-2"/>
         <source>Disc&amp;ard</source>
         <translation>&amp;Verwerfen</translation>
     </message>
@@ -763,7 +771,7 @@
 <context>
     <name>IntegrationPane</name>
     <message>
-        <location filename="../../ui/integration_pane.py" line="+59"/>
+        <location filename="../../ui/integration_pane.py" line="+66"/>
         <source>Connection ok</source>
         <translation>Verbindung in Ordnung</translation>
     </message>
@@ -774,12 +782,12 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+522"/>
+        <location line="+521"/>
         <source>Provider unreachable</source>
         <translation>Anbieter nicht erreichbar</translation>
     </message>
     <message>
-        <location line="-519"/>
+        <location line="-518"/>
         <source>Check the settings</source>
         <extracomment>A test stopped by the typed settings themselves: nothing was sent, nothing was rejected.</extracomment>
         <translation>Einstellungen prüfen</translation>
@@ -826,26 +834,31 @@
     </message>
     <message>
         <location line="+11"/>
+        <location filename="../../ui/pane_layout.py" line="+30"/>
         <source>Sync history</source>
         <translation>Synchronisierungsverlauf</translation>
     </message>
     <message>
         <location line="+1"/>
+        <location filename="../../ui/pane_layout.py" line="+1"/>
         <source>Mapped records</source>
         <translation>Verknüpfte Datensätze</translation>
     </message>
     <message>
         <location line="+3"/>
+        <location filename="../../ui/pane_layout.py" line="+1"/>
         <source>Activity</source>
         <translation>Aktivität</translation>
     </message>
     <message>
         <location line="+1"/>
+        <location filename="../../ui/pane_layout.py" line="+1"/>
         <source>Preview</source>
         <translation>Vorschau</translation>
     </message>
     <message>
         <location line="+2"/>
+        <location filename="../../ui/pane_layout.py" line="+1"/>
         <source>Data</source>
         <translation>Daten</translation>
     </message>
@@ -881,7 +894,7 @@
         <translation>Dieses Modul kann nicht installiert werden: {problem}</translation>
     </message>
     <message>
-        <location line="+116"/>
+        <location line="+115"/>
         <source>{fields} need attention; each says why under it.</source>
         <translation>{fields} sind zu prüfen; unter jedem Feld steht, warum.</translation>
     </message>
@@ -1095,17 +1108,18 @@
         <translation>Ü&amp;ber ffdesk</translation>
     </message>
     <message>
-        <location line="+60"/>
+        <location line="+64"/>
         <source>Module problems</source>
         <translation>Modulprobleme</translation>
     </message>
     <message>
-        <location line="+97"/>
+        <location filename="../../ui/first_screen.py" line="+6"/>
+        <location filename="../../ui/main_window.py" line="+97"/>
         <source>Acti&amp;vity</source>
         <translation>A&amp;ktivität</translation>
     </message>
     <message>
-        <location line="+229"/>
+        <location filename="../../ui/main_window.py" line="+229"/>
         <source>&amp;Name of the new company:</source>
         <translation>&amp;Name der neuen Firma:</translation>
     </message>
@@ -1130,7 +1144,7 @@
         <translation>{module} ist keine Integration: es hat keine Seite in der Liste.</translation>
     </message>
     <message>
-        <location filename="../../ui/first_screen.py" line="+136"/>
+        <location filename="../../ui/first_screen.py" line="-79"/>
         <location filename="../../ui/main_window.py" line="-320"/>
         <source>Company: {name}</source>
         <translation>Firma: {name}</translation>
@@ -1221,7 +1235,7 @@
 <context>
     <name>MessageBar</name>
     <message>
-        <location filename="../../ui/message_bar.py" line="+43"/>
+        <location filename="../../ui/message_bar.py" line="+44"/>
         <source>Details…</source>
         <translation>Details…</translation>
     </message>
@@ -1252,7 +1266,8 @@
 <context>
     <name>PanePreview</name>
     <message>
-        <location filename="../../ui/first_screen.py" line="-113"/>
+        <location filename="../../ui/first_screen.py" line="+70"/>
+        <location filename="../../ui/pane_preview.py" line="-34"/>
         <source>Opening the database…</source>
         <translation>Datenbank wird geöffnet…</translation>
     </message>
