@@ -168,6 +168,10 @@ class Scheduler:
     def runs_in_progress(self) -> int:
         return len(self._runs)
 
+    def running_names(self) -> list[str]:
+        """The names of the integrations this scheduler is syncing now."""
+        return [str(job.integration.name) for _task, job in self._runs.values()]
+
     async def _loop(self) -> None:
         while not self._stopping:
             try:

@@ -65,6 +65,7 @@ class BackgroundSyncs(QObject):
             self._on_status_background_install_requested
         )
         window.tray_available = tray is not None
+        window.scheduled_syncs = scheduler.running_names
         if tray is not None:
             tray.open_requested.connect(self._on_tray_open_requested)
             tray.sync_all_requested.connect(self._on_tray_sync_all_requested)

@@ -82,6 +82,9 @@ class MainWindow(QMainWindow):
         self._lasting_warnings: list[tuple[str, Callable[[], bool]]] = []
         # Set by the tray's owner: closing during a sync may then keep syncing in the tray.
         self.tray_available = False
+        # Set by the scheduler's owner: the names of the scheduled syncs running in this
+        # process, which closing the window stops too (so it asks first, as for Sync now).
+        self.scheduled_syncs: Callable[[], list[str]] = list
         self.setWindowTitle(TITLE + "[*]")  # [*]: Qt shows "*" while there are unsaved edits
         self.setObjectName("mainWindow")
 
@@ -801,8 +804,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             self.guard_unsaved(self._close_confirmed_now)
             return
-        busy = self.controller is not None and self.controller.busy
-        if busy and not self._close_confirmed:
+        if self._running_names() and not self._close_confirmed:
             event.ignore()
             self._ask_keep_syncing()
             return
@@ -812,12 +814,14 @@ class MainWindow(QMainWindow):
         event.accept()
         self.closed.emit()
 
+    def _running_names(self) -> list[str]:
+        """The integrations syncing in this process: by Sync now, or by the schedule."""
+        manual = self.controller.running_names() if self.controller is not None else []
+        return [*manual, *self.scheduled_syncs()]
+
     def _ask_keep_syncing(self) -> None:
         """A sync runs: stop it and quit, keep it going in the tray (if any), or stay open."""
         from ffdesk.ui.close_guard import KEEP_IN_TRAY, STOP_AND_QUIT, ask_close_during_sync
-
-        controller = self.controller
-        assert controller is not None
 
         def answered(answer: str) -> None:
             if answer == KEEP_IN_TRAY:
@@ -825,11 +829,14 @@ class MainWindow(QMainWindow):
                 self.hide()
                 self.hidden_to_tray.emit()
             elif answer == STOP_AND_QUIT:
-                controller.stop_for_closing()  # recorded as stopped by closing, not Cancel
+                if self.controller is not None:  # recorded as stopped by closing, not Cancel
+                    self.controller.stop_for_closing()
+                # Scheduled runs stop with the scheduler as ffdesk quits: recorded as
+                # interrupted, and their schedule runs them again.
                 self._close_confirmed_now()
 
         ask_close_during_sync(
-            self, controller.running_names(), tray=self.tray_available, answered=answered
+            self, self._running_names(), tray=self.tray_available, answered=answered
         )
 
     def focusNextPrevChild(self, next: bool) -> bool:

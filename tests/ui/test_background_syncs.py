@@ -270,6 +270,39 @@ def test_closing_the_window_during_a_sync_asks_whether_to_keep_syncing_in_the_tr
         qtbot.waitUntil(task.done, timeout=5000)
 
 
+def test_closing_during_a_scheduled_sync_asks_too(
+    qtbot: Any, arun: Callable[..., Any], syncs: BackgroundSyncs, control: SlowControl
+) -> None:
+    """A sync the window's scheduler started stops when ffdesk quits, as Sync now does: the
+    same question first; stopped, the run is recorded interrupted and runs again later."""
+    window = syncs.window
+    assert window.system is not None
+    control.slow_companies = {"Company 1"}
+    syncs.start()
+    qtbot.waitUntil(lambda: "Company 1" in control.started, timeout=5000)
+    qtbot.waitUntil(lambda: syncs.scheduler.running_names() == ["Slow Sync"], timeout=5000)
+    assert window.controller is not None and not window.controller.busy  # not a Sync now
+    closed: list[bool] = []
+    window.closed.connect(lambda: closed.append(True))
+
+    window.close()
+    box = find_dialog(qtbot, window, "keepSyncingDialog")
+    assert box.text().startswith("A Slow Sync sync is running: stop it and quit")
+    [keep] = [b for b in box.buttons() if b.text() == "Keep the window open"]
+    keep.click()
+    qtbot.waitUntil(lambda: not box.isVisible(), timeout=3000)
+    assert closed == [] and window.isVisible()
+
+    window.close()
+    box = find_dialog(qtbot, window, "keepSyncingDialog")
+    [stop] = [b for b in box.buttons() if b.text() == "Stop the sync and quit"]
+    stop.click()
+    qtbot.waitUntil(lambda: closed == [True], timeout=3000)
+    arun(syncs.stop(), timeout=15000)  # as the App does once the window is closed
+    states = run_states(window.system, arun)
+    assert [s for s, error in states if error.startswith("interrupted")] == ["failed"], states
+
+
 def test_no_question_when_nothing_runs(qtbot: Any, syncs: BackgroundSyncs) -> None:
     window = syncs.window
     closed: list[bool] = []

@@ -83,8 +83,14 @@ def test_cancel_mid_run_keeps_what_was_done(
     qtbot.waitUntil(lambda: header.cancel_button.isVisible())
     click(qtbot, header.cancel_button)
     assert "Cancelling" in message(window)
+    # The buttons change when the run ends; the history row a moment later, when it is read
+    # again (until then it still says Running): wait for what the user ends up reading.
     qtbot.waitUntil(
-        lambda: window.pane.runs_model.rowCount() == 1 and not header.cancel_button.isVisible(),
+        lambda: (
+            window.pane.runs_model.rowCount() == 1
+            and window.pane.runs_model.rows[0].state != RunState.RUNNING
+            and not header.cancel_button.isVisible()
+        ),
         timeout=15000,
     )
 
