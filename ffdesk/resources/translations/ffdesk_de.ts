@@ -81,7 +81,7 @@
 <context>
     <name>BackgroundSyncs</name>
     <message>
-        <location filename="../../ui/background_syncs.py" line="+140"/>
+        <location filename="../../ui/background_syncs.py" line="+141"/>
         <source>{count} records could not be synced.</source>
         <translation>{count} Datensätze konnten nicht synchronisiert werden.</translation>
     </message>
@@ -1018,7 +1018,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../ui/main_window.py" line="+92"/>
+        <location filename="../../ui/main_window.py" line="+95"/>
         <source>Search integrations (Ctrl+F)</source>
         <translation>Integrationen suchen (Strg+F)</translation>
     </message>
