@@ -690,6 +690,13 @@ def fail(message: str, code: int, *, as_json: bool, field: str | None = None) ->
     return code
 
 
+def _database_lost(exc: BaseException) -> bool:
+    """The database server went away in the middle of the command: exit 3, as at the start."""
+    from ffdesk.engine.db_errors import DatabaseProblem
+
+    return isinstance(exc, DatabaseProblem) and exc.kind == "unreachable"
+
+
 def _field(exc: BaseException) -> str | None:
     # Errors raised by module code may be UserError subclasses that never set a field.
     return getattr(exc, "field", None)
@@ -723,7 +730,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Unreachable as exc:
         return fail(redact(str(exc)), EXIT_UNREACHABLE, as_json=as_json, field=_field(exc))
     except (UserError, MissingError) as exc:
-        return fail(redact(str(exc)), EXIT_REFUSED, as_json=as_json, field=_field(exc))
+        code = EXIT_UNREACHABLE if _database_lost(exc) else EXIT_REFUSED
+        return fail(redact(str(exc)), code, as_json=as_json, field=_field(exc))
     except KeyboardInterrupt:
         return fail("Interrupted.", EXIT_INTERRUPTED, as_json=as_json)
     except Exception as exc:

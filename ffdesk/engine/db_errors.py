@@ -99,6 +99,12 @@ def _sqlite_sentence(text: str, place: str) -> tuple[str, str] | None:
     return None
 
 
+# SQLSTATEs of a connection that ended in the middle (the server or an administrator closed it:
+# the server rolls back what was not committed) and of one that could not be made.
+LOST_CONNECTION = frozenset({"57P01", "57P02", "08000", "08003", "08006", "08007"})
+NO_CONNECTION = frozenset({"57P03", "08001", "08004"})
+
+
 def _postgresql_sentence(exc: BaseException, place: str) -> tuple[str, str] | None:
     state = getattr(exc, "sqlstate", None) or ""
     if state == "53100":
@@ -131,7 +137,13 @@ def _postgresql_sentence(exc: BaseException, place: str) -> tuple[str, str] | No
             f"ffdesk's database is busy with another program's change ({place}): try again "
             f"in a moment, {NOTHING_CHANGED}.",
         )
-    if not state and type(exc).__name__ == "OperationalError":
+    if state in LOST_CONNECTION:
+        return (
+            "unreachable",
+            f"ffdesk lost its connection to its database server ({place}): check that it is "
+            f"running and reachable from this computer, then try again; {NOTHING_CHANGED}.",
+        )
+    if state in NO_CONNECTION or (not state and type(exc).__name__ == "OperationalError"):
         return (
             "unreachable",
             f"ffdesk cannot reach its database server ({place}): check that it is running "

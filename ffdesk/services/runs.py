@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ffdesk.engine.errors import UserError
+from ffdesk.sync.run_states import shown_run_state
 from ffdesk.sync.runner import COUNT_KINDS, reap_interrupted
 
 if TYPE_CHECKING:
@@ -47,6 +49,14 @@ class RunDetail:
     log: tuple[str, ...] = ()
 
     @property
+    def first_failure(self) -> str | None:
+        """The first failed record as "record: reason" (None: none failed or none recorded)."""
+        if not self.failures:
+            return None
+        first = self.failures[0]
+        return f"{first.record}: {first.reason}"
+
+    @property
     def duration(self) -> float | None:
         """Seconds from start to end (None while it runs or if never started)."""
         if self.started is None or self.finished is None:
@@ -84,26 +94,54 @@ def _failures(stored: Any) -> tuple[RecordFailure, ...]:
     )
 
 
-def detail_of(run: Model, integration_name: str | None = None) -> RunDetail:
-    """A SyncRun record as a RunDetail."""
+#: The SyncRun fields a RunDetail is made of, its id and log aside (the window's history reads
+#: these for many runs at once, in one query, and leaves the log out).
+RUN_FIELDS = (
+    "module_identifier",
+    "trigger",
+    "state",
+    "started",
+    "finished",
+    "created",
+    "updated",
+    "skipped",
+    "failed",
+    "error",
+    "stop_reason",
+    "directions",
+    "failures",
+)
+
+
+def detail_from(values: Mapping[str, Any], integration_name: str | None = None) -> RunDetail:
+    """A RunDetail from a SyncRun's field values by name ("id" and RUN_FIELDS, "log" if read);
+    one left out reads as empty."""
+    module = values.get("module_identifier")
+    failed = values.get("failed") or 0
     return RunDetail(
-        run_id=int(run.id),  # type: ignore[arg-type]
-        integration=integration_name or run.module_identifier or "",
-        module=run.module_identifier,
-        trigger=run.trigger or "",
-        state=run.state or "",
-        started=run.started,
-        finished=run.finished,
-        created=run.created or 0,
-        updated=run.updated or 0,
-        skipped=run.skipped or 0,
-        failed=run.failed or 0,
-        error=run.error,
-        stop_reason=run.stop_reason,
-        directions=_directions(getattr(run, "directions", None)),
-        failures=_failures(getattr(run, "failures", None)),
-        log=tuple(str(line) for line in (run.log or [])),
+        run_id=int(values["id"]),
+        integration=integration_name or module or "",
+        module=module,
+        trigger=values.get("trigger") or "",
+        state=shown_run_state(values.get("state") or "", failed),
+        started=values.get("started"),
+        finished=values.get("finished"),
+        created=values.get("created") or 0,
+        updated=values.get("updated") or 0,
+        skipped=values.get("skipped") or 0,
+        failed=failed,
+        error=values.get("error"),
+        stop_reason=values.get("stop_reason"),
+        directions=_directions(values.get("directions")),
+        failures=_failures(values.get("failures")),
+        log=tuple(str(line) for line in (values.get("log") or [])),
     )
+
+
+def detail_of(run: Model, integration_name: str | None = None) -> RunDetail:
+    """A SyncRun record as a RunDetail, its log included."""
+    names = ("id", *RUN_FIELDS, "log")
+    return detail_from({name: getattr(run, name, None) for name in names}, integration_name)
 
 
 async def run_detail(system: System, run_id: int) -> RunDetail:

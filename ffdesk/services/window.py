@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # the window imports this module before the engine is loaded 
     from ffdesk.engine.forms import FormField
     from ffdesk.engine.model import Model
     from ffdesk.engine.system import System
+    from ffdesk.services.runs import RunDetail
     from ffdesk.sync.pause import SchedulePause
 
 INTEGRATION_MODEL = "Integration"
@@ -37,26 +38,6 @@ HISTORY_LIMIT = 50
 # once seen stays right (a module discovered later simply is not in the map yet).
 _module_ids: weakref.WeakKeyDictionary[System, dict[str, int]] = weakref.WeakKeyDictionary()
 MAPPINGS_LIMIT = 500
-
-
-@dataclass(frozen=True)
-class RunRow:
-    """One sync run as the history table shows it."""
-
-    run_id: int
-    trigger: str
-    state: str
-    started: datetime | None
-    finished: datetime | None
-    created: int
-    updated: int
-    skipped: int
-    failed: int
-    error: str | None
-    #: "record: reason" of the run's first failed record (None: none failed or not recorded).
-    first_failure: str | None = None
-    #: Why a cancelled run stopped without a Cancel ("closed": ffdesk was closed).
-    stop_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -90,7 +71,7 @@ class IntegrationDetails:
     sync_available: bool
     sync_reason: str
     last_synced: datetime | None
-    history: list[RunRow] = field(default_factory=list)
+    history: list[RunDetail] = field(default_factory=list)
     mappings: list[MappingRow] = field(default_factory=list)
     activity: list[dict[str, Any]] = field(default_factory=list)
     #: Why scheduled runs skip this integration (None: they run).
@@ -359,41 +340,21 @@ def _latest(
         ]
 
 
-RUN_COLUMNS = ("trigger", "state", "started", "finished", "created", "updated", "skipped")
-RUN_COLUMNS += ("failed", "error", "failures", "stop_reason")
-
-
-def _first_failure(failures: Any) -> str | None:
-    if isinstance(failures, list) and failures and isinstance(failures[0], dict):
-        first = failures[0]
-        return f"{first.get('record', '')}: {first.get('reason', '')}"
-    return None
-
-
-async def sync_history(system: System, record: Model, limit: int = HISTORY_LIMIT) -> list[RunRow]:
-    """The latest runs of an integration, newest first."""
+async def sync_history(
+    system: System, record: Model, limit: int = HISTORY_LIMIT
+) -> list[RunDetail]:
+    """The latest runs of an integration, newest first (their logs left out)."""
     if "integration" not in system.registry["SyncRun"]._fields or record.id is None:
         return []
+    from ffdesk.services.runs import RUN_FIELDS, detail_from
     from ffdesk.sync.runner import reap_interrupted
 
     # As the command line's `runs` does: a run of a dead process shows as interrupted at once.
     await reap_interrupted(int(record.id))
+    name = str(record.name or "") or None
     return [
-        RunRow(
-            run_id=int(run["id"]),
-            trigger=run["trigger"] or "",
-            state=run["state"] or "",
-            started=run["started"],
-            finished=run["finished"],
-            created=run["created"] or 0,
-            updated=run["updated"] or 0,
-            skipped=run["skipped"] or 0,
-            failed=run["failed"] or 0,
-            error=run["error"],
-            first_failure=_first_failure(run["failures"]),
-            stop_reason=run["stop_reason"],
-        )
-        for run in _latest(system, "SyncRun", RUN_COLUMNS, int(record.id), limit)
+        detail_from(run, name)
+        for run in _latest(system, "SyncRun", RUN_FIELDS, int(record.id), limit)
     ]
 
 

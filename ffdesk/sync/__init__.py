@@ -11,6 +11,7 @@ from ffdesk.sync.checks import (
     object_id,
     same_mode,
 )
+from ffdesk.sync.credentials import credential_problem, credential_problems, credential_rules
 from ffdesk.sync.cursors import pull_completed, pull_since
 from ffdesk.sync.errors import (
     CredentialsRejected,
@@ -82,6 +83,9 @@ __all__ = [
     "api_base",
     "conflict",
     "connection_result",
+    "credential_problem",
+    "credential_problems",
+    "credential_rules",
     "currency_code",
     "decimal_amount",
     "is_unchanged",

@@ -43,7 +43,7 @@ from ffdesk.sync.errors import (
     error_for_status,
     unreachable,
 )
-from ffdesk.sync.network import client_options, proxy_for, tls_reason
+from ffdesk.sync.network import client_options, proxy_for, tls_reason, untrusted_certificate
 from ffdesk.sync.probe import PROBE
 from ffdesk.sync.user_agent import user_agent
 
@@ -454,10 +454,13 @@ def _socket_failure(exc: BaseException, host: str, proxy: str | None) -> str:
 
 
 def _retryable(exc: httpx.RequestError) -> bool:
-    # A bad URL scheme or a malformed request will fail the same way every time.
-    return isinstance(exc, httpx.TransportError) and not isinstance(
-        exc, httpx.UnsupportedProtocol | httpx.LocalProtocolError
-    )
+    # A bad URL scheme, a malformed request or a certificate this computer does not trust
+    # fails the same way every time: say so at once instead of after a round of backoff.
+    if not isinstance(exc, httpx.TransportError):
+        return False
+    if isinstance(exc, httpx.UnsupportedProtocol | httpx.LocalProtocolError):
+        return False
+    return not untrusted_certificate(exc)
 
 
 class _DeadlinePassed(Exception):

@@ -67,6 +67,16 @@ def client_options(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     return options
 
 
+def untrusted_certificate(exc: BaseException) -> bool:
+    """Whether the request failed because the server's certificate could not be verified."""
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            return True
+        cause = cause.__cause__ or cause.__context__
+    return False
+
+
 def tls_reason(exc: httpx.RequestError, host: str) -> str | None:
     """Why a request failed, in words, when it is a TLS or proxy failure; else None."""
     cause: BaseException | None = exc

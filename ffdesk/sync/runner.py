@@ -138,6 +138,13 @@ class RunOutcome:
     def succeeded(self) -> bool:
         return self.state == RunState.DONE and self.failed == 0
 
+    @property
+    def shown_state(self) -> str:
+        """The state people read: "partial" when it finished with failed records."""
+        from ffdesk.sync.run_states import shown_run_state
+
+        return shown_run_state(self.state.value, self.failed)
+
 
 def _process_alive(pid: int | None) -> bool:
     if not pid:
@@ -654,7 +661,7 @@ def describe(outcome: RunOutcome) -> dict[str, Any]:
     return {
         "run_id": outcome.run_id,
         "integration": outcome.integration,
-        "state": outcome.state.value,
+        "state": outcome.shown_state,
         "created": outcome.created,
         "updated": outcome.updated,
         "skipped": outcome.skipped,

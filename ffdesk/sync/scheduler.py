@@ -332,7 +332,7 @@ class Scheduler:
                 log.info(
                     "scheduled sync of %s %s: %d created, %d updated, %d skipped, %d failed%s",
                     label,
-                    outcome.state.value,
+                    outcome.shown_state,
                     outcome.created,
                     outcome.updated,
                     outcome.skipped,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
     QT_TRANSLATE_NOOP,
@@ -26,9 +26,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ffdesk.services.window import MappingRow, RunRow
+from ffdesk.services.window import MappingRow
 from ffdesk.ui.labels import RUN_STATES, TRIGGERS, run_state_label, trigger_label
 from ffdesk.ui.style import theme
+
+if TYPE_CHECKING:  # the window draws its first screen before the engine is imported
+    from ffdesk.services.runs import RunDetail
 
 Index = QModelIndex | QPersistentModelIndex
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
@@ -96,7 +99,7 @@ class RunsModel(_RowsModel):
         QT_TRANSLATE_NOOP("RunsModel", "Failed"),
         QT_TRANSLATE_NOOP("RunsModel", "Error"),
     )
-    rows: list[RunRow]
+    rows: list[RunDetail]
 
     def header_alignment(self, section: int) -> Any:
         return _RIGHT if 3 <= section <= 6 else _LEFT
@@ -139,7 +142,7 @@ class RunsModel(_RowsModel):
             return _RIGHT
         return None
 
-    def error_text(self, run: RunRow) -> str:
+    def error_text(self, run: RunDetail) -> str:
         """The Error cell: the run's error, else what failed ("160 records failed: first: …")."""
         if run.error:
             return run.error.splitlines()[0]

@@ -15,6 +15,8 @@ _STATES = (
 _RUN_STATES = {
     "running": QT_TRANSLATE_NOOP("States", "Running"),
     "done": QT_TRANSLATE_NOOP("States", "Done"),
+    # Finished, but some records failed (`ffdesk.sync.run_states.PARTIAL`).
+    "partial": QT_TRANSLATE_NOOP("States", "Done with failures"),
     "failed": QT_TRANSLATE_NOOP("States", "Failed"),
     "cancelled": QT_TRANSLATE_NOOP("States", "Cancelled"),
 }

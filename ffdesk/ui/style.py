@@ -90,6 +90,7 @@ LIGHT = Theme(
     },
     run_states={
         "done": "#15803D",
+        "partial": "#B45309",
         "failed": "#B91C1C",
         "cancelled": "#B45309",
         "running": "#1D4ED8",
@@ -134,6 +135,7 @@ DARK = Theme(
     },
     run_states={
         "done": "#4ADE80",
+        "partial": "#FBBF24",
         "failed": "#F87171",
         "cancelled": "#FBBF24",
         "running": "#60A5FA",

@@ -109,6 +109,33 @@ def test_an_untrusted_certificate_names_the_host_and_the_setting(
     assert "SSLCertVerificationError" not in message and "ConnectError" not in message
 
 
+def test_an_untrusted_certificate_is_not_tried_again(
+    local_ca: LocalCA, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """It fails the same way every time: one handshake, then the sentence (a sync's retry
+    policy used to try it five times, with backoff, before saying anything)."""
+    context = local_ca.server_context()
+    hellos: list[str | None] = []
+    context.set_servername_callback(lambda _socket, name, _context: hellos.append(name))
+    server = HTTPServer(host="localhost", port=0, ssl_context=context)
+    server.start()
+    server.expect_request("/v1/balance").respond_with_json({"object": "balance"})
+
+    async def main() -> Any:
+        policy = RetryPolicy(max_attempts=5, backoff_base=0.01, jitter=False)
+        async with ProviderClient(
+            provider="Stripe", base_url=f"https://localhost:{server.port}", retry=policy
+        ) as client:
+            return await client.get("/v1/balance")
+
+    try:
+        with pytest.raises(ProviderUnavailable, match="could not be verified"):
+            run(main())
+    finally:
+        server.stop()
+    assert hellos == ["localhost"]
+
+
 def test_a_provider_module_reaches_its_api_through_the_http_proxy(
     cli: CliRunner, proxy: LocalProxy, monkeypatch: pytest.MonkeyPatch
 ) -> None:

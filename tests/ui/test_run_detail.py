@@ -81,6 +81,8 @@ def test_double_click_opens_the_detail_of_a_run_with_failed_records(
     error = model.index(0, 7).data()
     assert error.startswith("3 records failed: first: contact ")
     assert "Invalid email address" in error
+    # Finished, but not all went well: the State column says so, not a plain "Done".
+    assert model.index(0, 2).data() == "Done with failures"
 
     rect = table.visualRect(model.index(0, 0))
     # A real double-click: press and release, then the second press Qt reports as double.
@@ -96,7 +98,7 @@ def test_double_click_opens_the_detail_of_a_run_with_failed_records(
     assert facts["finished"] == f"{run.finished:%Y-%m-%d %H:%M:%S}"
     assert facts["duration"].endswith(" s") and facts["duration"][0].isdigit()
     assert facts["trigger"] == "Manual"
-    assert facts["state"] == "Done"
+    assert facts["state"] == "Done with failures"
     counts = dialog.counts
     assert counts.verticalHeaderItem(0).text() == "Pushed to Stripe"
     assert counts.verticalHeaderItem(1).text() == "Pulled from Stripe"
@@ -135,7 +137,7 @@ def test_enter_on_a_selected_run_opens_its_detail(
     qtbot.keyClick(table, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: len(open_dialogs(window)) == 1)
     [dialog] = open_dialogs(window)
-    assert dialog.facts["state"].text() == "Done"
+    assert dialog.facts["state"].text() == "Done with failures"
     # Enter again brings the same dialog forward instead of opening a second one.
     table.setFocus()
     with qtbot.assertNotEmitted(window.pane.run_details.detail_opened, wait=200):

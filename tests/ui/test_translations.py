@@ -94,6 +94,7 @@ def test_a_sync_result_and_a_duration_speak_german(german: list[str]) -> None:
 
     from ffdesk.sync.runner import RunOutcome, RunState
     from ffdesk.ui.integration_pane import describe_outcome
+    from ffdesk.ui.labels import run_state_label
     from ffdesk.ui.run_detail import duration_text
 
     now = datetime.now()
@@ -103,6 +104,9 @@ def test_a_sync_result_and_a_duration_speak_german(german: list[str]) -> None:
     assert text.startswith("Synchronisierung mit Fehlern beendet")
     assert "3 angelegt" in text
     assert duration_text(None) == "läuft noch"
+    # The history's and the run detail's State of such a run (not a plain "Fertig").
+    assert run_state_label("partial") == "Mit Fehlern beendet"
+    assert run_state_label("done") == "Fertig"
 
 
 @pytest.fixture

@@ -53,12 +53,12 @@
 <context>
     <name>App</name>
     <message>
-        <location filename="../../app.py" line="+170"/>
+        <location filename="../../app.py" line="+174"/>
         <source>Check the --database option or FFDESK_DATABASE_URL (now {url}), then start ffdesk again.</source>
         <translation>Prüfen Sie die Option --database oder FFDESK_DATABASE_URL (jetzt {url}) und starten Sie ffdesk dann erneut.</translation>
     </message>
     <message>
-        <location line="+149"/>
+        <location line="+158"/>
         <source>The database could not be opened: {reason}</source>
         <translation>Die Datenbank konnte nicht geöffnet werden: {reason}</translation>
     </message>
@@ -66,12 +66,14 @@
 <context>
     <name>AreaTabs</name>
     <message>
+        <location filename="../../ui/first_screen.py" line="+113"/>
         <location filename="../../ui/records_area.py" line="+116"/>
         <source>Integrations</source>
         <translation>Integrationen</translation>
     </message>
     <message>
         <location line="+1"/>
+        <location filename="../../ui/records_area.py" line="+1"/>
         <source>Records</source>
         <translation>Datensätze</translation>
     </message>
@@ -79,7 +81,7 @@
 <context>
     <name>BackgroundSyncs</name>
     <message>
-        <location filename="../../ui/background_syncs.py" line="+140"/>
+        <location filename="../../ui/background_syncs.py" line="+141"/>
         <source>{count} records could not be synced.</source>
         <translation>{count} Datensätze konnten nicht synchronisiert werden.</translation>
     </message>
@@ -122,7 +124,7 @@
 <context>
     <name>CatalogueModel</name>
     <message>
-        <location filename="../../ui/catalogue_model.py" line="+197"/>
+        <location filename="../../ui/catalogue_model.py" line="+198"/>
         <source>Problem: {problem}</source>
         <translation>Problem: {problem}</translation>
     </message>
@@ -130,7 +132,7 @@
 <context>
     <name>CatalogueView</name>
     <message>
-        <location line="-170"/>
+        <location line="-168"/>
         <source>All</source>
         <extracomment>The state filter&apos;s choices: label shown (translated by the view), state matched (None: all).</extracomment>
         <translation>Alle</translation>
@@ -166,7 +168,7 @@
         <translation>An&amp;zeigen</translation>
     </message>
     <message>
-        <location line="+103"/>
+        <location line="+111"/>
         <source>{shown} of {total}</source>
         <translation>{shown} von {total}</translation>
     </message>
@@ -327,6 +329,7 @@
     <name>ConfigMenu</name>
     <message>
         <location filename="../../ui/config_menu.py" line="+27"/>
+        <location filename="../../ui/first_screen.py" line="+16"/>
         <source>Confi&amp;guration</source>
         <translation>&amp;Konfiguration</translation>
     </message>
@@ -390,6 +393,7 @@
     <name>DatabaseMenu</name>
     <message>
         <location filename="../../ui/database_menu.py" line="+27"/>
+        <location filename="../../ui/first_screen.py" line="-1"/>
         <source>&amp;Database</source>
         <translation>&amp;Datenbank</translation>
     </message>
@@ -517,8 +521,8 @@
 <context>
     <name>FieldEditor</name>
     <message>
-        <location filename="../../ui/field_editors.py" line="+36"/>
-        <location filename="../../ui/first_screen.py" line="+38"/>
+        <location filename="../../ui/field_editors.py" line="+37"/>
+        <location filename="../../ui/pane_preview.py" line="+56"/>
         <source>set — type to replace</source>
         <extracomment>A secret editor&apos;s value when the user typed nothing: the stored secret stays as it is.</extracomment>
         <translation>gesetzt — zum Ersetzen tippen</translation>
@@ -530,7 +534,7 @@
     </message>
     <message>
         <location line="+1"/>
-        <location filename="../../ui/first_screen.py" line="+1"/>
+        <location filename="../../ui/pane_preview.py" line="+1"/>
         <source>not set</source>
         <translation>nicht gesetzt</translation>
     </message>
@@ -552,6 +556,7 @@
     </message>
     <message>
         <location line="+86"/>
+        <location filename="../../ui/pane_preview.py" line="+2"/>
         <source>Never</source>
         <translation>Nie</translation>
     </message>
@@ -584,12 +589,13 @@
 <context>
     <name>FormWidget</name>
     <message>
-        <location filename="../../ui/form_widget.py" line="+84"/>
+        <location filename="../../ui/form_widget.py" line="+92"/>
         <source>{label} (required)</source>
         <translation>{label} (Pflichtfeld)</translation>
     </message>
     <message>
         <location line="+67"/>
+        <location filename="../../ui/pane_preview.py" line="+66"/>
         <source>{marker} needed to enable</source>
         <extracomment>The module&apos;s checks of what is typed, as the user types (they do not stop Save). What Enable or Test found wrong, shown until the field is changed.</extracomment>
         <translation>{marker} zum Aktivieren nötig</translation>
@@ -602,11 +608,13 @@
     </message>
     <message>
         <location line="-244"/>
+        <location filename="../../ui/pane_preview.py" line="+9"/>
         <source>&amp;Save</source>
         <translation>&amp;Speichern</translation>
     </message>
     <message>
         <location line="+4"/>
+        <location filename="../../ui/pane_preview.py" line="-2"/>
         <source>Disc&amp;ard</source>
         <translation>&amp;Verwerfen</translation>
     </message>
@@ -624,7 +632,7 @@
 <context>
     <name>HistoryTables</name>
     <message>
-        <location filename="../../ui/history_tables.py" line="+43"/>
+        <location filename="../../ui/history_tables.py" line="+46"/>
         <location line="+204"/>
         <source>Today {time}</source>
         <extracomment>Columns hidden first when room runs out, in that order. Room the Error column keeps at least.</extracomment>
@@ -685,12 +693,12 @@
 <context>
     <name>IntegrationHeader</name>
     <message>
-        <location filename="../../ui/integration_header.py" line="+29"/>
+        <location filename="../../ui/integration_header.py" line="+32"/>
         <source>Never synced</source>
         <translation>Nie synchronisiert</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+4"/>
         <source>Last synced today at {time}</source>
         <translation>Zuletzt synchronisiert heute um {time}</translation>
     </message>
@@ -763,7 +771,7 @@
 <context>
     <name>IntegrationPane</name>
     <message>
-        <location filename="../../ui/integration_pane.py" line="+59"/>
+        <location filename="../../ui/integration_pane.py" line="+66"/>
         <source>Connection ok</source>
         <translation>Verbindung in Ordnung</translation>
     </message>
@@ -774,12 +782,12 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+518"/>
+        <location line="+521"/>
         <source>Provider unreachable</source>
         <translation>Anbieter nicht erreichbar</translation>
     </message>
     <message>
-        <location line="-515"/>
+        <location line="-518"/>
         <source>Check the settings</source>
         <extracomment>A test stopped by the typed settings themselves: nothing was sent, nothing was rejected.</extracomment>
         <translation>Einstellungen prüfen</translation>
@@ -826,26 +834,31 @@
     </message>
     <message>
         <location line="+11"/>
+        <location filename="../../ui/pane_layout.py" line="+30"/>
         <source>Sync history</source>
         <translation>Synchronisierungsverlauf</translation>
     </message>
     <message>
         <location line="+1"/>
+        <location filename="../../ui/pane_layout.py" line="+1"/>
         <source>Mapped records</source>
         <translation>Verknüpfte Datensätze</translation>
     </message>
     <message>
         <location line="+3"/>
+        <location filename="../../ui/pane_layout.py" line="+1"/>
         <source>Activity</source>
         <translation>Aktivität</translation>
     </message>
     <message>
         <location line="+1"/>
+        <location filename="../../ui/pane_layout.py" line="+1"/>
         <source>Preview</source>
         <translation>Vorschau</translation>
     </message>
     <message>
         <location line="+2"/>
+        <location filename="../../ui/pane_layout.py" line="+1"/>
         <source>Data</source>
         <translation>Daten</translation>
     </message>
@@ -881,7 +894,7 @@
         <translation>Dieses Modul kann nicht installiert werden: {problem}</translation>
     </message>
     <message>
-        <location line="+112"/>
+        <location line="+115"/>
         <source>{fields} need attention; each says why under it.</source>
         <translation>{fields} sind zu prüfen; unter jedem Feld steht, warum.</translation>
     </message>
@@ -947,7 +960,7 @@
         <translation>Trotzdem aktivieren</translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+12"/>
         <source>{name} is enabled.</source>
         <translation>{name} ist aktiviert.</translation>
     </message>
@@ -1095,17 +1108,18 @@
         <translation>Ü&amp;ber ffdesk</translation>
     </message>
     <message>
-        <location line="+60"/>
+        <location line="+64"/>
         <source>Module problems</source>
         <translation>Modulprobleme</translation>
     </message>
     <message>
-        <location line="+97"/>
+        <location filename="../../ui/first_screen.py" line="+6"/>
+        <location filename="../../ui/main_window.py" line="+97"/>
         <source>Acti&amp;vity</source>
         <translation>A&amp;ktivität</translation>
     </message>
     <message>
-        <location line="+228"/>
+        <location filename="../../ui/main_window.py" line="+229"/>
         <source>&amp;Name of the new company:</source>
         <translation>&amp;Name der neuen Firma:</translation>
     </message>
@@ -1130,8 +1144,8 @@
         <translation>{module} ist keine Integration: es hat keine Seite in der Liste.</translation>
     </message>
     <message>
-        <location filename="../../ui/first_screen.py" line="+134"/>
-        <location filename="../../ui/main_window.py" line="-319"/>
+        <location filename="../../ui/first_screen.py" line="-79"/>
+        <location filename="../../ui/main_window.py" line="-320"/>
         <source>Company: {name}</source>
         <translation>Firma: {name}</translation>
     </message>
@@ -1156,7 +1170,7 @@
         <translation>Keine Modulprobleme</translation>
     </message>
     <message>
-        <location line="+130"/>
+        <location line="+131"/>
         <source>New company</source>
         <translation>Neue Firma</translation>
     </message>
@@ -1221,7 +1235,7 @@
 <context>
     <name>MessageBar</name>
     <message>
-        <location filename="../../ui/message_bar.py" line="+43"/>
+        <location filename="../../ui/message_bar.py" line="+44"/>
         <source>Details…</source>
         <translation>Details…</translation>
     </message>
@@ -1252,7 +1266,8 @@
 <context>
     <name>PanePreview</name>
     <message>
-        <location filename="../../ui/first_screen.py" line="-111"/>
+        <location filename="../../ui/first_screen.py" line="+70"/>
+        <location filename="../../ui/pane_preview.py" line="-34"/>
         <source>Opening the database…</source>
         <translation>Datenbank wird geöffnet…</translation>
     </message>
@@ -1780,7 +1795,7 @@
 <context>
     <name>ScheduleStatus</name>
     <message>
-        <location filename="../../ui/schedule_status.py" line="+26"/>
+        <location filename="../../ui/schedule_status.py" line="+29"/>
         <source>Run schedules in the bac&amp;kground…</source>
         <translation>Zeitpläne im &amp;Hintergrund ausführen…</translation>
     </message>
@@ -1981,6 +1996,11 @@
         <location line="+1"/>
         <source>Done</source>
         <translation>Fertig</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Done with failures</source>
+        <translation>Mit Fehlern beendet</translation>
     </message>
     <message>
         <location line="+1"/>

@@ -7,6 +7,7 @@ from ffdesk.sync import (
     CredentialsRejected,
     ProviderError,
     SyncCapability,
+    credential_problems,
 )
 
 
@@ -104,13 +105,14 @@ class Integration(Model):
         await self.save()
 
     def check_credentials(self):
-        """Local checks of what was typed, as {field name: sentence}; providers override.
+        """Local checks of what was typed, as {field name: sentence}: the rules the record's
+        module marks with `@credential_rules(IDENTIFIER)` (providers may also override).
 
-        Optional (a module without it still works): the form calls it as the user types, and
+        Optional (a module without rules still works): the form calls it as the user types, and
         Test connection and Enable call it before anything is sent. It reads the record, unsaved
         edits included, and never the network.
         """
-        return {}
+        return credential_problems(self)
 
     def module_identifier(self):
         """The identifier of this integration's module, for checks that cannot await."""

@@ -17,6 +17,8 @@ from ffdesk.sync import (
     UnexpectedAnswer,
     answer_object,
     api_base,
+    credential_problem,
+    credential_rules,
     rate_limit_for,
     unexpected,
 )
@@ -85,16 +87,7 @@ class AdyenIntegration(Model):
         return bool(self.module and self.module.identifier == IDENTIFIER)
 
     # -- credentials ------------------------------------------------------------------
-    def _adyen_credential_problem(self):
-        """The first problem of the credentials, or None."""
-        return next(iter(self._adyen_credential_problems().values()), None)
-
-    def check_credentials(self):
-        problems = super().check_credentials()
-        if self.module_identifier() == IDENTIFIER:
-            problems.update(self._adyen_credential_problems())
-        return problems
-
+    @credential_rules(IDENTIFIER)
     def _adyen_credential_problems(self):
         """{field: sentence} for what is wrong in the typed credentials (no network)."""
         problems = {}
@@ -164,7 +157,7 @@ class AdyenIntegration(Model):
     async def check_connection(self):
         if not await self._is_adyen():
             return await super().check_connection()
-        problem = self._adyen_credential_problem()
+        problem = credential_problem(self)
         if problem:
             return ConnectionResult("rejected", problem)
         merchant = self.adyen_merchant_account.strip()

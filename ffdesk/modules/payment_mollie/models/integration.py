@@ -20,6 +20,8 @@ from ffdesk.sync import (
     answer_object,
     api_base,
     connection_result,
+    credential_problem,
+    credential_rules,
     currency_code,
     decimal_amount,
     known_state,
@@ -85,16 +87,7 @@ class MollieIntegration(Model):
         return bool(self.module and self.module.identifier == IDENTIFIER)
 
     # -- credentials ------------------------------------------------------------------
-    def _mollie_credential_problem(self):
-        """The first problem of the credentials, or None."""
-        return next(iter(self._mollie_credential_problems().values()), None)
-
-    def check_credentials(self):
-        problems = super().check_credentials()
-        if self.module_identifier() == IDENTIFIER:
-            problems.update(self._mollie_credential_problems())
-        return problems
-
+    @credential_rules(IDENTIFIER)
     def _mollie_credential_problems(self):
         """{field: sentence} for what is wrong in the typed credentials (no network)."""
         problems = {}
@@ -143,7 +136,7 @@ class MollieIntegration(Model):
     async def check_connection(self):
         if not await self._is_mollie():
             return await super().check_connection()
-        problem = self._mollie_credential_problem()
+        problem = credential_problem(self)
         if problem:
             return ConnectionResult("rejected", problem)
         try:
@@ -178,7 +171,7 @@ class MollieIntegration(Model):
     async def sync_integration(self, run):
         if not await self._is_mollie():
             return await super().sync_integration(run)
-        problem = self._mollie_credential_problem()
+        problem = credential_problem(self)
         if problem:
             raise UserError(problem)
         async with self._mollie_client() as api:

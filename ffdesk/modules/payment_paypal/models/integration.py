@@ -15,6 +15,8 @@ from ffdesk.sync import (
     RateLimiter,
     SyncCapability,
     api_base,
+    credential_problem,
+    credential_rules,
     currency_code,
     decimal_amount,
     known_state,
@@ -145,16 +147,7 @@ class PayPalIntegration(Model):
         return bool(self.module and self.module.identifier == IDENTIFIER)
 
     # -- credentials ------------------------------------------------------------------
-    def _paypal_credential_problem(self):
-        """The first problem of the credentials, or None."""
-        return next(iter(self._paypal_credential_problems().values()), None)
-
-    def check_credentials(self):
-        problems = super().check_credentials()
-        if self.module_identifier() == IDENTIFIER:
-            problems.update(self._paypal_credential_problems())
-        return problems
-
+    @credential_rules(IDENTIFIER)
     def _paypal_credential_problems(self):
         """{field: sentence} for what is wrong in the typed credentials (no network)."""
         problems = {}
@@ -207,7 +200,7 @@ class PayPalIntegration(Model):
     async def check_connection(self):
         if not await self._is_paypal():
             return await super().check_connection()
-        problem = self._paypal_credential_problem()
+        problem = credential_problem(self)
         if problem:
             return ConnectionResult("rejected", problem)
         mode = "sandbox" if self.sandbox_mode else "live"
@@ -236,7 +229,7 @@ class PayPalIntegration(Model):
     async def sync_integration(self, run):
         if not await self._is_paypal():
             return await super().sync_integration(run)
-        problem = self._paypal_credential_problem()
+        problem = credential_problem(self)
         if problem:
             raise UserError(problem)
         async with self._paypal_api() as api:

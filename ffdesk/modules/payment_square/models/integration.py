@@ -23,6 +23,8 @@ from ffdesk.sync import (
     answer_object,
     api_base,
     connection_result,
+    credential_problem,
+    credential_rules,
     currency_code,
     known_state,
     link_remote,
@@ -92,16 +94,7 @@ class SquareIntegration(Model):
         return bool(self.module and self.module.identifier == IDENTIFIER)
 
     # -- credentials ------------------------------------------------------------------
-    def _square_credential_problem(self):
-        """The first problem of the credentials, or None."""
-        return next(iter(self._square_credential_problems().values()), None)
-
-    def check_credentials(self):
-        problems = super().check_credentials()
-        if self.module_identifier() == IDENTIFIER:
-            problems.update(self._square_credential_problems())
-        return problems
-
+    @credential_rules(IDENTIFIER)
     def _square_credential_problems(self):
         """{field: sentence} for what is wrong in the typed credentials (no network)."""
         problems = {}
@@ -163,7 +156,7 @@ class SquareIntegration(Model):
     async def check_connection(self):
         if not await self._is_square():
             return await super().check_connection()
-        problem = self._square_credential_problem()
+        problem = credential_problem(self)
         if problem:
             return ConnectionResult("rejected", problem)
         try:
@@ -204,7 +197,7 @@ class SquareIntegration(Model):
     async def sync_integration(self, run):
         if not await self._is_square():
             return await super().sync_integration(run)
-        problem = self._square_credential_problem()
+        problem = credential_problem(self)
         if problem:
             raise UserError(problem)
         async with self._square_client() as api:

@@ -18,6 +18,8 @@ from ffdesk.sync import (
     answer_object,
     api_base,
     connection_result,
+    credential_problem,
+    credential_rules,
     currency_code,
     known_state,
     link_remote,
@@ -109,16 +111,7 @@ class StripeIntegration(Model):
         return bool(self.module and self.module.identifier == IDENTIFIER)
 
     # -- credentials ------------------------------------------------------------------
-    def _stripe_credential_problem(self):
-        """The first problem of the credentials, or None."""
-        return next(iter(self._stripe_credential_problems().values()), None)
-
-    def check_credentials(self):
-        problems = super().check_credentials()
-        if self.module_identifier() == IDENTIFIER:
-            problems.update(self._stripe_credential_problems())
-        return problems
-
+    @credential_rules(IDENTIFIER)
     def _stripe_credential_problems(self):
         """{field: sentence} for what is wrong in the typed credentials (no network)."""
         problems = {}
@@ -187,7 +180,7 @@ class StripeIntegration(Model):
     async def check_connection(self):
         if not await self._is_stripe():
             return await super().check_connection()
-        problem = self._stripe_credential_problem()
+        problem = credential_problem(self)
         if problem:
             return ConnectionResult("rejected", problem)
         key_is_live = _is_live((self.secret_key or "").strip())
@@ -226,7 +219,7 @@ class StripeIntegration(Model):
     async def sync_integration(self, run):
         if not await self._is_stripe():
             return await super().sync_integration(run)
-        problem = self._stripe_credential_problem()
+        problem = credential_problem(self)
         if problem:
             raise UserError(problem)
         async with self._stripe_client() as api:

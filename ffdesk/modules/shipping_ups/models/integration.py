@@ -16,6 +16,8 @@ from ffdesk.sync import (
     RateLimiter,
     SyncCapability,
     api_base,
+    credential_problem,
+    credential_rules,
     sync_enabled,
     unexpected,
 )
@@ -264,16 +266,7 @@ class UpsIntegration(Model):
         return bool(self.module and self.module.identifier == IDENTIFIER)
 
     # -- credentials ------------------------------------------------------------------
-    def _ups_credential_problem(self):
-        """The first problem of the credentials, or None."""
-        return next(iter(self._ups_credential_problems().values()), None)
-
-    def check_credentials(self):
-        problems = super().check_credentials()
-        if self.module_identifier() == IDENTIFIER:
-            problems.update(self._ups_credential_problems())
-        return problems
-
+    @credential_rules(IDENTIFIER)
     def _ups_credential_problems(self):
         """{field: sentence} for what is wrong in the typed credentials (no network)."""
         problems = {}
@@ -339,7 +332,7 @@ class UpsIntegration(Model):
     async def check_connection(self):
         if not await self._is_ups():
             return await super().check_connection()
-        problem = self._ups_credential_problem()
+        problem = credential_problem(self)
         if problem:
             return ConnectionResult("rejected", problem)
         where = "the CIE test environment" if self.sandbox_mode else "production"
@@ -368,7 +361,7 @@ class UpsIntegration(Model):
     async def sync_integration(self, run):
         if not await self._is_ups():
             return await super().sync_integration(run)
-        problem = self._ups_credential_problem()
+        problem = credential_problem(self)
         if problem:
             raise UserError(problem)
         async with self._ups_api() as api:

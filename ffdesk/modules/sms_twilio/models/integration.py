@@ -33,6 +33,8 @@ from ffdesk.sync import (
     answer_object,
     api_base,
     conflict,
+    credential_problem,
+    credential_rules,
     known_state,
     object_id,
     owner_of,
@@ -202,16 +204,7 @@ class TwilioIntegration(Model):
         return bool(self.module and self.module.identifier == IDENTIFIER)
 
     # -- credentials ------------------------------------------------------------------
-    def _twilio_credential_problem(self):
-        """The first problem of the credentials, or None."""
-        return next(iter(self._twilio_credential_problems().values()), None)
-
-    def check_credentials(self):
-        problems = super().check_credentials()
-        if self.module_identifier() == IDENTIFIER:
-            problems.update(self._twilio_credential_problems())
-        return problems
-
+    @credential_rules(IDENTIFIER)
     def _twilio_credential_problems(self):
         """{field: sentence} for what is wrong in the typed credentials (no network)."""
         problems = {}
@@ -274,7 +267,7 @@ class TwilioIntegration(Model):
     async def check_connection(self):
         if not await self._is_twilio():
             return await super().check_connection()
-        problem = self._twilio_credential_problem()
+        problem = credential_problem(self)
         if problem:
             return ConnectionResult("rejected", problem)
         try:
@@ -315,7 +308,7 @@ class TwilioIntegration(Model):
     async def sync_integration(self, run):
         if not await self._is_twilio():
             return await super().sync_integration(run)
-        problem = self._twilio_credential_problem()
+        problem = credential_problem(self)
         if problem:
             raise UserError(problem)
         async with self._twilio_client() as api:
