@@ -69,19 +69,39 @@ class _Layout:
     more CPU than SQLite's insert. Final classes never change their fields once built.
     """
 
-    __slots__ = ("columns", "defaults", "required", "secrets")
+    __slots__ = ("columns", "defaults", "loads", "plain", "required", "secrets")
 
     def __init__(self, fields: dict[str, Field]) -> None:
         #: Fields that get a default on a new record.
         self.defaults = tuple(
             (name, field) for name, field in fields.items() if field.stored and field.has_default
         )
-        #: Field name -> (field, column name, whether it is a many-to-one), for stored columns.
-        self.columns = {
-            name: (field, field.column_name, isinstance(field, ManyToOne))
+        stored = {
+            name: field
             for name, field in fields.items()
             if field.stored and not isinstance(field, OneToMany)
         }
+        #: Field name -> (field, column name, whether it is a many-to-one, its `to_column` or
+        #: None when it stores values as they are), for stored columns.
+        self.columns = {
+            name: (
+                field,
+                field.column_name,
+                isinstance(field, ManyToOne),
+                _unless_identity(field.to_column, Field.to_column),
+            )
+            for name, field in stored.items()
+        }
+        #: (field name, column name, its `from_column` or None) to read a stored row.
+        self.loads = tuple(
+            (name, field.column_name, _unless_identity(field.from_column, Field.from_column))
+            for name, field in stored.items()
+        )
+        #: Stored fields that are no relation: a value given for one is kept as it is until
+        #: the save checks it (what `Model._write` does for them).
+        self.plain = frozenset(
+            name for name, field in stored.items() if not isinstance(field, ManyToOne)
+        )
         #: (name, field, whether "" counts as missing) of the required stored fields.
         self.required = tuple(
             (name, field, isinstance(field, Char))
@@ -90,6 +110,11 @@ class _Layout:
         )
         #: Company-scoped fields (their values go to the secret store).
         self.secrets = tuple(name for name, field in fields.items() if field.company_scoped)
+
+
+def _unless_identity(method: Any, base: Any) -> Any:
+    """`method` (a field's bound conversion), or None when it is the base's identity."""
+    return None if getattr(method, "__func__", None) is base else method
 
 
 class Model:
@@ -140,13 +165,21 @@ class Model:
         # Unsaved company-scoped edits, each with the company it was typed for.
         self._pending_secrets: dict[str, tuple[int | None, str | None]] = {}
         self._dirty: set[str] = set()
-        for name, field in self._layout().defaults:
+        layout = self._layout()
+        for name, field in layout.defaults:
             self._values[name] = field.get_default()
             self._dirty.add(name)
+        plain = layout.plain
         for name, value in values.items():
-            if name not in self._fields:
+            if name in plain:
+                # What setting the attribute does for such a field, without the descriptor's
+                # round trip: a sync creates a mapper row per record.
+                self._values[name] = value
+                self._dirty.add(name)
+            elif name in self._fields:
+                setattr(self, name, value)
+            else:
                 raise self._unknown_field(name)
-            setattr(self, name, value)
 
     @classmethod
     def _layout(cls) -> _Layout:
@@ -191,9 +224,10 @@ class Model:
         record._pending_secrets = {}
         record._dirty = set()
         mapping = row._mapping
-        for name, field in cls._fields.items():
-            if field.stored and not isinstance(field, OneToMany):
-                record._values[name] = field.from_column(mapping[field.column_name])
+        values = record._values
+        for name, column, load in cls._layout().loads:
+            value = mapping[column]
+            values[name] = value if load is None else load(value)
         if cls._audit:
             # What this copy was read as: a save refuses to overwrite what changed since.
             record._loaded = dict(record._values)
@@ -381,7 +415,7 @@ class Model:
             stored = columns.get(name)
             if stored is None:
                 continue  # not a column: company-scoped or one-to-many
-            field, column, reference = stored
+            field, column, reference, to_column = stored
             value = field.convert(values.get(name))
             if reference and value is not None:
                 if unchecked is None:
@@ -389,7 +423,7 @@ class Model:
                 elif not self._reference_known(field, value):  # type: ignore[arg-type]
                     unchecked.append((field, value))  # type: ignore[arg-type]
             values[name] = value
-            row[column] = field.to_column(value)
+            row[column] = value if to_column is None else to_column(value)
         for name, field, blank_is_missing in layout.required:
             value = values.get(name)
             if value is None or (blank_is_missing and value == ""):

@@ -188,6 +188,19 @@ class Registry:
         name = table_name_for(model._name)
         columns: list[sa.Column[Any]] = [sa.Column("id", whole_number_type(), primary_key=True)]
         indexes: list[sa.Index] = []
+        groups = [
+            (_group_columns(model, group, "_unique_together"), "uq", True)
+            for group in model._unique_together
+        ] + [
+            # A list filtered by one column and ordered by another (a company's payments by
+            # date) reads this index in order instead of sorting the table.
+            (_group_columns(model, group, "_index_together"), "ix", False)
+            for group in model._index_together
+        ]
+        # A group's index serves look-ups by its first column as well: an index of that column
+        # alone would only be one more page to write with every row (a sync writes a mapper
+        # row per record).
+        leading = {cols[0] for cols, _, _ in groups}
         for field in model._fields.values():
             if not field.stored:
                 continue
@@ -196,16 +209,10 @@ class Registry:
                 indexes.append(
                     sa.Index(f"uq_{name}_{field.column_name}", field.column_name, unique=True)
                 )
-            elif field.index:
+            elif field.index and field.column_name not in leading:
                 indexes.append(sa.Index(f"ix_{name}_{field.column_name}", field.column_name))
-        for group in model._unique_together:
-            cols = _group_columns(model, group, "_unique_together")
-            indexes.append(sa.Index(f"uq_{name}_{'_'.join(cols)}", *cols, unique=True))
-        for group in model._index_together:
-            # A list filtered by one column and ordered by another (a company's payments by
-            # date) reads this index in order instead of sorting the table.
-            cols = _group_columns(model, group, "_index_together")
-            indexes.append(sa.Index(f"ix_{name}_{'_'.join(cols)}", *cols))
+        for cols, prefix, unique in groups:
+            indexes.append(sa.Index(f"{prefix}_{name}_{'_'.join(cols)}", *cols, unique=unique))
         model._table = sa.Table(name, self.metadata, *columns, *indexes)
 
 

@@ -51,6 +51,18 @@ class Sample(Model):
     code = Char(max_length=20, unique=True)
 
 
+class Link(Model):
+    """Shaped like a mapper row: a many-to-one leads two unique groups; another leads none."""
+
+    _ffdesk_module = "samples"
+    _unique_together = (("integration", "model", "local_id"), ("integration", "model", "remote_id"))
+    local_id = Char(max_length=255)
+    remote_id = Char(max_length=255)
+    model = Char(max_length=255)
+    integration = ManyToOne("Integration", related_name="links", on_delete="CASCADE")
+    sample = ManyToOne("Sample", related_name="links", on_delete="SET NULL")
+
+
 VALUES: list[dict[str, Any]] = [
     {
         "label": "Ünïcode ✓",
@@ -72,7 +84,7 @@ VALUES: list[dict[str, Any]] = [
 
 @pytest.fixture
 def env(make_env: Any) -> Any:
-    return make_env([*PAGE_DECLARATIONS, Sample])
+    return make_env([*PAGE_DECLARATIONS, Sample, Link])
 
 
 def stored(env: Any, table: str, row_id: int) -> dict[str, tuple[str, Any]]:
@@ -241,3 +253,35 @@ def test_each_row_of_a_run_is_committed_at_once_and_a_refused_one_leaves_nothing
         assert not env.db.in_transaction()
         save("S-3")  # the refusal left nothing open: the next one goes through
     assert committed_codes(env) == ["S-1", "S-2", "S-3"]
+
+
+def test_a_row_writes_no_index_that_a_unique_group_already_gives(env: Any) -> None:
+    """A sync commits a mapper row per record, and each index of its table is one more page
+    written with it: an index of the integration alone would repeat the unique groups' head."""
+    Link = env.registry["Link"]
+    with env.db.engine.connect() as conn:
+        found = {
+            index["name"]: tuple(index["column_names"])
+            for index in sa.inspect(conn).get_indexes(Link._table.name)
+        }
+    assert found == {
+        "uq_link_integration_id_model_local_id": ("integration_id", "model", "local_id"),
+        "uq_link_integration_id_model_remote_id": ("integration_id", "model", "remote_id"),
+        "ix_link_sample_id": ("sample_id",),  # leads no group: indexed on its own
+    }
+
+
+@sqlite_only  # the plan as SQLite words it
+def test_a_look_up_by_the_leading_column_of_a_group_still_uses_an_index(env: Any) -> None:
+    Link = env.registry["Link"]
+    integration = run(env.registry["Integration"].create(name="Stripe"))
+    run(Link.create(integration=integration.id, model="Contact", local_id="1", remote_id="c1"))
+    # What deleting the integration runs to delete its links (on_delete CASCADE).
+    table = Link._table
+    statement = sa.select(table).where(table.c.integration_id == integration.id)
+    with env.db.engine.connect() as conn:
+        sql = str(statement.compile(conn, compile_kwargs={"literal_binds": True}))
+        plan = " ".join(row[-1] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}"))
+    assert "USING INDEX uq_link_integration_id_model_" in plan, plan
+    run(integration.delete())
+    assert run(Link.count()) == 0
