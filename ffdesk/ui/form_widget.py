@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
-    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -31,16 +30,14 @@ from ffdesk.ui.context import system_env
 from ffdesk.ui.field_editors import KEEP, FieldEditor, make_editor
 from ffdesk.ui.pane_layout import (
     FIELD_SPACING,
-    FORM_BODY_MARGINS,
-    FORM_BODY_SPACING,
     FORM_BUTTONS_MARGINS,
-    FORM_HORIZONTAL_SPACING,
-    FORM_VERTICAL_SPACING,
+    LABEL_ALIGNMENT,
+    form_body,
+    form_group,
 )
 from ffdesk.ui.style import theme, theme_signals
 
 _MISSING = object()
-_LABEL_ALIGNMENT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 
 
 class FieldRow:
@@ -54,7 +51,7 @@ class FieldRow:
         self.label = QLabel()
         self.label.setObjectName(f"label_{item.name}")
         self.label.setTextFormat(Qt.TextFormat.RichText)
-        self.label.setAlignment(_LABEL_ALIGNMENT)
+        self.label.setAlignment(LABEL_ALIGNMENT)
         self.label.setBuddy(editor.widget)
         if item.hint:
             self.label.setToolTip(item.hint)
@@ -144,16 +141,7 @@ class FormWidget(QWidget):
         self._groups: list[tuple[QGroupBox, QFormLayout]] = []
         self._was_dirty = False
 
-        self.body = QWidget()
-        self.body.setObjectName("formBody")
-        self.body_layout = QVBoxLayout(self.body)
-        self.body_layout.setContentsMargins(*FORM_BODY_MARGINS)
-        self.body_layout.setSpacing(FORM_BODY_SPACING)
-        self.body_layout.addStretch(1)
-        self.scroll = QScrollArea()
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setWidget(self.body)
-        self.scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.body, self.body_layout, self.scroll = form_body()
 
         self.required_legend = QLabel(
             self.tr("{marker} needed to enable").format(
@@ -278,12 +266,7 @@ class FormWidget(QWidget):
         for item in form:
             title = item.path[0] if item.path else ""
             if layout is None or title != current:
-                group = QGroupBox(title)
-                layout = QFormLayout(group)
-                layout.setLabelAlignment(_LABEL_ALIGNMENT)
-                layout.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-                layout.setHorizontalSpacing(FORM_HORIZONTAL_SPACING)
-                layout.setVerticalSpacing(FORM_VERTICAL_SPACING)
+                group, layout = form_group(title)
                 self._groups.append((group, layout))
                 self.body_layout.insertWidget(self.body_layout.count() - 1, group)
                 current = title

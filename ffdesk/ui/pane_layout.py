@@ -1,12 +1,14 @@
 """The integration pane's measures, shared by the real pane and the preview the first paint draws.
 
-Both lay themselves out from these numbers, so swapping the preview for the real pane changes
-what the fields say, never where they are.
+Both lay themselves out from these numbers (and build the form's body and groups with the two
+functions below), so swapping the preview for the real pane changes what the fields say, never
+where they are.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt
+from PySide6.QtWidgets import QFormLayout, QGroupBox, QScrollArea, QVBoxLayout, QWidget
 
 CONTENT_MARGINS = (20, 18, 20, 14)  # left, top, right, bottom
 CONTENT_SPACING = 12
@@ -33,6 +35,35 @@ TAB_TITLES = (
     QT_TRANSLATE_NOOP("IntegrationPane", "Preview"),
     QT_TRANSLATE_NOOP("IntegrationPane", "Data"),
 )
+
+
+LABEL_ALIGNMENT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+
+
+def form_body() -> tuple[QWidget, QVBoxLayout, QScrollArea]:
+    """The form's body (groups go before its last item, a stretch) in a frameless scroll area."""
+    body = QWidget()
+    body.setObjectName("formBody")
+    layout = QVBoxLayout(body)
+    layout.setContentsMargins(*FORM_BODY_MARGINS)
+    layout.setSpacing(FORM_BODY_SPACING)
+    layout.addStretch(1)
+    scroll = QScrollArea()
+    scroll.setWidgetResizable(True)
+    scroll.setWidget(body)
+    scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+    return body, layout, scroll
+
+
+def form_group(title: str) -> tuple[QGroupBox, QFormLayout]:
+    """A titled group of fields: labels right-aligned, fields growing to the width."""
+    group = QGroupBox(title)
+    layout = QFormLayout(group)
+    layout.setLabelAlignment(LABEL_ALIGNMENT)
+    layout.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+    layout.setHorizontalSpacing(FORM_HORIZONTAL_SPACING)
+    layout.setVerticalSpacing(FORM_VERTICAL_SPACING)
+    return group, layout
 
 
 def fitted_sizes(available: int, form_needs: int) -> list[int]:

@@ -16,13 +16,11 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QDateTimeEdit,
     QFormLayout,
-    QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
-    QScrollArea,
     QSplitter,
     QTabWidget,
     QVBoxLayout,
@@ -37,16 +35,15 @@ from ffdesk.ui.pane_layout import (
     CONTENT_MARGINS,
     CONTENT_SPACING,
     FIELD_SPACING,
-    FORM_BODY_MARGINS,
-    FORM_BODY_SPACING,
     FORM_BUTTONS_MARGINS,
-    FORM_HORIZONTAL_SPACING,
-    FORM_VERTICAL_SPACING,
+    LABEL_ALIGNMENT,
     SPLITTER_HANDLE,
     SPLITTER_SIZES,
     SPLITTER_STRETCH,
     TAB_TITLES,
     fitted_sizes,
+    form_body,
+    form_group,
     message_slot_height,
     text_area_height,
 )
@@ -77,16 +74,7 @@ class PanePreview(QWidget):
         self.note.setWordWrap(True)
         self.note.hide()
 
-        self.body = QWidget()
-        self.body.setObjectName("formBody")
-        self.body_layout = QVBoxLayout(self.body)
-        self.body_layout.setContentsMargins(*FORM_BODY_MARGINS)
-        self.body_layout.setSpacing(FORM_BODY_SPACING)
-        self.body_layout.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(self.body)
-        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.body, self.body_layout, scroll = form_body()
         form = QWidget()
         form_layout = QVBoxLayout(form)
         form_layout.setContentsMargins(0, 0, 0, 0)
@@ -190,19 +178,12 @@ class PanePreview(QWidget):
         labels: list[QLabel] = []
         for row in rows:
             if layout is None or row.group != current:
-                group = QGroupBox(row.group)
-                layout = QFormLayout(group)
-                layout.setLabelAlignment(
-                    Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-                )
-                layout.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-                layout.setHorizontalSpacing(FORM_HORIZONTAL_SPACING)
-                layout.setVerticalSpacing(FORM_VERTICAL_SPACING)
+                group, layout = form_group(row.group)
                 self.body_layout.insertWidget(self.body_layout.count() - 1, group)
                 current = row.group
             label = QLabel()
             label.setTextFormat(Qt.TextFormat.RichText)
-            label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            label.setAlignment(LABEL_ALIGNMENT)
             marker = f' <span style="color:{theme().danger}">*</span>' if row.required else ""
             label.setText(_escape(row.label) + marker)
             labels.append(label)
