@@ -296,13 +296,13 @@ def _first_screen(args: StartOptions) -> tuple[Path | None, FirstScreen | None]:
     except OSError:  # no data folder: the start-up error says so later
         return None, None
     screen = read_first_screen(path, args.database or _default_database_url())
-    if screen is not None:
+    if screen is not None and args.company and args.company != screen.company:
+        screen = None
+    if screen is not None:  # the logos it shows, as rendered last time
         from ffdesk.ui.catalogue_cache import IMAGES
         from ffdesk.ui.rendered_images import load_images
 
         load_images(path.parent / IMAGES)
-    if screen is not None and args.company and args.company != screen.company:
-        screen = None
     return path, screen
 
 

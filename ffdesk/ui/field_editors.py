@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QDate, QDateTime, Qt, QTime
+from PySide6.QtCore import QCoreApplication, QDate, QDateTime, Qt, QTime
 from PySide6.QtGui import QAction, QDoubleValidator, QIntValidator
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -28,22 +28,20 @@ from PySide6.QtWidgets import (
 
 from ffdesk.engine.forms import FormField
 from ffdesk.ui.icons import IconCache, glyph
-from ffdesk.ui.pane_layout import text_area_height
+from ffdesk.ui.pane_layout import (
+    NEVER,
+    NONE_CHOICE,
+    SECRET_EMPTY,
+    SECRET_REMOVED,
+    SECRET_SET,
+    editor_text,
+    text_area_height,
+)
 from ffdesk.ui.tab_order import let_tab_leave
 
-#: A secret editor's value when the user typed nothing: the stored secret stays as it is.
+# A secret editor's value when the user typed nothing: the stored secret stays as it is.
 KEEP = object()
-# English sources of the secret editor's placeholders (shown translated).
-SECRET_SET = QT_TRANSLATE_NOOP("FieldEditor", "set — type to replace")
-SECRET_REMOVED = QT_TRANSLATE_NOOP("FieldEditor", "removed when you save — type to replace")
-SECRET_EMPTY = QT_TRANSLATE_NOOP("FieldEditor", "not set")
-NONE_CHOICE = "—"
 Report = Callable[[str, Any], None]
-
-
-def _tr(text: str) -> str:
-    """Editors are no QObjects: their texts share the "FieldEditor" context."""
-    return QCoreApplication.translate("FieldEditor", text)
 
 
 class FieldEditor:
@@ -183,7 +181,7 @@ class SecretEditor(FieldEditor):
             text = SECRET_SET
         else:
             text = SECRET_EMPTY
-        self.widget.setPlaceholderText(_tr(text))
+        self.widget.setPlaceholderText(editor_text(text))
         self.remove_action.setVisible(
             self._stored and not self._removed and not self.widget.isReadOnly()
         )
@@ -294,11 +292,7 @@ class DatetimeEditor(FieldEditor):
         edit.setCalendarPopup(True)
         edit.setDisplayFormat("yyyy-MM-dd HH:mm")
         edit.setMinimumDateTime(self.NULL)
-        edit.setSpecialValueText(
-            QCoreApplication.translate("FieldEditor", "Never")
-            if self.item.readonly
-            else NONE_CHOICE
-        )
+        edit.setSpecialValueText(editor_text(NEVER) if self.item.readonly else NONE_CHOICE)
         edit.setMaximumWidth(220)
         let_tab_leave(edit)  # its sections take Left/Right; "Never" read-only kept Tab forever
         edit.dateTimeChanged.connect(self._on_changed)

@@ -32,10 +32,13 @@ from ffdesk.ui.pane_layout import (
     FIELD_SPACING,
     FORM_BUTTONS_MARGINS,
     LABEL_ALIGNMENT,
+    align_labels,
+    field_label,
     form_body,
     form_group,
+    required_marker,
 )
-from ffdesk.ui.style import theme, theme_signals
+from ffdesk.ui.style import theme_signals
 
 _MISSING = object()
 
@@ -83,8 +86,7 @@ class FieldRow:
             return
         self._shown = (required, readonly, item.label)
         self.hint.setVisible(bool(item.hint) and not readonly)
-        marker = f' <span style="color:{theme().danger}">*</span>' if required else ""
-        self.label.setText(f"{_escape(item.label)}{marker}")
+        self.label.setText(field_label(item.label, required))
         self.label.setAccessibleName(
             QCoreApplication.translate("FormWidget", "{label} (required)").format(label=item.label)
             if required
@@ -108,10 +110,6 @@ class FieldRow:
         self.error.setText(message or "")
         self.error.setVisible(bool(message))
         self.editor.set_invalid(bool(message))
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 class FormWidget(QWidget):
@@ -144,9 +142,7 @@ class FormWidget(QWidget):
         self.body, self.body_layout, self.scroll = form_body()
 
         self.required_legend = QLabel(
-            self.tr("{marker} needed to enable").format(
-                marker=f'<span style="color:{theme().danger}">*</span>'
-            )
+            self.tr("{marker} needed to enable").format(marker=required_marker())
         )
         self.required_legend.setObjectName("requiredLegend")
         self.required_legend.setTextFormat(Qt.TextFormat.RichText)
@@ -287,11 +283,7 @@ class FormWidget(QWidget):
             self.save_requested.emit()
 
     def _align_labels(self) -> None:
-        # One label column width for every group, so the fields line up across groups.
-        marker = self.fontMetrics().horizontalAdvance(" *")
-        width = max((row.label.sizeHint().width() for row in self.rows.values()), default=0)
-        for row in self.rows.values():
-            row.label.setMinimumWidth(width + marker + 4)
+        align_labels([row.label for row in self.rows.values()], self.fontMetrics())
 
     def _apply_form(self, form: list[FormField]) -> None:
         visible_groups: dict[int, bool] = {}

@@ -7,8 +7,13 @@ where they are.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt
-from PySide6.QtWidgets import QFormLayout, QGroupBox, QScrollArea, QVBoxLayout, QWidget
+from collections.abc import Sequence
+
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt
+from PySide6.QtGui import QFontMetrics
+from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QScrollArea, QVBoxLayout, QWidget
+
+from ffdesk.ui.style import theme
 
 CONTENT_MARGINS = (20, 18, 20, 14)  # left, top, right, bottom
 CONTENT_SPACING = 12
@@ -37,7 +42,38 @@ TAB_TITLES = (
 )
 
 
+# The editors' own texts, which the preview shows too (ffdesk.ui.field_editors imports the
+# engine, so they live here). English sources, shown translated in the "FieldEditor" context.
+SECRET_SET = QT_TRANSLATE_NOOP("FieldEditor", "set — type to replace")
+SECRET_REMOVED = QT_TRANSLATE_NOOP("FieldEditor", "removed when you save — type to replace")
+SECRET_EMPTY = QT_TRANSLATE_NOOP("FieldEditor", "not set")
+NEVER = QT_TRANSLATE_NOOP("FieldEditor", "Never")  # a read-only date that has no value
+NONE_CHOICE = "—"  # "no value" in a field that can be typed in
+
 LABEL_ALIGNMENT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+
+
+def editor_text(text: str) -> str:
+    """An editor's text, translated (editors are no QObjects: they share this context)."""
+    return QCoreApplication.translate("FieldEditor", text)
+
+
+def required_marker() -> str:
+    """The "*" of a field needed to enable, in the theme's colour (rich text)."""
+    return f'<span style="color:{theme().danger}">*</span>'
+
+
+def field_label(label: str, required: bool) -> str:
+    """A field's label as rich text: escaped, with the marker when it is required."""
+    text = label.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return f"{text} {required_marker()}" if required else text
+
+
+def align_labels(labels: Sequence[QLabel], metrics: QFontMetrics) -> None:
+    """One label column for every group, so the fields line up across groups."""
+    width = max((label.sizeHint().width() for label in labels), default=0)
+    for label in labels:
+        label.setMinimumWidth(width + metrics.horizontalAdvance(" *") + 4)
 
 
 def form_body() -> tuple[QWidget, QVBoxLayout, QScrollArea]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -37,23 +37,25 @@ from ffdesk.ui.pane_layout import (
     FIELD_SPACING,
     FORM_BUTTONS_MARGINS,
     LABEL_ALIGNMENT,
+    NEVER,
+    NONE_CHOICE,
+    SECRET_EMPTY,
+    SECRET_SET,
     SPLITTER_HANDLE,
     SPLITTER_SIZES,
     SPLITTER_STRETCH,
     TAB_TITLES,
+    align_labels,
+    editor_text,
+    field_label,
     fitted_sizes,
     form_body,
     form_group,
     message_slot_height,
+    required_marker,
     text_area_height,
 )
-from ffdesk.ui.style import theme
 
-# The secret editor's own placeholders (ffdesk.ui.field_editors imports the engine).
-SECRET_SET = QT_TRANSLATE_NOOP("FieldEditor", "set — type to replace")
-SECRET_EMPTY = QT_TRANSLATE_NOOP("FieldEditor", "not set")
-NONE_CHOICE = "—"  # the editor's "no value" for a field that can be typed in
-NEVER = QT_TRANSLATE_NOOP("FieldEditor", "Never")
 DATETIME_WIDTH = 220  # as the date-time editor
 
 
@@ -111,7 +113,7 @@ class PanePreview(QWidget):
     def _buttons(self) -> QHBoxLayout:
         self.legend = QLabel(
             QCoreApplication.translate("FormWidget", "{marker} needed to enable").format(
-                marker=f'<span style="color:{theme().danger}">*</span>'
+                marker=required_marker()
             )
         )
         self.legend.setObjectName("requiredLegend")
@@ -184,14 +186,10 @@ class PanePreview(QWidget):
             label = QLabel()
             label.setTextFormat(Qt.TextFormat.RichText)
             label.setAlignment(LABEL_ALIGNMENT)
-            marker = f' <span style="color:{theme().danger}">*</span>' if row.required else ""
-            label.setText(_escape(row.label) + marker)
+            label.setText(field_label(row.label, row.required))
             labels.append(label)
             layout.addRow(label, _field(row))
-        # One label column for every group, as the real form lines its fields up.
-        width = max((label.sizeHint().width() for label in labels), default=0)
-        for label in labels:
-            label.setMinimumWidth(width + self.fontMetrics().horizontalAdvance(" *") + 4)
+        align_labels(labels, self.fontMetrics())
         self.legend.setVisible(any(row.required for row in rows))
         if self.isVisible():  # else the first resize fits it, with the size it will have
             self._fit_splitter()
@@ -243,7 +241,7 @@ def _value_widget(row: FormRow) -> QWidget:
     line = QLineEdit()
     line.setReadOnly(True)
     if row.widget == "Password":
-        line.setPlaceholderText(_tr(SECRET_SET if row.text == "set" else SECRET_EMPTY))
+        line.setPlaceholderText(editor_text(SECRET_SET if row.text == "set" else SECRET_EMPTY))
         line.addAction(glyph("eye"), QLineEdit.ActionPosition.TrailingPosition)
     else:
         line.setText(row.text)
@@ -262,14 +260,6 @@ def _moment(row: FormRow) -> QWidget:
     moment = QDateTime.currentDateTime()
     edit.setMinimumDateTime(moment)
     edit.setDateTime(moment)
-    empty = _tr(NEVER) if row.readonly else NONE_CHOICE
+    empty = editor_text(NEVER) if row.readonly else NONE_CHOICE
     edit.setSpecialValueText(row.text[:16] if row.text else empty)
     return edit
-
-
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("FieldEditor", text)
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

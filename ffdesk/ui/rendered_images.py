@@ -93,7 +93,9 @@ def save_images(path: Path) -> None:
     """Write the renderings this run used (atomically; a failure only costs the next start)."""
     parts = [MAGIC]
     for key, pixmap in _used.items():
-        png = _stored.get(key) or _png(pixmap)
+        png = _stored.get(key)
+        if png is None:
+            png = _stored[key] = _png(pixmap)  # encoded once: saved again at shutdown
         if not png:
             continue
         encoded = key.encode("utf-8")

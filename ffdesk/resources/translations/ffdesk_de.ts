@@ -521,10 +521,8 @@
 <context>
     <name>FieldEditor</name>
     <message>
-        <location filename="../../ui/field_editors.py" line="+37"/>
-        <location filename="../../ui/pane_preview.py" line="+56"/>
+        <location filename="../../ui/pane_layout.py" line="+47"/>
         <source>set — type to replace</source>
-        <extracomment>A secret editor&apos;s value when the user typed nothing: the stored secret stays as it is.</extracomment>
         <translation>gesetzt — zum Ersetzen tippen</translation>
     </message>
     <message>
@@ -534,12 +532,11 @@
     </message>
     <message>
         <location line="+1"/>
-        <location filename="../../ui/pane_preview.py" line="+1"/>
         <source>not set</source>
         <translation>nicht gesetzt</translation>
     </message>
     <message>
-        <location line="+115"/>
+        <location filename="../../ui/field_editors.py" line="+152"/>
         <location line="+60"/>
         <source>Show what you typed</source>
         <translation>Eingabe anzeigen</translation>
@@ -555,13 +552,12 @@
         <translation>Eingabe verbergen</translation>
     </message>
     <message>
-        <location line="+86"/>
-        <location filename="../../ui/pane_preview.py" line="+2"/>
+        <location filename="../../ui/pane_layout.py" line="+1"/>
         <source>Never</source>
         <translation>Nie</translation>
     </message>
     <message>
-        <location line="+66"/>
+        <location filename="../../ui/field_editors.py" line="+148"/>
         <source>Choose…</source>
         <translation>Auswählen…</translation>
     </message>
@@ -589,25 +585,25 @@
 <context>
     <name>FormWidget</name>
     <message>
-        <location filename="../../ui/form_widget.py" line="+92"/>
+        <location filename="../../ui/form_widget.py" line="+91"/>
         <source>{label} (required)</source>
         <translation>{label} (Pflichtfeld)</translation>
     </message>
     <message>
-        <location line="+67"/>
-        <location filename="../../ui/pane_preview.py" line="+66"/>
+        <location line="+54"/>
+        <location filename="../../ui/pane_preview.py" line="+115"/>
         <source>{marker} needed to enable</source>
         <extracomment>The module&apos;s checks of what is typed, as the user types (they do not stop Save). What Enable or Test found wrong, shown until the field is changed.</extracomment>
         <translation>{marker} zum Aktivieren nötig</translation>
     </message>
     <message>
-        <location line="+7"/>
-        <location line="+247"/>
+        <location line="+5"/>
+        <location line="+238"/>
         <source>Unsaved changes</source>
         <translation>Ungespeicherte Änderungen</translation>
     </message>
     <message>
-        <location line="-244"/>
+        <location line="-235"/>
         <location filename="../../ui/pane_preview.py" line="+9"/>
         <source>&amp;Save</source>
         <translation>&amp;Speichern</translation>
@@ -624,7 +620,7 @@
         <translation>Änderungen speichern (Strg+S)</translation>
     </message>
     <message>
-        <location line="+239"/>
+        <location line="+230"/>
         <source>Fix the highlighted fields to save</source>
         <translation>Zum Speichern die markierten Felder korrigieren</translation>
     </message>
@@ -834,7 +830,7 @@
     </message>
     <message>
         <location line="+11"/>
-        <location filename="../../ui/pane_layout.py" line="+30"/>
+        <location filename="../../ui/pane_layout.py" line="-13"/>
         <source>Sync history</source>
         <translation>Synchronisierungsverlauf</translation>
     </message>
