@@ -16,7 +16,6 @@ Figures (offscreen Qt, wall time, the window at 1280x800 on its Records tab):
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import statistics
 import sys
@@ -110,28 +109,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database", default="sqlite", help="sqlite (a temporary file) or a URL")
     args = parser.parse_args(argv)
 
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    import keyring
+    from bench.bench_ui import window_loop
 
-    from tests.helpers.memory_keyring import MemoryKeyring
-
-    keyring.set_keyring(MemoryKeyring())
-    import qasync
-    from PySide6.QtCore import QSettings, QtMsgType, qInstallMessageHandler
+    loop = window_loop()
+    from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
     from ffdesk.api import open_system
-    from ffdesk.app import create_application
     from ffdesk.ui.main_window import MainWindow
-
-    def quiet(kind: QtMsgType, _context: Any, message: str) -> None:
-        if "propagateSizeHints" not in message:
-            print(message, file=sys.stderr)
-
-    qInstallMessageHandler(quiet)
-    app = create_application()
-    loop = qasync.QEventLoop(app)
-    asyncio.set_event_loop(loop)
 
     def run(coro: Coroutine[Any, Any, Any]) -> Any:
         return loop.run_until_complete(coro)

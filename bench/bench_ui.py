@@ -202,29 +202,38 @@ class Timing:
         )
 
 
-def in_process(tmp: Path, switches: int, many: Path) -> tuple[Timing, Timing, int]:
-    os.environ["QT_QPA_PLATFORM"] = "offscreen"
+def window_loop() -> Any:
+    """ffdesk's QApplication (offscreen unless a platform is set, secrets in memory, the
+    offscreen plugin's size-hint warnings dropped) and a qasync loop, set as the current one."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     import keyring
 
     from tests.helpers.memory_keyring import MemoryKeyring
 
     keyring.set_keyring(MemoryKeyring())
     import qasync
-    from PySide6.QtCore import QSettings, QtMsgType, qInstallMessageHandler
-    from PySide6.QtWidgets import QApplication
+    from PySide6.QtCore import QtMsgType, qInstallMessageHandler
 
-    from ffdesk.api import open_system
     from ffdesk.app import create_application
-    from ffdesk.ui.main_window import MainWindow
 
     def quiet(kind: QtMsgType, _context: Any, message: str) -> None:
         if "propagateSizeHints" not in message:
             print(message, file=sys.stderr)
 
     qInstallMessageHandler(quiet)
-    app = create_application()
-    loop = qasync.QEventLoop(app)
+    loop = qasync.QEventLoop(create_application())
     asyncio.set_event_loop(loop)
+    return loop
+
+
+def in_process(tmp: Path, switches: int, many: Path) -> tuple[Timing, Timing, int]:
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    loop = window_loop()
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+
+    from ffdesk.api import open_system
+    from ffdesk.ui.main_window import MainWindow
 
     def settings(name: str) -> QSettings:
         return QSettings(str(tmp / name), QSettings.Format.IniFormat)
