@@ -213,7 +213,8 @@ class MainWindow(QMainWindow):
         first_screen = getattr(self, "first_screen", None)
         self.first_screen = None
         # Moving the list into the real layout takes its keyboard focus away: given back below.
-        focused = first_screen is not None and first_screen.catalogue.tree.hasFocus()
+        # (focusWidget, not hasFocus: the window may not be active yet, as under X at start.)
+        focused = first_screen is not None and self.focusWidget() is first_screen.catalogue.tree
         self.catalogue = first_screen.release() if first_screen else CatalogueView(self.icons)
         self.catalogue.setMinimumWidth(300)
         self.pane = IntegrationPane(system, self.controller, self.icons)
